@@ -1,0 +1,58 @@
+"""Composition root: the one Injector, the Http server, and the Celery app bound to it.
+
+`create_app()` builds a fresh, fully wired app (tests call it with their own Config and
+override modules). `app` and `celery` are built lazily on first access, so importing this
+module has no side effects, while `gunicorn app.http.app:app` and
+`celery -A app.http.app:celery` still find them.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from celery import Celery
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from injector import Injector, Module
+from redis import Redis
+
+from app.http.module import ExtensionModule
+from config import Config
+from internal.extension.metrics_extension import Metrics
+from internal.middleware.middleware import Middleware
+from internal.router.router import Router
+from internal.server.http import Http
+from pkg.sqlalchemy import SQLAlchemy
+
+
+def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Http:
+    conf = (conf or Config()).resolved()
+    injector = Injector([ExtensionModule(conf), *modules])
+    app = Http(
+        __name__,
+        conf=conf,
+        db=injector.get(SQLAlchemy),
+        migrate=injector.get(Migrate),
+        redis_client=injector.get(Redis),
+        celery_app=injector.get(Celery),
+        login_manager=injector.get(LoginManager),
+        limiter=injector.get(Limiter),
+        metrics=injector.get(Metrics),
+        middleware=injector.get(Middleware),
+        router=injector.get(Router),
+    )
+    # Entry points (Celery tasks, CLI commands) resolve services from here; core never does.
+    app.extensions["injector"] = injector
+    return app
+
+
+_built: dict[str, object] = {}
+
+
+def __getattr__(name: str):
+    if name in ("app", "celery"):
+        if "app" not in _built:
+            _built["app"] = create_app()
+            _built["celery"] = _built["app"].extensions["celery"]
+        return _built[name]
+    raise AttributeError(name)

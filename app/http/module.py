@@ -1,0 +1,36 @@
+"""Injector bindings for the platform's shared collaborators. Tests pass override modules."""
+from __future__ import annotations
+
+from celery import Celery
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from injector import Binder, Module, singleton
+from redis import Redis
+
+from config import Config
+from internal.extension.celery_extension import build_celery
+from internal.extension.limiter_extension import build_limiter
+from internal.extension.metrics_extension import Metrics
+from internal.extension.redis_extension import build_redis
+from internal.model.base import Base
+from pkg.crypto import Encryptor
+from pkg.sqlalchemy import SQLAlchemy
+
+
+class ExtensionModule(Module):
+    def __init__(self, conf: Config):
+        self.conf = conf
+
+    def configure(self, binder: Binder) -> None:
+        conf = self.conf
+        binder.bind(Config, to=conf, scope=singleton)
+        binder.bind(SQLAlchemy, to=SQLAlchemy(metadata=Base.metadata, session_options={"expire_on_commit": False}),
+                    scope=singleton)
+        binder.bind(Migrate, to=Migrate(), scope=singleton)
+        binder.bind(Redis, to=build_redis(conf), scope=singleton)
+        binder.bind(Celery, to=build_celery(conf), scope=singleton)
+        binder.bind(LoginManager, to=LoginManager(), scope=singleton)
+        binder.bind(Limiter, to=build_limiter(conf), scope=singleton)
+        binder.bind(Metrics, to=Metrics(), scope=singleton)
+        binder.bind(Encryptor, to=Encryptor(conf.ENCRYPTION_KEY, derive_from=conf.SECRET_KEY), scope=singleton)

@@ -1,0 +1,130 @@
+"""Application settings: environment variables, then `.env`, then the defaults below.
+
+Every field is documented in `.env.example` and docs/configuration.md. Building a Config
+reads the environment; importing this module does nothing.
+"""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- runtime -----------------------------------------------------------------------
+    ENV: Literal["development", "production", "test"] = "development"
+    INSTANCE_DIR: Path = PROJECT_ROOT / "instance"
+    # Empty means: generate one and keep it in INSTANCE_DIR/secret_key (embedded default).
+    SECRET_KEY: str = ""
+    # Key for provider/tool credentials at rest (Fernet, urlsafe base64 32 bytes). Empty:
+    # derived from SECRET_KEY.
+    ENCRYPTION_KEY: str = ""
+
+    # --- database ----------------------------------------------------------------------
+    # Empty means the embedded SQLite file INSTANCE_DIR/llmops.db.
+    SQLALCHEMY_DATABASE_URI: str = ""
+    SQLALCHEMY_POOL_SIZE: int = 10
+    SQLALCHEMY_POOL_RECYCLE: int = 3600
+    SQLALCHEMY_ECHO: bool = False
+
+    # --- redis / celery ----------------------------------------------------------------
+    # Empty means in-process implementations (fakeredis) for cache, locks, limits.
+    REDIS_URL: str = ""
+    # Empty means a local filesystem broker under INSTANCE_DIR/broker (embedded default).
+    CELERY_BROKER_URL: str = ""
+    CELERY_RESULT_BACKEND: str = ""
+    CELERY_TASK_ALWAYS_EAGER: bool = False
+
+    # --- HTTP surfaces -----------------------------------------------------------------
+    CORS_ORIGINS: CsvList = Field(default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:5173"])
+    METRICS_ALLOWED_IPS: CsvList = Field(default_factory=list)  # empty: open
+    TRUST_PROXY_HOPS: int = 0  # set to 1 behind nginx so client IPs are right
+
+    # --- logging -----------------------------------------------------------------------
+    LOG_LEVEL: str = "INFO"
+    LOG_DIR: Path | None = None  # default INSTANCE_DIR/logs
+    LOG_FILE_MAX_BYTES: int = 10 * 1024 * 1024
+    LOG_FILE_BACKUPS: int = 5
+
+    # --- accounts and auth -------------------------------------------------------------
+    JWT_EXPIRES_SECONDS: int = 7 * 24 * 3600
+    REGISTRATION_ENABLED: bool = False
+    LOGIN_MAX_FAILURES: int = 5  # per account and per IP inside the window
+    LOGIN_FAILURE_WINDOW_SECONDS: int = 900
+    INIT_ACCOUNT_EMAIL: str = ""
+    INIT_ACCOUNT_PASSWORD: str = ""
+
+    OAUTH_GITHUB_CLIENT_ID: str = ""
+    OAUTH_GITHUB_CLIENT_SECRET: str = ""
+    OAUTH_GITHUB_REDIRECT_URI: str = ""
+    OAUTH_GITHUB_AUTHORIZE_URL: str = "https://github.com/login/oauth/authorize"
+    OAUTH_GITHUB_TOKEN_URL: str = "https://github.com/login/oauth/access_token"
+    OAUTH_GITHUB_API_BASE: str = "https://api.github.com"
+    OAUTH_STATE_TTL_SECONDS: int = 600
+
+    # --- API keys ----------------------------------------------------------------------
+    API_KEY_RATE_LIMIT: str = "120/minute"
+
+    # --- uploads -----------------------------------------------------------------------
+    STORAGE_BACKEND: Literal["local", "s3"] = "local"
+    STORAGE_LOCAL_DIR: Path | None = None  # default INSTANCE_DIR/storage
+    S3_ENDPOINT_URL: str = ""
+    S3_BUCKET: str = "llmops"
+    S3_ACCESS_KEY: str = ""
+    S3_SECRET_KEY: str = ""
+    S3_REGION: str = "us-east-1"
+    UPLOAD_FILE_MAX_BYTES: int = 15 * 1024 * 1024
+    UPLOAD_IMAGE_MAX_BYTES: int = 5 * 1024 * 1024
+
+    # --- outbound HTTP (SSRF guard) ----------------------------------------------------
+    SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
+    OUTBOUND_TIMEOUT_SECONDS: float = 30.0
+
+    @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
+    @classmethod
+    def _split_csv(cls, value):
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    # --- derived values (no side effects besides creating INSTANCE_DIR on demand) -------
+    def resolved(self) -> "Config":
+        """Fill the embedded defaults that depend on INSTANCE_DIR."""
+        self.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        if not self.SQLALCHEMY_DATABASE_URI:
+            self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{self.INSTANCE_DIR / 'llmops.db'}"
+        if not self.CELERY_BROKER_URL:
+            self.CELERY_BROKER_URL = "filesystem://"
+        if self.LOG_DIR is None:
+            self.LOG_DIR = self.INSTANCE_DIR / "logs"
+        if self.STORAGE_LOCAL_DIR is None:
+            self.STORAGE_LOCAL_DIR = self.INSTANCE_DIR / "storage"
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = self._instance_secret()
+        return self
+
+    def _instance_secret(self) -> str:
+        if self.ENV == "production":
+            raise ValueError("SECRET_KEY must be set in production")
+        path = self.INSTANCE_DIR / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.INSTANCE_DIR / "broker"
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.REDIS_URL)

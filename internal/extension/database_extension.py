@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config
+from pkg.sqlalchemy import SQLAlchemy
+
+
+def engine_options(conf: Config) -> dict:
+    if conf.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+        # Web and worker processes share the file: wait on locks instead of failing.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_size": conf.SQLALCHEMY_POOL_SIZE, "pool_recycle": conf.SQLALCHEMY_POOL_RECYCLE,
+            "pool_pre_ping": True}
+
+
+def init_app(app: Flask, db: SQLAlchemy) -> None:
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):  # enforce FKs, allow concurrent readers
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()

@@ -1,0 +1,40 @@
+"""Structured JSON logs to stdout and a rotating file; every line carries the request id."""
+from __future__ import annotations
+
+import logging
+import sys
+from logging.handlers import RotatingFileHandler
+
+from flask import Flask, g, has_request_context
+from pythonjsonlogger.json import JsonFormatter
+
+from config import Config
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = getattr(g, "request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def init_app(app: Flask, conf: Config) -> None:
+    formatter = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+                              rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+    request_id = RequestIdFilter()
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    conf.LOG_DIR.mkdir(parents=True, exist_ok=True)
+    handlers.append(RotatingFileHandler(conf.LOG_DIR / "llmops.log", maxBytes=conf.LOG_FILE_MAX_BYTES,
+                                        backupCount=conf.LOG_FILE_BACKUPS, encoding="utf-8"))
+    root = logging.getLogger()
+    # Replace (not stack) our handlers when several apps are built in one process (tests).
+    for handler in [h for h in root.handlers if getattr(h, "_llmops", False)]:
+        root.removeHandler(handler)
+    for handler in handlers:
+        handler._llmops = True  # type: ignore[attr-defined]
+        handler.setFormatter(formatter)
+        handler.addFilter(request_id)
+        root.addHandler(handler)
+    root.setLevel(conf.LOG_LEVEL)
+    app.logger.handlers.clear()
+    app.logger.propagate = True
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,63 @@
+"""One decorator that both validates a request and documents it in /openapi.json.
+
+    @validate(body=CreateApiKeyReq, query=None, response=ApiKeyResp)
+    def create_api_key(self, req: CreateApiKeyReq): ...
+
+The parsed model arrives as the `req` (body) and `query` (query string) keyword arguments.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from internal.exception import ValidateErrorException
+
+OPENAPI_ATTR = "__openapi__"
+
+
+def describe_errors(exc: ValidationError) -> tuple[str, list[dict]]:
+    # Never echo input values back: they may hold secrets.
+    details = [{"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+               for err in exc.errors(include_url=False, include_input=False)]
+    first = details[0]
+    return f"{first['field']}: {first['message']}", details
+
+
+def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        message, details = describe_errors(exc)
+        raise ValidateErrorException(message, data={"errors": details})
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise ValidateErrorException("request body must be valid JSON")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidateErrorException("request body must be a JSON object")
+    return data
+
+
+def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+             response: type[BaseModel] | None = None, summary: str = "") -> Callable:
+    def decorator(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            if body is not None:
+                kwargs["req"] = parse_model(body, json_body())
+            if query is not None:
+                kwargs["query"] = parse_model(query, request.args.to_dict())
+            return fn(*args, **kwargs)
+
+        setattr(wrapper, OPENAPI_ATTR, {"body": body, "query": query, "response": response,
+                                        "summary": summary or (fn.__doc__ or "").strip().split("\n")[0]})
+        return wrapper
+
+    return decorator

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Timestamps, UUIDPrimaryKey
+
+
+class Account(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "account"
+
+    name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    avatar: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    # argon2id hash; NULL for accounts that only sign in through OAuth.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_login_ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+
+    # Flask-Login protocol, without importing flask here.
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_password_set(self) -> bool:
+        return bool(self.password_hash)

@@ -1,0 +1,83 @@
+"""The one place where exceptions become responses, per surface (DESIGN §1).
+
+Internal error text never reaches a client: unexpected exceptions are logged with the
+request id, and the client gets a generic message carrying that id.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from internal.entity.surface import Surface, surface_for
+from internal.exception import (
+    CustomException,
+    FailException,
+    ForbiddenException,
+    InternalServerErrorException,
+    MethodNotAllowedException,
+    NotFoundException,
+    PayloadTooLargeException,
+    TooManyRequestsException,
+    UnauthorizedException,
+    ValidateErrorException,
+)
+from pkg.response import envelope
+
+logger = logging.getLogger(__name__)
+
+_HTTP_TO_CUSTOM: dict[int, type[CustomException]] = {
+    400: ValidateErrorException, 401: UnauthorizedException, 403: ForbiddenException,
+    404: NotFoundException, 405: MethodNotAllowedException, 413: PayloadTooLargeException,
+    429: TooManyRequestsException,
+}
+
+
+def _from_http_exception(exc: HTTPException) -> CustomException:
+    cls = _HTTP_TO_CUSTOM.get(exc.code or 500)
+    if cls is None:
+        return FailException(exc.name) if (exc.code or 500) < 500 else InternalServerErrorException()
+    if cls is TooManyRequestsException:
+        retry_after = None
+        if exc.response is not None and exc.response.headers.get("Retry-After"):
+            retry_after = int(exc.response.headers["Retry-After"])
+        limit = getattr(exc, "retry_after", None) or retry_after
+        return TooManyRequestsException(retry_after=limit or 60)
+    return cls()
+
+
+def render(exc: CustomException) -> Response:
+    surface = surface_for(request.blueprint, request.path)
+    request_id = g.get("request_id", "")
+    if surface is Surface.CONSOLE:
+        # The console treats every non-2xx as a network failure: errors travel in `code`.
+        response = jsonify(envelope(exc.code, exc.message, exc.data))
+        response.status_code = 200
+    elif surface is Surface.OPENAI:
+        response = jsonify({"error": {"message": exc.message, "type": exc.openai_type,
+                                      "param": exc.param, "code": exc.openai_code}})
+        response.status_code = exc.status
+    else:
+        response = jsonify({"code": exc.code.value, "message": exc.message, "data": exc.data,
+                            "request_id": request_id})
+        response.status_code = exc.status
+    for name, value in exc.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CustomException)
+    def _custom(exc: CustomException):
+        return render(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return render(_from_http_exception(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        request_id = g.get("request_id", "")
+        return render(InternalServerErrorException(f"internal server error (request id {request_id})"))

@@ -1,0 +1,77 @@
+"""The Flask server: configuration, extensions in an explicit order, middleware, routes, errors."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from celery import Celery
+from flask import Flask, g, request
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from redis import Redis
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config
+from internal.extension import (
+    celery_extension,
+    cors_extension,
+    database_extension,
+    limiter_extension,
+    logging_extension,
+    login_extension,
+    metrics_extension,
+    migrate_extension,
+    redis_extension,
+)
+from internal.extension.metrics_extension import Metrics
+from internal.middleware.middleware import Middleware
+from internal.router.router import Router
+from internal.server import error_handlers
+from pkg.sqlalchemy import SQLAlchemy
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class Http(Flask):
+    def __init__(self, *args, conf: Config, db: SQLAlchemy, migrate: Migrate, redis_client: Redis,
+                 celery_app: Celery, login_manager: LoginManager, limiter: Limiter, metrics: Metrics,
+                 middleware: Middleware, router: Router, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.config.from_mapping(
+            SECRET_KEY=conf.SECRET_KEY,
+            SQLALCHEMY_DATABASE_URI=conf.SQLALCHEMY_DATABASE_URI,
+            SQLALCHEMY_ENGINE_OPTIONS=database_extension.engine_options(conf),
+            SQLALCHEMY_ECHO=conf.SQLALCHEMY_ECHO,
+            MAX_CONTENT_LENGTH=max(conf.UPLOAD_FILE_MAX_BYTES, conf.UPLOAD_IMAGE_MAX_BYTES) + 1024 * 1024,
+            JSON_AS_ASCII=False,
+        )
+        self.json.ensure_ascii = False
+        self.json.sort_keys = False
+        if conf.TRUST_PROXY_HOPS:
+            self.wsgi_app = ProxyFix(self.wsgi_app, x_for=conf.TRUST_PROXY_HOPS, x_proto=conf.TRUST_PROXY_HOPS)
+
+        # Order matters: logging first (others log), db before migrate, login after middleware deps.
+        logging_extension.init_app(self, conf)
+        self.before_request(_assign_request_id)
+        self.after_request(_echo_request_id)
+        database_extension.init_app(self, db)
+        migrate_extension.init_app(self, db, migrate)
+        redis_extension.init_app(self, redis_client)
+        celery_extension.init_app(self, celery_app)
+        cors_extension.init_app(self, conf)
+        login_extension.init_app(self, login_manager, middleware)
+        limiter_extension.init_app(self, limiter)
+        metrics_extension.init_app(self, metrics)
+        error_handlers.register(self)
+        router.register_router(self)
+
+
+def _assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _echo_request_id(response):
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    return response

@@ -1,0 +1,34 @@
+"""Resolves the caller on every authenticated request; kept small because it is on the hot path."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from injector import inject
+from sqlalchemy import select
+
+from internal.exception import UnauthorizedException
+from internal.model.account import Account
+from internal.model.api_key import ApiKey
+from pkg.secret_token import hash_secret
+from pkg.sqlalchemy import SQLAlchemy
+
+
+@inject
+@dataclass
+class AccountLookupService:
+    db: SQLAlchemy
+
+    def get_active(self, account_id: uuid.UUID) -> Account:
+        account = self.db.session.get(Account, account_id)
+        if account is None:
+            raise UnauthorizedException("account not found")
+        return account
+
+    def authenticate_api_key(self, raw_key: str) -> ApiKey:
+        api_key = self.db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_secret(raw_key)))
+        if api_key is None:
+            raise UnauthorizedException("invalid API key")
+        if not api_key.is_active:
+            raise UnauthorizedException("API key is disabled")
+        return api_key

@@ -1,0 +1,72 @@
+"""JWT access tokens: HS256, expiry, a jti per token so logout can revoke it server-side."""
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import jwt
+from injector import inject
+from sqlalchemy import delete
+
+from config import Config
+from internal.exception import UnauthorizedException
+from internal.model.revoked_token import RevokedToken
+from pkg.sqlalchemy import SQLAlchemy
+
+ISSUER = "llmops"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expire_at: int  # UNIX seconds
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    account_id: uuid.UUID
+    jti: str
+    expire_at: int
+
+
+@inject
+@dataclass
+class JwtService:
+    conf: Config
+    db: SQLAlchemy
+
+    def issue(self, account_id: uuid.UUID) -> IssuedToken:
+        now = int(time.time())
+        expire_at = now + self.conf.JWT_EXPIRES_SECONDS
+        payload = {"sub": str(account_id), "iat": now, "exp": expire_at, "iss": ISSUER,
+                   "jti": secrets.token_hex(16)}
+        return IssuedToken(jwt.encode(payload, self.conf.SECRET_KEY, algorithm="HS256"), expire_at)
+
+    def verify(self, token: str) -> TokenClaims:
+        """Signature, expiry, issuer and revocation; any failure is 'unauthorized'."""
+        try:
+            payload = jwt.decode(token, self.conf.SECRET_KEY, algorithms=["HS256"], issuer=ISSUER,
+                                 options={"require": ["sub", "exp", "jti", "iss"]})
+            claims = TokenClaims(uuid.UUID(payload["sub"]), str(payload["jti"]), int(payload["exp"]))
+        except jwt.ExpiredSignatureError:
+            raise UnauthorizedException("login expired, please log in again")
+        except (jwt.InvalidTokenError, ValueError, KeyError):
+            raise UnauthorizedException("invalid access token")
+        if self.db.session.get(RevokedToken, claims.jti) is not None:
+            raise UnauthorizedException("access token revoked, please log in again")
+        return claims
+
+    def revoke(self, claims: TokenClaims) -> None:
+        """Called inside the caller's transaction."""
+        if self.db.session.get(RevokedToken, claims.jti) is None:
+            self.db.session.add(RevokedToken(jti=claims.jti,
+                                             expires_at=datetime.fromtimestamp(claims.expire_at, timezone.utc)))
+
+    def purge_expired(self) -> int:
+        with self.db.auto_commit():
+            result = self.db.session.execute(delete(RevokedToken).where(
+                RevokedToken.expires_at < datetime.now(timezone.utc)))
+        return result.rowcount or 0

@@ -1,0 +1,24 @@
+"""The console envelope: HTTP 200 + {code, message, data}. The UI reads errors from `code`."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from .http_code import HttpCode
+
+
+def envelope(code: HttpCode, message: str = "", data: Any = None) -> dict:
+    return {"code": code.value, "message": message, "data": data if data is not None else {}}
+
+
+def json(code: HttpCode = HttpCode.SUCCESS, message: str = "", data: Any = None) -> Response:
+    return jsonify(envelope(code, message, data))
+
+
+def success_json(data: Any = None) -> Response:
+    return json(HttpCode.SUCCESS, "", data)
+
+
+def success_message(message: str) -> Response:
+    return json(HttpCode.SUCCESS, message, None)

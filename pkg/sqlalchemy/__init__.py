@@ -1,0 +1,3 @@
+from .sqlalchemy import SQLAlchemy
+
+__all__ = ["SQLAlchemy"]
