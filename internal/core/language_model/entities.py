@@ -1,0 +1,157 @@
+"""Typed entities of the provider/model catalog (pure data, no I/O)."""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ModelType(str, Enum):
+    CHAT = "chat"
+    COMPLETION = "completion"
+    EMBEDDING = "embedding"
+
+
+class ModelFeature(str, Enum):
+    TOOL_CALL = "tool_call"
+    AGENT_THOUGHT = "agent_thought"
+    IMAGE_INPUT = "image_input"
+
+
+class ModelParameterType(str, Enum):
+    FLOAT = "float"
+    INT = "int"
+    STRING = "string"
+    BOOLEAN = "boolean"
+
+
+class ModelParameterOption(BaseModel):
+    label: str
+    value: Any
+
+
+class ModelParameter(BaseModel):
+    """One tunable parameter shown by the console (temperature, top_p, ...)."""
+
+    name: str = ""
+    label: str = ""
+    type: ModelParameterType = ModelParameterType.STRING
+    help: str = ""
+    required: bool = False
+    default: Optional[Any] = None
+    min: Optional[float] = None
+    max: Optional[float] = None
+    precision: int = 2
+    options: list[ModelParameterOption] = Field(default_factory=list)
+
+
+class Pricing(BaseModel):
+    """Price of `unit` tokens, e.g. input=0.15, output=0.6, unit=1_000_000, currency=USD."""
+
+    input: float = 0.0
+    output: float = 0.0
+    unit: int = 1_000_000
+    currency: str = "USD"
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        if self.unit <= 0:
+            return 0.0
+        return round((prompt_tokens * self.input + completion_tokens * self.output) / self.unit, 10)
+
+
+class ModelEntity(BaseModel):
+    """A model in the catalog. Serialised for the console with `model_name` and its alias `model`."""
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+    model_name: str = Field(default="", alias="model")
+    label: str = ""
+    model_type: ModelType = ModelType.CHAT
+    features: list[ModelFeature] = Field(default_factory=list)
+    context_window: int = 0
+    max_output_tokens: int = 0
+    position: int = 0
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    parameters: list[ModelParameter] = Field(default_factory=list)
+    pricing: Pricing = Field(default_factory=Pricing)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def to_console_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"position"})
+        data["model"] = self.model_name
+        # the console reads pricing from metadata as well
+        data["metadata"] = {**data.get("metadata", {}), "pricing": data["pricing"]}
+        return data
+
+
+class CredentialField(BaseModel):
+    """One field of a provider's credential form (api_key, base_url, api_version...)."""
+
+    name: str
+    label: str = ""
+    type: str = "secret"  # secret | text | url
+    required: bool = False
+    default: Optional[str] = None
+    placeholder: str = ""
+    help: str = ""
+
+
+class ProviderEntity(BaseModel):
+    name: str = ""
+    label: str = ""
+    description: str = ""
+    icon: str = ""
+    background: str = "#FFFFFF"
+    position: int = 0
+    # how requests are spoken to the provider: openai | anthropic | azure_openai | local
+    protocol: str = "openai"
+    default_api_base: Optional[str] = None
+    supported_model_types: list[ModelType] = Field(default_factory=list)
+    credential_schema: list[CredentialField] = Field(default_factory=list)
+    # when true the catalog lists any model name the user configures (ollama, vllm, compatible)
+    customizable_models: bool = False
+
+
+class Provider(BaseModel):
+    """A provider with its models, in catalog order."""
+
+    provider_entity: ProviderEntity
+    directory: str = ""
+    model_entity_map: dict[str, ModelEntity] = Field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.provider_entity.name
+
+    @property
+    def position(self) -> int:
+        return self.provider_entity.position
+
+    def get_model_entity(self, model_name: str) -> Optional[ModelEntity]:
+        return self.model_entity_map.get(model_name)
+
+    def get_model_entities(self) -> list[ModelEntity]:
+        return list(self.model_entity_map.values())
+
+    def icon_path(self) -> Optional[str]:
+        import os
+
+        if not self.provider_entity.icon:
+            return None
+        path = os.path.join(self.directory, "_assets", self.provider_entity.icon)
+        return path if os.path.isfile(path) else None
+
+    def to_console_dict(self) -> dict[str, Any]:
+        pe = self.provider_entity
+        return {
+            "name": pe.name,
+            "position": pe.position,
+            "label": pe.label,
+            "icon": pe.icon,
+            "description": pe.description,
+            "background": pe.background,
+            "support_model_types": [t.value for t in pe.supported_model_types],
+            "credential_schema": [c.model_dump() for c in pe.credential_schema],
+            "models": [m.to_console_dict() for m in self.get_model_entities()],
+        }

@@ -1,0 +1,389 @@
+"""OpenAI-compatible gateway logic (framework-free): validation, rate limits, routing, usage.
+
+The Flask handler only parses JSON, authenticates the API key and turns `LLMError` into the
+OpenAI error JSON; everything else happens here so apps and tests can use it without HTTP.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+from .catalog import LanguageModelCatalog
+from .errors import InvalidRequestError, LLMError, ModelNotFoundError, RateLimitError, StreamInterruptedError
+from .rate_limit import InMemoryRateLimiter, RateLimit, RateLimiter
+from .router import Router, StreamRoute
+from .usage import (
+    NullUsageSink,
+    Usage,
+    UsageRecord,
+    UsageSink,
+    compute_cost,
+    count_tokens,
+    estimate_messages_tokens,
+    estimate_prompt_tokens,
+)
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+DONE = b"data: [DONE]\n\n"
+
+
+def sse(obj: Any) -> bytes:
+    return b"data: " + _dumps(obj).encode() + b"\n\n"
+
+
+@dataclass
+class CallContext:
+    """Who is calling: used for rate limits, per-account credentials and usage attribution."""
+
+    api_key_id: Optional[str] = None
+    account_id: Optional[str] = None
+    rate_limit: Optional[RateLimit] = None
+    credentials: Optional[dict[str, dict[str, Any]]] = None
+
+    @property
+    def rate_key(self) -> str:
+        return f"key:{self.api_key_id}" if self.api_key_id else "anonymous"
+
+
+_CHAT_PASSTHROUGH = (
+    "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "temperature", "top_p",
+    "max_tokens", "max_completion_tokens", "stop", "n", "presence_penalty", "frequency_penalty", "logit_bias",
+    "logprobs", "top_logprobs", "seed", "user", "reasoning_effort", "modalities", "metadata",
+)
+_COMPLETION_PASSTHROUGH = (
+    "prompt", "suffix", "max_tokens", "temperature", "top_p", "n", "stop", "presence_penalty", "frequency_penalty",
+    "logit_bias", "logprobs", "echo", "best_of", "seed", "user",
+)
+_EMBEDDING_PASSTHROUGH = ("input", "encoding_format", "dimensions", "user")
+
+
+def _require_model(body: Any) -> str:
+    if not isinstance(body, dict):
+        raise InvalidRequestError("The request body must be a JSON object.")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise InvalidRequestError("you must provide a model parameter", param="model", code="missing_required_parameter")
+    return model
+
+
+def _check_number(body: dict[str, Any], name: str, lo: float, hi: float) -> None:
+    v = body.get(name)
+    if v is None:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+        raise InvalidRequestError(f"Invalid '{name}': expected a number between {lo} and {hi}.", param=name,
+                                  code="invalid_value")
+
+
+def _check_common(body: dict[str, Any]) -> None:
+    _check_number(body, "temperature", 0, 2)
+    _check_number(body, "top_p", 0, 1)
+    for name in ("max_tokens", "max_completion_tokens", "n"):
+        v = body.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise InvalidRequestError(f"Invalid '{name}': expected a positive integer.", param=name,
+                                      code="invalid_value")
+    stop = body.get("stop")
+    if stop is not None and not isinstance(stop, str) and not (
+            isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) for s in stop)):
+        raise InvalidRequestError("Invalid 'stop': a string or a list of up to 4 strings.", param="stop",
+                                  code="invalid_value")
+    if "stream" in body and not isinstance(body["stream"], bool) and body["stream"] is not None:
+        raise InvalidRequestError("Invalid 'stream': expected a boolean.", param="stream", code="invalid_type")
+
+
+def validate_chat(body: Any) -> str:
+    model = _require_model(body)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise InvalidRequestError("'messages' must be a non-empty array.", param="messages",
+                                  code="missing_required_parameter" if messages is None else "invalid_value")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ("system", "developer", "user", "assistant", "tool",
+                                                             "function"):
+            raise InvalidRequestError(f"Invalid 'messages[{i}].role'.", param=f"messages[{i}].role",
+                                      code="invalid_value")
+        if m["role"] == "tool" and not m.get("tool_call_id"):
+            raise InvalidRequestError(f"'messages[{i}].tool_call_id' is required for tool messages.",
+                                      param=f"messages[{i}].tool_call_id", code="missing_required_parameter")
+    tools = body.get("tools")
+    if tools is not None:
+        if not isinstance(tools, list) or not all(
+                isinstance(t, dict) and t.get("type") == "function" and isinstance(t.get("function"), dict)
+                and isinstance(t["function"].get("name"), str) for t in tools):
+            raise InvalidRequestError("Invalid 'tools': expected an array of function tools.", param="tools",
+                                      code="invalid_value")
+    rf = body.get("response_format")
+    if rf is not None and (not isinstance(rf, dict) or rf.get("type") not in ("text", "json_object", "json_schema")):
+        raise InvalidRequestError("Invalid 'response_format'.", param="response_format", code="invalid_value")
+    _check_common(body)
+    return model
+
+
+def validate_completion(body: Any) -> str:
+    model = _require_model(body)
+    prompt = body.get("prompt")
+    if not (isinstance(prompt, str) or (isinstance(prompt, list) and prompt)):
+        raise InvalidRequestError("'prompt' must be a string or a non-empty array.", param="prompt",
+                                  code="invalid_value")
+    _check_common(body)
+    return model
+
+
+def validate_embeddings(body: Any) -> str:
+    model = _require_model(body)
+    inp = body.get("input")
+    ok = isinstance(inp, str) and inp != "" or (isinstance(inp, list) and inp and all(
+        isinstance(x, (str, int)) or (isinstance(x, list) and all(isinstance(y, int) for y in x)) for x in inp))
+    if not ok:
+        raise InvalidRequestError("'input' must be a non-empty string or array.", param="input", code="invalid_value")
+    if body.get("encoding_format") not in (None, "float", "base64"):
+        raise InvalidRequestError("Invalid 'encoding_format'.", param="encoding_format", code="invalid_value")
+    return model
+
+
+class LanguageModelGateway:
+    def __init__(self, router: Router, catalog: LanguageModelCatalog, usage_sink: Optional[UsageSink] = None,
+                 rate_limiter: Optional[RateLimiter] = None, default_rate_limit: Optional[RateLimit] = None,
+                 created: Optional[int] = None) -> None:
+        self.router = router
+        self.catalog = catalog
+        self.usage_sink = usage_sink or NullUsageSink()
+        self.rate_limiter = rate_limiter or InMemoryRateLimiter()
+        self.default_rate_limit = default_rate_limit or RateLimit()
+        self.created = created or int(time.time())
+
+    # ---------------------------------------------------------------- models ---------------
+    def list_models(self, extra: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+        data = [{"id": g.name, "object": "model", "created": self.created, "owned_by": g.owned_by
+                 if g.owned_by != "llmops" else (g.deployments[0].provider if len(g.deployments) == 1 else "llmops")}
+                for g in self.router.public_groups()]
+        data.extend(extra or [])
+        return {"object": "list", "data": data}
+
+    def model_health(self, model: str, ctx: Optional[CallContext] = None) -> dict[str, Any]:
+        return self.router.health(self.router.resolve(model, ctx.credentials if ctx else None))
+
+    # ---------------------------------------------------------------- helpers --------------
+    def _admit(self, ctx: CallContext, prompt_tokens: int) -> None:
+        limit = ctx.rate_limit or self.default_rate_limit
+        if limit.unlimited:
+            return
+        d = self.rate_limiter.acquire(ctx.rate_key, limit, prompt_tokens)
+        if not d.allowed:
+            what = "requests" if d.limit_type == "requests" else "tokens"
+            raise RateLimitError(
+                f"Rate limit reached for {what} per minute (limit {d.limit}). Please try again in "
+                f"{d.retry_after_header}s.", type=what, retry_after=max(1.0, d.retry_after))
+
+    def _needs_estimate(self, ctx: CallContext) -> bool:
+        limit = ctx.rate_limit or self.default_rate_limit
+        return bool(limit.tpm)
+
+    def _record(self, ctx: CallContext, *, model: str, endpoint: str, started: float, status: str,
+                route_dep=None, usage: Optional[Usage] = None, stream: bool = False, ttft_ms: Optional[float] = None,
+                attempts: int = 1, error: Optional[LLMError] = None) -> None:
+        usage = usage or Usage()
+        pricing = self.router.pricing_of(route_dep) if route_dep is not None else None
+        cost, currency = compute_cost(usage, pricing)
+        rec = UsageRecord(
+            model=model, endpoint=endpoint, status=status, api_key_id=ctx.api_key_id, account_id=ctx.account_id,
+            deployment_id=route_dep.id if route_dep else (error.deployment_id if error else None),
+            provider=route_dep.provider if route_dep else None, upstream_model=route_dep.model if route_dep else None,
+            stream=stream, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+            total_tokens=usage.total_tokens, estimated=usage.estimated, cost=cost, currency=currency,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            ttft_ms=round(ttft_ms, 3) if ttft_ms is not None else None, attempts=attempts,
+            error_code=error.code if error else None,
+        )
+        try:
+            self.usage_sink.emit(rec)
+        except Exception:
+            pass
+        if usage.total_tokens and not (ctx.rate_limit or self.default_rate_limit).unlimited:
+            try:
+                self.rate_limiter.record_tokens(ctx.rate_key, usage.total_tokens)
+            except Exception:
+                pass
+
+    # ---------------------------------------------------------------- blocking -------------
+    def _blocking(self, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
+                  upstream: dict[str, Any], prompt_estimate: int, method: str,
+                  completion_text: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        self._admit(ctx, prompt_estimate)
+        try:
+            group = self.router.resolve(model, ctx.credentials)
+            self._check_type(group.model_type, endpoint, model)
+            res = self.router.call(group, lambda c, d: getattr(c, method)(d, upstream))
+        except LLMError as e:
+            self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", error=e)
+            raise
+        data = res.data
+        usage = Usage.from_openai(data.get("usage") if isinstance(data, dict) else None)
+        if usage is None:
+            pt = prompt_estimate or self._estimate_prompt(endpoint, body)
+            ct = count_tokens(completion_text(data)) if endpoint != "embedding" else 0
+            usage = Usage(pt, ct, pt + ct, True)
+            if isinstance(data, dict):
+                data["usage"] = usage.to_openai() if endpoint != "embedding" else {
+                    "prompt_tokens": pt, "total_tokens": pt}
+        self._record(ctx, model=model, endpoint=endpoint, started=started, status="success",
+                     route_dep=res.deployment, usage=usage, attempts=res.attempts)
+        return data
+
+    @staticmethod
+    def _check_type(model_type: str, endpoint: str, model: str) -> None:
+        if endpoint == "embedding" and model_type != "embedding":
+            raise InvalidRequestError(f"The model `{model}` is not an embedding model.", param="model",
+                                      code="model_not_supported")
+        if endpoint != "embedding" and model_type == "embedding":
+            raise InvalidRequestError(f"The model `{model}` is an embedding model.", param="model",
+                                      code="model_not_supported")
+
+    @staticmethod
+    def _estimate_prompt(endpoint: str, body: dict[str, Any]) -> int:
+        if endpoint == "chat":
+            return estimate_messages_tokens(body.get("messages") or [], body.get("tools"))
+        if endpoint == "completion":
+            return estimate_prompt_tokens(body.get("prompt"))
+        return estimate_prompt_tokens(body.get("input"))
+
+    def chat(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        model = validate_chat(body)
+        upstream = {k: body[k] for k in _CHAT_PASSTHROUGH if k in body}
+        est = self._estimate_prompt("chat", body) if self._needs_estimate(ctx) else 0
+
+        def text(d: dict) -> str:
+            try:
+                msg = d["choices"][0]["message"]
+                return (msg.get("content") or "") + "".join(
+                    (tc.get("function") or {}).get("arguments", "") for tc in msg.get("tool_calls") or [])
+            except (KeyError, IndexError, TypeError):
+                return ""
+
+        return self._blocking("chat", body, ctx, model, upstream, est, "chat", text)
+
+    def completion(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        model = validate_completion(body)
+        upstream = {k: body[k] for k in _COMPLETION_PASSTHROUGH if k in body}
+        est = self._estimate_prompt("completion", body) if self._needs_estimate(ctx) else 0
+
+        def text(d: dict) -> str:
+            try:
+                return "".join(c.get("text") or "" for c in d["choices"])
+            except (KeyError, TypeError):
+                return ""
+
+        return self._blocking("completion", body, ctx, model, upstream, est, "completion", text)
+
+    def embeddings(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        model = validate_embeddings(body)
+        upstream = {k: body[k] for k in _EMBEDDING_PASSTHROUGH if k in body}
+        est = self._estimate_prompt("embedding", body) if self._needs_estimate(ctx) else 0
+        return self._blocking("embedding", body, ctx, model, upstream, est, "embeddings", lambda d: "")
+
+    # ---------------------------------------------------------------- streaming ------------
+    def chat_stream(self, body: dict[str, Any], ctx: CallContext) -> Iterator[bytes]:
+        model = validate_chat(body)
+        upstream = {k: body[k] for k in _CHAT_PASSTHROUGH if k in body}
+        return self._stream("chat", body, ctx, model, upstream, "chat_stream")
+
+    def completion_stream(self, body: dict[str, Any], ctx: CallContext) -> Iterator[bytes]:
+        model = validate_completion(body)
+        upstream = {k: body[k] for k in _COMPLETION_PASSTHROUGH if k in body}
+        return self._stream("completion", body, ctx, model, upstream, "completion_stream")
+
+    def _stream(self, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
+                upstream: dict[str, Any], method: str) -> Iterator[bytes]:
+        """Open the stream now (errors before the first chunk raise, so the handler can answer
+        with a real status code); return the byte iterator for the response body."""
+        started = time.perf_counter()
+        est = self._estimate_prompt(endpoint, body) if self._needs_estimate(ctx) else 0
+        self._admit(ctx, est)
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        upstream["stream_options"] = {"include_usage": True}
+        try:
+            group = self.router.resolve(model, ctx.credentials)
+            self._check_type(group.model_type, endpoint, model)
+            route = self.router.open_stream(group, lambda c, d: getattr(c, method)(d, upstream))
+        except LLMError as e:
+            self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", stream=True, error=e)
+            raise
+        return self._relay(route, endpoint, body, ctx, model, include_usage, started, est)
+
+    def _relay(self, route: StreamRoute, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
+               include_usage: bool, started: float, est: int) -> Iterator[bytes]:
+        usage: Optional[Usage] = None
+        pieces: list[str] = []
+        status, error = "success", None
+        usage_sent = False
+        try:
+            chunk = route.first
+            it = route.rest
+            while chunk is not None:
+                u = chunk.get("usage")
+                choices = chunk.get("choices")
+                if u:
+                    usage = Usage.from_openai(u)
+                if choices:
+                    for ch in choices:
+                        if endpoint == "chat":
+                            delta = ch.get("delta") or {}
+                            c = delta.get("content")
+                            if c:
+                                pieces.append(c)
+                            for tc in delta.get("tool_calls") or []:
+                                a = (tc.get("function") or {}).get("arguments")
+                                if a:
+                                    pieces.append(a)
+                        else:
+                            t = ch.get("text")
+                            if t:
+                                pieces.append(t)
+                    if not include_usage and "usage" in chunk:
+                        chunk = dict(chunk)
+                        chunk.pop("usage", None)
+                    yield sse(chunk)
+                elif u:
+                    if include_usage:
+                        usage_sent = True
+                        yield sse(chunk)
+                else:
+                    yield sse(chunk)
+                chunk = next(it, None)
+            if usage is None:
+                pt = est or self._estimate_prompt(endpoint, body)
+                ct = count_tokens("".join(pieces))
+                usage = Usage(pt, ct, pt + ct, True)
+            if include_usage and not usage_sent:
+                yield sse({"id": (route.first or {}).get("id", ""), "object": "chat.completion.chunk"
+                           if endpoint == "chat" else "text_completion", "created": int(time.time()),
+                           "model": (route.first or {}).get("model", model), "choices": [],
+                           "usage": usage.to_openai()})
+            yield DONE
+        except LLMError as e:
+            status, error = "error", e
+            if not isinstance(e, StreamInterruptedError):
+                e = StreamInterruptedError(e.message, deployment_id=route.deployment.id)
+                error = e
+            self.router.stream_failed(route, e)
+            yield sse({"error": {"message": "The upstream model stream was interrupted; the response is "
+                                            "incomplete.", "type": "server_error", "param": None,
+                                 "code": e.code}})
+        except GeneratorExit:
+            status = "cancelled"
+            raise
+        finally:
+            if usage is None:
+                ct = count_tokens("".join(pieces))
+                pt = est or self._estimate_prompt(endpoint, body)
+                usage = Usage(pt, ct, pt + ct, True)
+            self._record(ctx, model=model, endpoint=endpoint, started=started, status=status,
+                         route_dep=route.deployment, usage=usage, stream=True, ttft_ms=route.ttft_ms,
+                         attempts=route.attempts, error=error)
+
+
+__all__ = ["LanguageModelGateway", "CallContext", "sse", "DONE", "ModelNotFoundError"]

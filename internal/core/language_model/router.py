@@ -1,0 +1,330 @@
+"""The model router: one mechanism used by the /v1 gateway and by apps, agents and workflows.
+
+A requested model name resolves to a `ModelGroup` (explicit YAML group, or an implicit
+single-deployment group for a catalog model whose provider has credentials, or the built-in
+`local` model). The group's strategy orders its deployments; deployments cooling down are
+skipped; each deployment gets `num_retries` retries with exponential backoff on retryable
+errors (429/5xx/timeouts/connection errors), honouring `Retry-After` up to `max_retry_after`
+(longer waits move on to the next deployment). `allowed_fails` consecutive failures put a
+deployment in cooldown for `cooldown_seconds`. Client errors (400/404) are not retried and
+do not fall back.
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Optional
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from .catalog import LanguageModelCatalog
+from .clients import ProviderClient, client_for_protocol
+from .deployment import Deployment
+from .entities import Pricing
+from .errors import (
+    LLMError,
+    ModelNotFoundError,
+    NoDeploymentAvailableError,
+    UpstreamError,
+)
+from .router_config import ModelGroup, RouterConfig, RouterSettings
+from .state import DeploymentStateStore, InMemoryDeploymentStateStore, LatencyTracker
+
+LOCAL_MODEL = "smollm2-135m-instruct"
+
+
+@dataclass
+class RouteResult:
+    data: Any
+    deployment: Deployment
+    group: ModelGroup
+    attempts: int
+    latency_ms: float
+
+
+@dataclass
+class StreamRoute:
+    """An opened stream: the first chunk was already received from `deployment`."""
+
+    deployment: Deployment
+    group: ModelGroup
+    attempts: int
+    first: Optional[dict[str, Any]]
+    rest: Iterator[dict[str, Any]]
+    ttft_ms: float
+    started: float = field(default_factory=time.perf_counter)
+
+
+class _MoveOn(Exception):
+    """Internal: stop retrying this deployment and try the next one."""
+
+
+class Router:
+    def __init__(
+        self,
+        config: RouterConfig,
+        catalog: LanguageModelCatalog,
+        state: Optional[DeploymentStateStore] = None,
+        clients: Optional[dict[str, ProviderClient]] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Optional[random.Random] = None,
+        local_enabled: bool = True,
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.state = state or InMemoryDeploymentStateStore()
+        self.latency = LatencyTracker()
+        self._clients = dict(clients or {})
+        self._clients_lock = threading.Lock()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.local_enabled = local_enabled
+        self._implicit: dict[tuple, ModelGroup] = {}
+
+    # ------------------------------------------------------------------ resolution ----------
+    def client(self, protocol: str) -> ProviderClient:
+        c = self._clients.get(protocol)
+        if c is None:
+            with self._clients_lock:
+                c = self._clients.get(protocol)
+                if c is None:
+                    c = self._clients[protocol] = client_for_protocol(protocol)
+        return c
+
+    def _provider_credentials(self, provider: str, overrides: Optional[dict[str, dict[str, Any]]]) -> Optional[dict]:
+        if overrides and provider in overrides:
+            return overrides[provider]
+        return self.config.providers.get(provider)
+
+    def resolve(self, model: str, credentials: Optional[dict[str, dict[str, Any]]] = None) -> ModelGroup:
+        """Model name -> group. `credentials` are per-account provider credentials (override config)."""
+        group = self.config.groups.get(model)
+        if group is not None:
+            return group
+        found = self.catalog.find_model(model)
+        provider_name: Optional[str] = None
+        model_name = model
+        if found:
+            provider_name, model_name = found[0].name, found[1].model_name
+        elif "/" in model:
+            head, _, tail = model.partition("/")
+            p = self.catalog.get_provider(head)
+            if p and p.provider_entity.customizable_models:
+                provider_name, model_name = head, tail
+        if provider_name is None:
+            raise ModelNotFoundError(f"The model `{model}` does not exist or you do not have access to it.",
+                                     param="model")
+        provider = self.catalog.get_provider(provider_name)
+        assert provider is not None
+        protocol = provider.provider_entity.protocol
+        if protocol == "local":
+            if not self.local_enabled:
+                raise ModelNotFoundError(f"The model `{model}` is not enabled on this server.", param="model")
+            creds: dict[str, Any] = {}
+        else:
+            creds = self._provider_credentials(provider_name, credentials) or {}
+            if not creds:
+                raise ModelNotFoundError(
+                    f"The model `{model}` is not available: provider `{provider_name}` has no credentials configured.",
+                    param="model")
+        key = (model, provider_name, model_name, tuple(sorted((k, str(v)) for k, v in creds.items())))
+        group = self._implicit.get(key)
+        if group is None:
+            entity = provider.get_model_entity(model_name)
+            settings = self.config.settings
+            dep = Deployment(
+                id=f"{provider_name}/{model_name}",
+                provider=provider_name,
+                model=str(creds.get("deployment") or model_name),
+                protocol=protocol,
+                api_base=creds.get("api_base") or creds.get("base_url") or provider.provider_entity.default_api_base,
+                api_key=creds.get("api_key"),
+                api_version=creds.get("api_version"),
+                timeout=float(creds.get("timeout") or settings.timeout),
+                pricing=entity.pricing if entity else None,
+            )
+            group = ModelGroup(name=model, deployments=[dep],
+                               model_type=entity.model_type.value if entity else "chat", settings=settings,
+                               public=False)
+            if len(self._implicit) > 10_000:
+                self._implicit.clear()
+            self._implicit[key] = group
+        return group
+
+    def public_groups(self) -> list[ModelGroup]:
+        groups = [g for g in self.config.groups.values() if g.public]
+        if self.local_enabled and LOCAL_MODEL not in self.config.groups:
+            groups.append(self.resolve(LOCAL_MODEL))
+        return groups
+
+    # ------------------------------------------------------------------ ordering ------------
+    def pricing_of(self, dep: Deployment) -> Optional[Pricing]:
+        if dep.pricing is not None:
+            return dep.pricing
+        entity = self.catalog.get_model(dep.provider, dep.model)
+        return entity.pricing if entity else None
+
+    def order(self, group: ModelGroup) -> list[Deployment]:
+        deps = group.deployments
+        if len(deps) == 1:
+            return list(deps)
+        s = group.strategy
+        if s == "weighted":
+            pool = [d for d in deps if d.weight > 0]
+            out = []
+            while pool:
+                total = sum(d.weight for d in pool)
+                r = self._rng.random() * total
+                acc = 0.0
+                for i, d in enumerate(pool):
+                    acc += d.weight
+                    if r < acc or i == len(pool) - 1:
+                        out.append(pool.pop(i))
+                        break
+            return out + [d for d in deps if d.weight <= 0]
+        if s == "lowest_latency":
+            # unknown latency sorts first so every deployment gets measured
+            return sorted(deps, key=lambda d: (self.latency.latency(d.id) or 0.0, d.priority))
+        if s == "lowest_cost":
+            def cost(d: Deployment) -> float:
+                p = self.pricing_of(d)
+                return (p.input + p.output) / max(1, p.unit) if p else float("inf")
+
+            return sorted(deps, key=lambda d: (cost(d), d.priority))
+        return sorted(deps, key=lambda d: d.priority)
+
+    def available(self, group: ModelGroup) -> list[Deployment]:
+        ordered = self.order(group)
+        cool = self.state.cooldowns([d.id for d in ordered])
+        ready = [d for d in ordered if cool.get(d.id, 0.0) <= 0.0]
+        if not ready:
+            wait = min(cool.values()) if cool else group.settings.cooldown_seconds
+            raise NoDeploymentAvailableError(
+                f"All deployments of `{group.name}` are cooling down after repeated failures; retry later.",
+                retry_after=wait)
+        return ready
+
+    # ------------------------------------------------------------------ failure bookkeeping --
+    def _failed(self, dep: Deployment, settings: RouterSettings, err: LLMError) -> bool:
+        """Record a failure; return True if the deployment just went into cooldown."""
+        self.latency.observe_failure(dep.id, f"{err.code}: {err.message}"[:300])
+        if not err.retryable and not isinstance(err, UpstreamError):
+            return False
+        n = self.state.record_failure(dep.id, settings.failure_window)
+        if n >= settings.allowed_fails:
+            self.state.set_cooldown(dep.id, settings.cooldown_seconds)
+            return True
+        return False
+
+    def _wait(self, settings: RouterSettings) -> Callable[[RetryCallState], float]:
+        def wait(rs: RetryCallState) -> float:
+            err = rs.outcome.exception() if rs.outcome else None
+            ra = getattr(err, "retry_after", None)
+            if ra is not None:
+                return float(ra)
+            backoff = min(settings.retry_backoff_max, settings.retry_backoff * (2 ** (rs.attempt_number - 1)))
+            return backoff * (0.5 + self._rng.random() / 2)
+        return wait
+
+    def _attempts(self, dep: Deployment, settings: RouterSettings, call: Callable[[], Any],
+                  counter: list[int]) -> Any:
+        """Run `call` with retries on one deployment. Raises the last LLMError or _MoveOn."""
+
+        def guarded() -> Any:
+            counter[0] += 1
+            try:
+                return call()
+            except LLMError as e:
+                e.deployment_id = e.deployment_id or dep.id
+                cooled = self._failed(dep, settings, e)
+                if cooled:
+                    raise _MoveOn(e) from e
+                if e.retryable and e.retry_after is not None and e.retry_after > settings.max_retry_after:
+                    raise _MoveOn(e) from e
+                raise
+
+        retrying = Retrying(
+            stop=stop_after_attempt(settings.num_retries + 1),
+            retry=retry_if_exception(lambda e: isinstance(e, LLMError) and e.retryable),
+            wait=self._wait(settings),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        return retrying(guarded)
+
+    # ------------------------------------------------------------------ execution -----------
+    def call(self, group: ModelGroup, fn: Callable[[ProviderClient, Deployment], Any]) -> RouteResult:
+        """Blocking call through the group with retries and fallbacks."""
+        settings = group.settings
+        last: Optional[LLMError] = None
+        counter = [0]
+        for dep in self.available(group):
+            client = self.client(dep.protocol)
+            t0 = time.perf_counter()
+            try:
+                data = self._attempts(dep, settings, lambda: fn(client, dep), counter)
+            except _MoveOn as m:
+                last = m.args[0]
+                continue
+            except LLMError as e:
+                last = e
+                if not e.retryable and not isinstance(e, UpstreamError):
+                    raise  # client error: same answer from any deployment
+                continue
+            latency = (time.perf_counter() - t0) * 1000
+            self.latency.observe_success(dep.id, latency)
+            self.state.record_success(dep.id)
+            return RouteResult(data, dep, group, counter[0], latency)
+        assert last is not None
+        raise last
+
+    def open_stream(self, group: ModelGroup,
+                    fn: Callable[[ProviderClient, Deployment], Iterator[dict[str, Any]]]) -> StreamRoute:
+        """Open a stream and receive its first chunk, with the same retries and fallbacks as `call`.
+
+        Once the first chunk is in hand the stream is committed to that deployment: a later break
+        is reported with `stream_failed()` and surfaces to the client as an error event.
+        """
+        def opener(client: ProviderClient, dep: Deployment) -> tuple[Optional[dict], Iterator[dict]]:
+            it = iter(fn(client, dep))
+            try:
+                first = next(it)
+            except StopIteration:
+                first = None
+            return first, it
+
+        t0 = time.perf_counter()
+        res = self.call(group, opener)
+        first, rest = res.data
+        return StreamRoute(res.deployment, group, res.attempts, first, rest,
+                           ttft_ms=(time.perf_counter() - t0) * 1000, started=t0)
+
+    def stream_failed(self, route: StreamRoute, err: LLMError) -> None:
+        self._failed(route.deployment, route.group.settings, err)
+
+    # ------------------------------------------------------------------ health --------------
+    def health(self, group: ModelGroup) -> dict[str, Any]:
+        cool = self.state.cooldowns([d.id for d in group.deployments])
+        deps = []
+        for d in group.deployments:
+            st = self.latency.stats(d.id)
+            remaining = cool.get(d.id, 0.0)
+            deps.append({
+                **d.public_dict(),
+                "status": "cooldown" if remaining > 0 else "healthy",
+                "cooldown_remaining_seconds": round(remaining, 3),
+                "consecutive_failures": self.state.failures(d.id),
+                **st,
+            })
+        healthy = sum(1 for x in deps if x["status"] == "healthy")
+        return {
+            "id": group.name,
+            "object": "model.health",
+            "strategy": group.strategy,
+            "status": "healthy" if healthy == len(deps) else ("degraded" if healthy else "unavailable"),
+            "healthy_deployments": healthy,
+            "total_deployments": len(deps),
+            "deployments": deps,
+        }

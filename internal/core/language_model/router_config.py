@@ -1,0 +1,150 @@
+"""Router configuration: model groups of deployments, loaded from YAML.
+
+```yaml
+settings:            # defaults for every group (all optional)
+  num_retries: 2     # retries on the same deployment for 429/5xx/timeouts
+  retry_backoff: 0.2 # first backoff in seconds (exponential, jittered)
+  retry_backoff_max: 2
+  max_retry_after: 5 # honour an upstream Retry-After up to this; longer -> next deployment
+  allowed_fails: 3   # consecutive failures (within failure_window) before cooldown
+  failure_window: 60
+  cooldown_seconds: 30
+  timeout: 60        # per-request timeout (seconds) unless a deployment sets its own
+providers:           # credentials for implicit groups `<provider>/<model>` of the catalog
+  openai: {api_key: ${OPENAI_API_KEY}, api_base: https://api.openai.com/v1}
+model_groups:
+  gpt-4o-mini:
+    strategy: priority        # priority | weighted | lowest_latency | lowest_cost
+    model_type: chat          # chat | completion | embedding
+    deployments:
+      - {id: oai, provider: openai, model: gpt-4o-mini, priority: 0}
+      - {id: azure, provider: azure_openai, model: my-deployment, api_base: ..., api_key: ..., priority: 1}
+```
+`${VAR}` and `${VAR:-default}` are expanded from the environment when the file is loaded.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Optional
+
+import yaml
+
+from .deployment import Deployment
+from .entities import Pricing
+
+STRATEGIES = ("priority", "weighted", "lowest_latency", "lowest_cost")
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass
+class RouterSettings:
+    num_retries: int = 2
+    retry_backoff: float = 0.2
+    retry_backoff_max: float = 2.0
+    max_retry_after: float = 5.0
+    allowed_fails: int = 3
+    failure_window: float = 60.0
+    cooldown_seconds: float = 30.0
+    timeout: float = 60.0
+
+    def merged(self, overrides: Optional[dict[str, Any]]) -> "RouterSettings":
+        if not overrides:
+            return self
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in overrides.items() if k in known})
+
+
+@dataclass
+class ModelGroup:
+    name: str
+    deployments: list[Deployment]
+    strategy: str = "priority"
+    model_type: str = "chat"
+    settings: RouterSettings = field(default_factory=RouterSettings)
+    public: bool = True  # listed by GET /v1/models
+    owned_by: str = "llmops"
+
+
+@dataclass
+class RouterConfig:
+    settings: RouterSettings = field(default_factory=RouterSettings)
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, ModelGroup] = field(default_factory=dict)
+
+
+class RouterConfigError(ValueError):
+    pass
+
+
+def expand_env(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ENV.sub(lambda m: os.environ.get(m.group(1), m.group(2) if m.group(2) is not None else ""), value)
+    if isinstance(value, list):
+        return [expand_env(v) for v in value]
+    if isinstance(value, dict):
+        return {k: expand_env(v) for k, v in value.items()}
+    return value
+
+
+def _deployment(raw: dict[str, Any], group: str, index: int, settings: RouterSettings,
+                protocols: dict[str, str]) -> Deployment:
+    if not isinstance(raw, dict) or not raw.get("provider"):
+        raise RouterConfigError(f"group {group!r}: deployment #{index} needs a provider")
+    provider = str(raw["provider"])
+    pricing = raw.get("pricing")
+    return Deployment(
+        id=str(raw.get("id") or f"{group}#{index}"),
+        provider=provider,
+        model=str(raw.get("model") or group),
+        protocol=str(raw.get("protocol") or protocols.get(provider, "openai")),
+        api_base=raw.get("api_base") or raw.get("base_url") or None,
+        api_key=raw.get("api_key") or None,
+        api_version=raw.get("api_version") or None,
+        headers={str(k): str(v) for k, v in (raw.get("headers") or {}).items()},
+        timeout=float(raw.get("timeout") or settings.timeout),
+        connect_timeout=float(raw.get("connect_timeout") or 5.0),
+        priority=int(raw.get("priority") or 0),
+        weight=float(raw.get("weight") if raw.get("weight") is not None else 1.0),
+        pricing=Pricing(**pricing) if isinstance(pricing, dict) else None,
+        extra_body=dict(raw.get("extra_body") or {}),
+    )
+
+
+def parse_router_config(data: Optional[dict[str, Any]], protocols: Optional[dict[str, str]] = None) -> RouterConfig:
+    """`protocols` maps provider name -> protocol (from the catalog)."""
+    data = expand_env(data or {})
+    protocols = protocols or {}
+    settings = RouterSettings().merged(data.get("settings"))
+    providers = {str(k): dict(v or {}) for k, v in (data.get("providers") or {}).items()}
+    groups: dict[str, ModelGroup] = {}
+    seen_ids: set[str] = set()
+    for name, raw in (data.get("model_groups") or {}).items():
+        raw = raw or {}
+        strategy = raw.get("strategy", "priority")
+        if strategy not in STRATEGIES:
+            raise RouterConfigError(f"group {name!r}: unknown strategy {strategy!r} (use one of {STRATEGIES})")
+        gsettings = settings.merged(raw.get("settings"))
+        deps_raw = raw.get("deployments") or []
+        if not deps_raw:
+            raise RouterConfigError(f"group {name!r}: no deployments")
+        deps = []
+        for i, d in enumerate(deps_raw):
+            dep = _deployment(d, str(name), i, gsettings, protocols)
+            if dep.id in seen_ids:
+                raise RouterConfigError(f"deployment id {dep.id!r} is used twice")
+            seen_ids.add(dep.id)
+            deps.append(dep)
+        groups[str(name)] = ModelGroup(
+            name=str(name), deployments=deps, strategy=strategy, model_type=raw.get("model_type", "chat"),
+            settings=gsettings, public=bool(raw.get("public", True)), owned_by=str(raw.get("owned_by", "llmops")),
+        )
+    return RouterConfig(settings=settings, providers=providers, groups=groups)
+
+
+def load_router_config(path: Optional[str], protocols: Optional[dict[str, str]] = None) -> RouterConfig:
+    if not path or not os.path.isfile(path):
+        return parse_router_config({}, protocols)
+    with open(path, encoding="utf-8") as f:
+        return parse_router_config(yaml.safe_load(f) or {}, protocols)
