@@ -1,0 +1,23 @@
+from .base import EmbeddingError, Embeddings, l2_normalize
+from .cache import (
+    CachedEmbeddings,
+    EmbeddingCache,
+    InMemoryEmbeddingCache,
+    RedisEmbeddingCache,
+    content_hash,
+)
+from .local_minilm import LocalMiniLMEmbeddings
+from .openai_compatible import OpenAICompatibleEmbeddings
+
+__all__ = [
+    "CachedEmbeddings",
+    "EmbeddingCache",
+    "EmbeddingError",
+    "Embeddings",
+    "InMemoryEmbeddingCache",
+    "LocalMiniLMEmbeddings",
+    "OpenAICompatibleEmbeddings",
+    "RedisEmbeddingCache",
+    "content_hash",
+    "l2_normalize",
+]

@@ -1,0 +1,112 @@
+"""Content-hash embedding cache: the same text embedded by the same model is computed once.
+
+Key = sha256(model_id + "\\0" + text). Implementations: in-process LRU, Redis (shared by all
+processes); a database-backed one lives with the models (internal/model) and implements the
+same two methods.
+"""
+from __future__ import annotations
+
+import abc
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+
+from .base import Embeddings
+
+
+def content_hash(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{model_id}\0{text}".encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache(abc.ABC):
+    @abc.abstractmethod
+    def get_many(self, keys: Sequence[str]) -> list[np.ndarray | None]: ...
+
+    @abc.abstractmethod
+    def set_many(self, items: dict[str, np.ndarray]) -> None: ...
+
+
+class InMemoryEmbeddingCache(EmbeddingCache):
+    def __init__(self, max_items: int = 100_000):
+        self.max_items = max_items
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys):
+        out = []
+        with self._lock:
+            for k in keys:
+                v = self._data.get(k)
+                if v is not None:
+                    self._data.move_to_end(k)
+                out.append(None if v is None else np.frombuffer(v, dtype=np.float32))
+        return out
+
+    def set_many(self, items):
+        with self._lock:
+            for k, v in items.items():
+                self._data[k] = np.asarray(v, dtype=np.float32).tobytes()
+                self._data.move_to_end(k)
+            while len(self._data) > self.max_items:
+                self._data.popitem(last=False)
+
+
+class RedisEmbeddingCache(EmbeddingCache):
+    def __init__(self, redis_client, prefix: str = "llmops:emb:", ttl_seconds: int = 7 * 24 * 3600):
+        self.redis, self.prefix, self.ttl = redis_client, prefix, ttl_seconds
+
+    def get_many(self, keys):
+        if not keys:
+            return []
+        vals = self.redis.mget([self.prefix + k for k in keys])
+        return [None if v is None else np.frombuffer(v, dtype=np.float32) for v in vals]
+
+    def set_many(self, items):
+        if not items:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for k, v in items.items():
+            pipe.set(self.prefix + k, np.asarray(v, dtype=np.float32).tobytes(), ex=self.ttl)
+        pipe.execute()
+
+
+class CachedEmbeddings(Embeddings):
+    """Wraps any :class:`Embeddings` with an :class:`EmbeddingCache`; only misses are embedded
+    (in one batched call), and identical texts inside one call are embedded once."""
+
+    def __init__(self, inner: Embeddings, cache: EmbeddingCache):
+        self.inner, self.cache = inner, cache
+        self.model_id = inner.model_id
+        self.dimension = inner.dimension
+        self.max_input_tokens = inner.max_input_tokens
+
+    @property
+    def tokenizer(self):
+        return getattr(self.inner, "tokenizer", None)
+
+    def count_tokens(self, texts):
+        return self.inner.count_tokens(texts)
+
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        keys = [content_hash(self.model_id, t) for t in texts]
+        cached = self.cache.get_many(keys)
+        missing: dict[str, list[int]] = {}
+        for i, (k, v) in enumerate(zip(keys, cached)):
+            if v is not None and v.shape == (self.dimension,):
+                out[i] = v
+            else:
+                missing.setdefault(k, []).append(i)
+        if missing:
+            order = list(missing)
+            vecs = self.inner.embed_array([texts[missing[k][0]] for k in order])
+            for k, v in zip(order, vecs):
+                out[missing[k]] = v
+            self.cache.set_many(dict(zip(order, vecs)))
+        return out

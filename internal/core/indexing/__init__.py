@@ -1,0 +1,3 @@
+from .pipeline import IndexingPipeline, PreparedSegment, SegmentToIndex, segment_id_for, top_keywords
+
+__all__ = ["IndexingPipeline", "PreparedSegment", "SegmentToIndex", "segment_id_for", "top_keywords"]

@@ -1,0 +1,5 @@
+from .base import KeywordIndex
+from .local import LocalKeywordIndex
+from .tokenizer import tokenize
+
+__all__ = ["KeywordIndex", "LocalKeywordIndex", "tokenize"]

@@ -1,0 +1,170 @@
+"""Persisted BM25 index (one shard per dataset, same on-disk design as the vector store).
+
+Each part stores its postings in CSC form (term -> rows, term frequencies) plus per-row
+document lengths, computed once at indexing time. A query touches only the postings of its
+terms; IDF and average length are computed over the live rows of the queried datasets.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from internal.core.vector_store.base import ScoredSegment, SegmentFilter, SegmentRef
+from internal.core.vector_store.shards import ALIVE, Part, ShardedStore, _atomic_save
+
+from .base import KeywordIndex
+from .tokenizer import tokenize
+
+K1, B = 1.2, 0.75
+
+
+class _Postings:
+    def __init__(self, terms: np.ndarray, indptr: np.ndarray, rows: np.ndarray, tfs: np.ndarray, lengths: np.ndarray):
+        self.terms, self.indptr, self.rows, self.tfs, self.lengths = terms, indptr, rows, tfs, lengths
+        self._pos: dict | None = None
+
+    def lookup(self, term: str):
+        if self._pos is None:
+            self._pos = {t: i for i, t in enumerate(self.terms.tolist())}
+        i = self._pos.get(term)
+        if i is None:
+            return None
+        a, b = int(self.indptr[i]), int(self.indptr[i + 1])
+        return self.rows[a:b], self.tfs[a:b]
+
+
+def build_postings(token_lists: Sequence[Sequence[str]]) -> dict:
+    inverted: dict[str, list[tuple[int, int]]] = {}
+    lengths = np.zeros(len(token_lists), dtype=np.float32)
+    for r, toks in enumerate(token_lists):
+        lengths[r] = len(toks)
+        for t, c in Counter(toks).items():
+            inverted.setdefault(t, []).append((r, c))
+    terms = sorted(inverted)
+    indptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    total = sum(len(inverted[t]) for t in terms)
+    rows = np.empty(total, dtype=np.int32)
+    tfs = np.empty(total, dtype=np.float32)
+    pos = 0
+    for i, t in enumerate(terms):
+        lst = inverted[t]
+        rows[pos : pos + len(lst)] = [x[0] for x in lst]
+        tfs[pos : pos + len(lst)] = [x[1] for x in lst]
+        pos += len(lst)
+        indptr[i + 1] = pos
+    return {
+        "terms": np.asarray(terms, dtype=str) if terms else np.zeros(0, dtype="U1"),
+        "indptr": indptr,
+        "rows": rows,
+        "tfs": tfs,
+        "lengths": lengths,
+    }
+
+
+class LocalKeywordIndex(ShardedStore, KeywordIndex):
+    payload_suffixes = ("kw.npz",)
+
+    def _write_payload(self, directory: Path, name: str, payload: dict) -> None:
+        tmp = directory / f"{name}.kw.npz.tmp.npz"
+        np.savez(tmp, **payload)
+        tmp.replace(directory / f"{name}.kw.npz")
+
+    def _load_payload(self, directory: Path, name: str) -> dict:
+        with np.load(directory / f"{name}.kw.npz", allow_pickle=False) as z:
+            p = _Postings(z["terms"], z["indptr"], z["rows"], z["tfs"], z["lengths"])
+        return {"postings": p}
+
+    def _merge_payloads(self, parts):
+        # rebuild from the surviving postings (no re-tokenisation needed)
+        token_lists: list[list[str]] = []
+        for part, mask in parts:
+            p: _Postings = part.payload["postings"]
+            keep = np.flatnonzero(mask)
+            remap = -np.ones(part.rows, dtype=np.int64)
+            remap[keep] = np.arange(len(keep)) + len(token_lists)
+            lists: list[list[str]] = [[] for _ in keep]
+            for ti, term in enumerate(p.terms.tolist()):
+                a, b = int(p.indptr[ti]), int(p.indptr[ti + 1])
+                for r, tf in zip(p.rows[a:b].tolist(), p.tfs[a:b].tolist()):
+                    nr = remap[r]
+                    if nr >= 0:
+                        lists[nr - len(token_lists)].extend([term] * int(tf))
+            token_lists.extend(lists)
+        return build_postings(token_lists)
+
+    def upsert(self, refs: Sequence[SegmentRef], texts: Sequence[str]) -> None:
+        if not refs:
+            return
+        if len(refs) != len(texts):
+            raise ValueError("refs and texts differ in length")
+        self.upsert_tokens(refs, [tokenize(t) for t in texts])
+
+    def upsert_tokens(self, refs: Sequence[SegmentRef], token_lists: Sequence[Sequence[str]]) -> None:
+        by_ds: dict[tuple[str, str], list[int]] = {}
+        for i, r in enumerate(refs):
+            by_ds.setdefault((str(r.dataset_id), str(r.account_id)), []).append(i)
+        for (ds, acct), idx in by_ds.items():
+            self._append(ds, acct, [refs[i] for i in idx], build_postings([token_lists[i] for i in idx]))
+
+    def search(self, query: str, k: int, flt: SegmentFilter) -> list[ScoredSegment]:
+        return self.search_tokens(tokenize(query), k, flt)
+
+    def search_tokens(self, q_tokens: Sequence[str], k: int, flt: SegmentFilter) -> list[ScoredSegment]:
+        terms = list(dict.fromkeys(q_tokens))
+        if not terms or k <= 0:
+            return []
+        shards = self.shards_for(flt.account_id, flt.dataset_ids)
+        parts: list[tuple[Part, str]] = [(p, s.dataset_id) for s in shards for p in s.parts]
+        if not parts:
+            return []
+        # corpus statistics over live rows of the queried datasets
+        n_docs, total_len = 0, 0.0
+        df = dict.fromkeys(terms, 0)
+        looked: list[dict] = []
+        for part, _ in parts:
+            alive = (part.flags & ALIVE) == ALIVE
+            pst: _Postings = part.payload["postings"]
+            n_docs += int(alive.sum())
+            total_len += float(pst.lengths[alive].sum())
+            hits = {}
+            for t in terms:
+                got = pst.lookup(t)
+                if got is not None:
+                    live = alive[got[0]]
+                    df[t] += int(live.sum())
+                    hits[t] = got
+            looked.append(hits)
+        if n_docs == 0:
+            return []
+        avgdl = max(total_len / n_docs, 1e-6)
+        idf = {t: math.log(1.0 + (n_docs - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
+        upper = sum(idf[t] for t in terms) * (K1 + 1)
+        if upper <= 0:
+            return []
+        cands: list[tuple[float, str, str, str]] = []
+        for (part, ds), hits in zip(parts, looked):
+            if not hits:
+                continue
+            pst = part.payload["postings"]
+            mask = part.row_mask(flt.document_ids, flt.include_disabled)
+            norm = K1 * (1 - B + B * pst.lengths / avgdl)
+            rows_all, w_all = [], []
+            for t, (rows, tfs) in hits.items():
+                rows_all.append(rows)
+                w_all.append(idf[t] * tfs * (K1 + 1) / (tfs + norm[rows]))
+            rows_c = np.concatenate(rows_all)
+            scores = np.bincount(rows_c, weights=np.concatenate(w_all), minlength=part.rows)
+            scores[~mask] = 0.0
+            nz = np.flatnonzero(scores > 0)
+            if len(nz) == 0:
+                continue
+            kk = min(k, len(nz))
+            top = nz[np.argpartition(-scores[nz], kk - 1)[:kk]] if kk < len(nz) else nz
+            for r in top.tolist():
+                cands.append((float(scores[r]), str(part.ids[r]), str(part.docs[part.doc_idx[r]]), ds))
+        cands.sort(key=lambda c: (-c[0], c[1]))
+        return [ScoredSegment(seg, doc, ds, min(1.0, s / upper), {"bm25": s}) for s, seg, doc, ds in cands[:k]]

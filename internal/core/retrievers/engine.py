@@ -1,0 +1,158 @@
+"""One retrieval engine: semantic, full-text and hybrid search over a tenant's datasets.
+
+Scores are normalised to [0, 1] for every strategy so one ``score_threshold`` means the same
+thing everywhere:
+- semantic: cosine similarity clipped to [0, 1];
+- full-text: BM25 / (query upper bound), see ``LocalKeywordIndex``;
+- hybrid: candidates from both (``candidate_k`` each) fused by reciprocal-rank fusion, or by a
+  weighted sum of the normalised scores (``fusion="weighted"``); the reported hybrid score is
+  ``alpha * semantic + (1 - alpha) * full_text`` (missing side = 0), the RRF value is in
+  ``extra['rrf']``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable, Sequence
+
+import numpy as np
+
+from internal.core.embeddings.base import Embeddings
+from internal.core.keyword_index.base import KeywordIndex
+from internal.core.vector_store.base import ScoredSegment, SegmentFilter, VectorStore
+
+
+class RetrievalStrategy(str, Enum):
+    SEMANTIC = "semantic"
+    FULL_TEXT = "full_text"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True)
+class RetrievalRequest:
+    query: str
+    account_id: str
+    dataset_ids: tuple[str, ...]
+    strategy: RetrievalStrategy = RetrievalStrategy.SEMANTIC
+    k: int = 4
+    score_threshold: float = 0.0
+    document_ids: tuple[str, ...] | None = None
+
+    def filter(self) -> SegmentFilter:
+        return SegmentFilter(self.account_id, tuple(self.dataset_ids), self.document_ids)
+
+
+@dataclass
+class RetrievedSegment:
+    segment_id: str
+    document_id: str
+    dataset_id: str
+    score: float
+    semantic_score: float | None = None
+    keyword_score: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class RetrievalResult:
+    segments: list[RetrievedSegment]
+    latency_ms: float
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DatasetBinding:
+    """Where a dataset's vectors live: its embeddings + the store for that vector space."""
+
+    embeddings: Embeddings
+    vector_store: VectorStore
+
+
+class RetrievalEngine:
+    def __init__(
+        self,
+        keyword_index: KeywordIndex,
+        resolve: Callable[[str], DatasetBinding],
+        fusion: str = "rrf",
+        rrf_k: int = 60,
+        alpha: float = 0.5,
+        candidate_k: int = 50,
+    ):
+        """``resolve(dataset_id)`` returns the dataset's embeddings + vector store (datasets
+        are bound to one embedding model; datasets sharing a model share one query vector)."""
+        self.keyword_index = keyword_index
+        self.resolve = resolve
+        self.fusion = fusion
+        self.rrf_k = rrf_k
+        self.alpha = alpha
+        self.candidate_k = candidate_k
+
+    # -- strategies ---------------------------------------------------------------------
+    def semantic(self, req: RetrievalRequest, k: int, timings: dict) -> list[ScoredSegment]:
+        groups: dict[tuple[str, int], tuple[DatasetBinding, list[str]]] = {}
+        for ds in req.dataset_ids:
+            b = self.resolve(str(ds))
+            key = (b.embeddings.model_id, id(b.vector_store))
+            groups.setdefault(key, (b, []))[1].append(str(ds))
+        out: list[ScoredSegment] = []
+        qcache: dict[str, np.ndarray] = {}
+        for (model_id, _), (b, ds_ids) in groups.items():
+            t0 = time.perf_counter()
+            if model_id not in qcache:
+                qcache[model_id] = b.embeddings.embed_array([req.query])[0]
+            timings["embed_ms"] = timings.get("embed_ms", 0.0) + (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            flt = SegmentFilter(req.account_id, tuple(ds_ids), req.document_ids)
+            out.extend(b.vector_store.search(qcache[model_id], k, flt))
+            timings["vector_ms"] = timings.get("vector_ms", 0.0) + (time.perf_counter() - t0) * 1000
+        out.sort(key=lambda s: -s.score)
+        return [ScoredSegment(s.segment_id, s.document_id, s.dataset_id, max(0.0, min(1.0, s.score)), s.extra) for s in out[:k]]
+
+    def full_text(self, req: RetrievalRequest, k: int, timings: dict) -> list[ScoredSegment]:
+        t0 = time.perf_counter()
+        res = self.keyword_index.search(req.query, k, req.filter())
+        timings["keyword_ms"] = (time.perf_counter() - t0) * 1000
+        return res
+
+    def retrieve(self, req: RetrievalRequest) -> RetrievalResult:
+        if not req.query or not req.query.strip() or not req.dataset_ids or req.k <= 0:
+            return RetrievalResult([], 0.0)
+        t_start = time.perf_counter()
+        timings: dict = {}
+        strategy = RetrievalStrategy(req.strategy)
+        if strategy is RetrievalStrategy.SEMANTIC:
+            hits = [
+                RetrievedSegment(s.segment_id, s.document_id, s.dataset_id, s.score, semantic_score=s.score)
+                for s in self.semantic(req, req.k, timings)
+            ]
+        elif strategy is RetrievalStrategy.FULL_TEXT:
+            hits = [
+                RetrievedSegment(s.segment_id, s.document_id, s.dataset_id, s.score, keyword_score=s.score, extra=dict(s.extra))
+                for s in self.full_text(req, req.k, timings)
+            ]
+        else:
+            ck = max(self.candidate_k, req.k)
+            hits = self._fuse(self.semantic(req, ck, timings), self.full_text(req, ck, timings), req.k)
+        hits = [h for h in hits if h.score >= req.score_threshold]
+        return RetrievalResult(hits, (time.perf_counter() - t_start) * 1000, timings)
+
+    def _fuse(self, sem: Sequence[ScoredSegment], kw: Sequence[ScoredSegment], k: int) -> list[RetrievedSegment]:
+        merged: dict[str, RetrievedSegment] = {}
+        for rank, s in enumerate(sem):
+            merged[s.segment_id] = RetrievedSegment(
+                s.segment_id, s.document_id, s.dataset_id, 0.0, semantic_score=s.score, extra={"rrf": 1.0 / (self.rrf_k + rank + 1)}
+            )
+        for rank, s in enumerate(kw):
+            h = merged.get(s.segment_id)
+            if h is None:
+                h = merged[s.segment_id] = RetrievedSegment(s.segment_id, s.document_id, s.dataset_id, 0.0, extra={"rrf": 0.0})
+            h.keyword_score = s.score
+            h.extra["rrf"] += 1.0 / (self.rrf_k + rank + 1)
+        for h in merged.values():
+            h.score = self.alpha * (h.semantic_score or 0.0) + (1 - self.alpha) * (h.keyword_score or 0.0)
+        if self.fusion == "weighted":
+            key = lambda h: (-h.score, h.segment_id)  # noqa: E731
+        else:
+            key = lambda h: (-h.extra["rrf"], -h.score, h.segment_id)  # noqa: E731
+        return sorted(merged.values(), key=key)[:k]
