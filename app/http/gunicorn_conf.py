@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import tempfile
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:5001")
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:5000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))

@@ -1,0 +1,77 @@
+"""`make dev`: the whole platform on its embedded default, in one command.
+
+Migrates the SQLite database, creates the first account (printed once, or taken from
+INIT_ACCOUNT_EMAIL / INIT_ACCOUNT_PASSWORD), then runs a Celery worker on the local
+filesystem broker and one gunicorn web process until Ctrl-C.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from flask_migrate import upgrade
+
+from app.http.app import create_app
+from config import Config
+from internal.exception import CustomException
+from internal.service.account_service import AccountService
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EMAIL = "admin@llmops.local"
+
+
+def ensure_first_account(app, conf: Config) -> None:
+    service: AccountService = app.extensions["injector"].get(AccountService)
+    email = conf.INIT_ACCOUNT_EMAIL or DEFAULT_EMAIL
+    password = conf.INIT_ACCOUNT_PASSWORD or secrets.token_urlsafe(12) + "9a"
+    with app.app_context():
+        try:
+            service.create_account(email=email, password=password, name="Admin")
+        except CustomException:
+            print(f"  account {email} already exists (its password was printed when it was created)")
+            return
+    shown = password if not conf.INIT_ACCOUNT_PASSWORD else "(from INIT_ACCOUNT_PASSWORD)"
+    print(f"  first account created — e-mail: {email}  password: {shown}")
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    conf = Config().resolved()
+    app = create_app(conf)
+    with app.app_context():
+        upgrade()
+    print("LLMOps (embedded default)")
+    ensure_first_account(app, conf)
+
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "5000")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # One web process: the embedded in-process cache/limits/stop flags are not shared across processes.
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "app/http/gunicorn_conf.py",
+                            "--workers", "1", "--bind", f"{host}:{port}", "app.http.app:app"], env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.http.app:celery", "worker",
+                               "--loglevel", "INFO", "--pool", "threads", "--concurrency", "2"], env=env)
+    print(f"  serving on http://{host}:{port}  (health: /health, API docs: /docs) — Ctrl-C to stop")
+
+    def shutdown(*_):
+        for proc in (web, worker):
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        os.wait()  # whichever child ends first ends the platform
+    except KeyboardInterrupt:
+        pass
+    shutdown()
+    for proc in (web, worker):
+        proc.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

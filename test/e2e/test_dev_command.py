@@ -1,0 +1,47 @@
+"""`make dev`'s runner on a fresh instance: embedded SQLite, first account, web + worker.
+
+Runs `python -m app.dev` exactly as the Makefile does (the venv is already built by `make test`).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import httpx
+
+from test.support.environment import free_port
+from test.support.processes import ManagedProcess, wait_until
+
+EMAIL = "first@llmops.test"
+PASSWORD = "Dev-passw0rd-123"
+
+
+def test_dev_runner_serves_ping_and_the_first_account_logs_in(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQLALCHEMY_", "REDIS_", "CELERY_"))}
+    env.update(INSTANCE_DIR=str(tmp_path), PORT=str(port), INIT_ACCOUNT_EMAIL=EMAIL,
+               INIT_ACCOUNT_PASSWORD=PASSWORD, ENV="development", PYTHONUNBUFFERED="1")
+    dev = ManagedProcess([sys.executable, "-m", "app.dev"], env, tmp_path / "dev.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        def serving() -> bool:
+            try:
+                return httpx.get(f"{base}/ping", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(serving, timeout=90, what="make dev server", process=dev)
+        assert httpx.get(f"{base}/ping").json()["data"] == {"ping": "pong"}
+        assert (tmp_path / "llmops.db").exists(), "embedded default must use SQLite in INSTANCE_DIR"
+        assert "first account created" in dev.log_tail(20000)
+
+        login = httpx.post(f"{base}/auth/password-login", json={"email": EMAIL, "password": PASSWORD}).json()
+        assert login["code"] == "success", login
+        token = login["data"]["access_token"]
+        me = httpx.get(f"{base}/account", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["code"] == "success" and me["data"]["email"] == EMAIL
+        wait_until(lambda: "ready." in dev.log_tail(50000), timeout=60,
+                   what="Celery worker on the filesystem broker", process=dev)
+        assert "filesystem://" in dev.log_tail(50000)
+    finally:
+        dev.stop()
