@@ -9,10 +9,12 @@ from injector import Binder, Module, singleton
 from redis import Redis
 
 from config import Config
+from internal.core.storage import Storage
 from internal.extension.celery_extension import build_celery
 from internal.extension.limiter_extension import build_limiter
 from internal.extension.metrics_extension import Metrics
 from internal.extension.redis_extension import build_redis
+from internal.extension.storage_extension import build_storage
 from internal.model.base import Base
 from pkg.crypto import Encryptor
 from pkg.sqlalchemy import SQLAlchemy
@@ -33,4 +35,5 @@ class ExtensionModule(Module):
         binder.bind(LoginManager, to=LoginManager(), scope=singleton)
         binder.bind(Limiter, to=build_limiter(conf), scope=singleton)
         binder.bind(Metrics, to=Metrics(), scope=singleton)
+        binder.bind(Storage, to=build_storage(conf), scope=singleton)
         binder.bind(Encryptor, to=Encryptor(conf.ENCRYPTION_KEY, derive_from=conf.SECRET_KEY), scope=singleton)

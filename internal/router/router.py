@@ -10,12 +10,14 @@ from injector import inject
 
 from internal.entity.surface import Surface
 from internal.handler.ping_handler import PingHandler
+from internal.handler.upload_file_handler import UploadFileHandler
 
 
 @inject
 @dataclass
 class Router:
     ping_handler: PingHandler
+    upload_file_handler: UploadFileHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -23,6 +25,11 @@ class Router:
 
     def console(self) -> Blueprint:
         bp = Blueprint(Surface.CONSOLE.value, __name__)
+        # upload files
+        bp.add_url_rule("/upload-files/file", methods=["POST"], view_func=self.upload_file_handler.upload_file)
+        bp.add_url_rule("/upload-files/image", methods=["POST"], view_func=self.upload_file_handler.upload_image)
+        bp.add_url_rule("/upload-files/<uuid:upload_file_id>/content", endpoint="upload_file_content",
+                        view_func=self.upload_file_handler.content)
         return bp
 
     def openapi(self) -> Blueprint:
