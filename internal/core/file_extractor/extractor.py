@@ -39,8 +39,9 @@ _BOMS = (
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode bytes of unknown encoding: BOM, then strict UTF-8, then GB18030 (a superset of
-    GBK/GB2312, the usual Chinese legacy encodings), then charset-normalizer's best guess."""
+    """Decode bytes of unknown encoding: BOM, then strict UTF-8, then GB18030 when the
+    non-ASCII bytes look like GB2312 double-byte characters (the usual Chinese legacy
+    encodings GB2312/GBK), then charset-normalizer's best guess."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
@@ -48,28 +49,53 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _looks_like_gb(data):
+        return data.decode("gb18030", errors="replace"), "gb18030"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    guess = best.encoding if best is not None else None
-    # charset-normalizer sometimes proposes a single-byte code page for short GBK text; prefer
-    # GB18030 when it decodes cleanly and yields CJK characters.
-    try:
-        gb = data.decode("gb18030")
-        if re.search(r"[\u4e00-\u9fff]", gb) and (guess is None or not guess.lower().startswith(("gb", "big5"))):
-            if guess is None or _cjk_ratio(gb) > 0.2:
-                return gb, "gb18030"
-    except UnicodeDecodeError:
-        pass
-    if guess:
-        return str(best), guess
+    if best is not None:
+        return str(best), best.encoding
     return data.decode("utf-8", errors="replace"), "utf-8"
 
 
-def _cjk_ratio(text: str) -> float:
-    if not text:
-        return 0.0
-    return len(re.findall(r"[\u4e00-\u9fff]", text)) / max(1, len(re.sub(r"\s", "", text)))
+def _looks_like_gb(data: bytes, sample: int = 65536) -> bool:
+    """True when >= 95% of the high bytes form GB2312-range pairs (lead 0xA1-0xF7, trail
+    0xA1-0xFE). Latin-1/CP1252 text rarely has two consecutive high bytes, so it fails."""
+    buf = data[:sample]
+    good = bad = 0
+    i, n = 0, len(buf)
+    while i < n:
+        b = buf[i]
+        if b < 0x80:
+            i += 1
+        elif 0xA1 <= b <= 0xF7 and i + 1 < n and 0xA1 <= buf[i + 1] <= 0xFE:
+            good += 2
+            i += 2
+        elif 0x81 <= b <= 0xFE and i + 1 < n and 0x40 <= buf[i + 1] <= 0xFE and buf[i + 1] != 0x7F:
+            good += 2  # GBK extension area
+            i += 2
+            bad += 0
+        else:
+            bad += 1
+            i += 1
+    return good > 0 and bad / (good + bad) < 0.05 and _gb_core_ratio(buf) >= 0.5
+
+
+def _gb_core_ratio(buf: bytes) -> float:
+    """Fraction of double-byte pairs inside GB2312 (common characters/punctuation)."""
+    core = total = 0
+    i, n = 0, len(buf)
+    while i < n - 1:
+        b = buf[i]
+        if b < 0x80:
+            i += 1
+            continue
+        total += 1
+        if 0xA1 <= b <= 0xF7 and 0xA1 <= buf[i + 1] <= 0xFE:
+            core += 1
+        i += 2
+    return core / total if total else 0.0
 
 
 # -- parsers --------------------------------------------------------------------------
@@ -135,12 +161,14 @@ def _pdf(data: bytes) -> ExtractedDocument:
 
 
 def _docx(data: bytes) -> ExtractedDocument:
+    import zipfile
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         d = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise FileExtractionError("the DOCX file could not be read") from exc
     from docx.table import Table
     from docx.text.paragraph import Paragraph

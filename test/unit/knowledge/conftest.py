@@ -22,7 +22,7 @@ class HashEmbeddings(Embeddings):
         self.calls.append(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, t in enumerate(texts):
-            for w in re.findall(r"\w+", t.lower()) or ["<empty>"]:
+            for w in re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", t.lower()) or ["<empty>"]:
                 h = int(hashlib.md5(w.encode()).hexdigest(), 16)
                 out[i, h % self.dimension] += 1.0
         return l2_normalize(out)
