@@ -16,8 +16,10 @@ from flask_migrate import Migrate
 from injector import Injector, Module
 from redis import Redis
 
+from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
 from config import Config
+from internal.cli import account_cli
 from internal.extension.metrics_extension import Metrics
 from internal.middleware.middleware import Middleware
 from internal.router.router import Router
@@ -27,7 +29,7 @@ from pkg.sqlalchemy import SQLAlchemy
 
 def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Http:
     conf = (conf or Config()).resolved()
-    injector = Injector([ExtensionModule(conf), *modules])
+    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), *modules])
     app = Http(
         __name__,
         conf=conf,
@@ -43,6 +45,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
     )
     # Entry points (Celery tasks, CLI commands) resolve services from here; core never does.
     app.extensions["injector"] = injector
+    account_cli.init_app(app)  # `flask account create` (CLI commands resolve services from the injector)
     return app
 
 

@@ -1,0 +1,69 @@
+"""Injector bindings of the model layer: catalog, router, gateway, rate limiter, usage sink.
+
+Embedded default (no REDIS_URL): router health/cooldown state and rate-limit counters live in
+the process. Production (REDIS_URL set): both live in Redis, shared by all workers/replicas.
+Usage records go through a `BufferedUsageSink` (bounded queue + background thread) into
+`ModelUsageWriter` (batched INSERTs), never on the request thread.
+"""
+from __future__ import annotations
+
+from injector import Binder, Module, provider, singleton
+from redis import Redis
+
+from config import Config
+from config.language_model import LanguageModelSettings
+from internal.core.language_model import (
+    BufferedUsageSink,
+    InMemoryDeploymentStateStore,
+    InMemoryRateLimiter,
+    LanguageModelCatalog,
+    LanguageModelGateway,
+    RateLimiter,
+    RedisDeploymentStateStore,
+    RedisRateLimiter,
+    Router,
+    UsageSink,
+    load_router_config,
+)
+from internal.core.language_model.clients import LocalClient
+from internal.service.model_usage_writer import ModelUsageWriter
+
+
+class LanguageModelModule(Module):
+    def __init__(self, conf: Config, settings: LanguageModelSettings | None = None):
+        self.conf = conf
+        self.settings = settings
+
+    def configure(self, binder: Binder) -> None:
+        binder.bind(LanguageModelSettings, to=self.settings or LanguageModelSettings(), scope=singleton)
+
+    @singleton
+    @provider
+    def catalog(self) -> LanguageModelCatalog:
+        return LanguageModelCatalog()
+
+    @singleton
+    @provider
+    def router(self, catalog: LanguageModelCatalog, settings: LanguageModelSettings, redis: Redis) -> Router:
+        protocols = {p.name: p.provider_entity.protocol for p in catalog.get_providers()}
+        config = load_router_config(settings.ROUTER_CONFIG, protocols)
+        state = RedisDeploymentStateStore(redis) if self.conf.uses_redis else InMemoryDeploymentStateStore()
+        clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
+        return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED)
+
+    @singleton
+    @provider
+    def rate_limiter(self, redis: Redis) -> RateLimiter:
+        return RedisRateLimiter(redis) if self.conf.uses_redis else InMemoryRateLimiter()
+
+    @singleton
+    @provider
+    def usage_sink(self, writer: ModelUsageWriter, settings: LanguageModelSettings) -> UsageSink:
+        return BufferedUsageSink(writer.write, batch_size=settings.USAGE_BATCH_SIZE,
+                                 flush_interval=settings.USAGE_FLUSH_INTERVAL)
+
+    @singleton
+    @provider
+    def gateway(self, router: Router, catalog: LanguageModelCatalog, sink: UsageSink,
+                limiter: RateLimiter) -> LanguageModelGateway:
+        return LanguageModelGateway(router, catalog, usage_sink=sink, rate_limiter=limiter)
