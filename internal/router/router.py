@@ -11,6 +11,7 @@ from injector import inject
 from internal.entity.surface import Surface
 from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.openai_handler import OpenAIHandler
+from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 
@@ -19,6 +20,7 @@ from internal.handler.upload_file_handler import UploadFileHandler
 @dataclass
 class Router:
     ping_handler: PingHandler
+    ops_handler: OpsHandler
     upload_file_handler: UploadFileHandler
     language_model_handler: LanguageModelHandler
     openai_handler: OpenAIHandler
@@ -69,4 +71,10 @@ class Router:
     def ops(self) -> Blueprint:
         bp = Blueprint(Surface.OPS.value, __name__)
         bp.add_url_rule("/ping", view_func=self.ping_handler.ping)
+        bp.add_url_rule("/health", view_func=self.ops_handler.health)
+        bp.add_url_rule("/health/live", view_func=self.ops_handler.live)
+        bp.add_url_rule("/metrics", view_func=self.ops_handler.metrics_endpoint)
+        bp.add_url_rule("/openapi.json", view_func=self.ops_handler.openapi_json)
+        bp.add_url_rule("/docs", view_func=self.ops_handler.docs)
+        bp.add_url_rule("/docs/<path:filename>", view_func=self.ops_handler.docs_asset)
         return bp
