@@ -58,7 +58,8 @@ class Config(BaseSettings):
     # --- accounts and auth -------------------------------------------------------------
     JWT_EXPIRES_SECONDS: int = 7 * 24 * 3600
     REGISTRATION_ENABLED: bool = False
-    LOGIN_MAX_FAILURES: int = 5  # per account and per IP inside the window
+    LOGIN_MAX_FAILURES: int = 5  # per account (e-mail) inside the window
+    LOGIN_MAX_FAILURES_PER_IP: int = 20  # per client IP inside the window (NATs share IPs)
     LOGIN_FAILURE_WINDOW_SECONDS: int = 900
     INIT_ACCOUNT_EMAIL: str = ""
     INIT_ACCOUNT_PASSWORD: str = ""
@@ -70,9 +71,14 @@ class Config(BaseSettings):
     OAUTH_GITHUB_TOKEN_URL: str = "https://github.com/login/oauth/access_token"
     OAUTH_GITHUB_API_BASE: str = "https://api.github.com"
     OAUTH_STATE_TTL_SECONDS: int = 600
+    OAUTH_TIMEOUT_SECONDS: float = 10.0
+    # An OAuth identity whose VERIFIED e-mail matches an existing account is linked to it only
+    # when this is true; otherwise sign-in is refused (no silent takeover). See docs/auth.md.
+    OAUTH_LINK_EXISTING_ACCOUNTS: bool = False
 
     # --- API keys ----------------------------------------------------------------------
-    API_KEY_RATE_LIMIT: str = "120/minute"
+    API_KEY_RATE_LIMIT: str = "120/minute"  # per API key, on /openapi/* and /v1/* (limits syntax)
+    API_KEY_LAST_USED_INTERVAL_SECONDS: int = 60  # last_used_at is written at most this often
 
     # --- uploads -----------------------------------------------------------------------
     STORAGE_BACKEND: Literal["local", "s3"] = "local"

@@ -19,6 +19,7 @@ from redis import Redis
 from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
 from config import Config
+from internal.cli import account_cli
 from internal.extension.metrics_extension import Metrics
 from internal.middleware.middleware import Middleware
 from internal.router.router import Router
@@ -44,6 +45,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
     )
     # Entry points (Celery tasks, CLI commands) resolve services from here; core never does.
     app.extensions["injector"] = injector
+    account_cli.init_app(app)  # `flask account create` (CLI commands resolve services from the injector)
     return app
 
 

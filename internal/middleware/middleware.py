@@ -14,6 +14,7 @@ from internal.entity.surface import Surface, surface_for
 from internal.exception import UnauthorizedException
 from internal.model.account import Account
 from internal.service.account_lookup_service import AccountLookupService
+from internal.service.api_key_service import ApiKeyUsageService
 from internal.service.jwt_service import JwtService
 
 
@@ -32,6 +33,7 @@ def bearer_token(request: Request) -> str:
 class Middleware:
     jwt_service: JwtService
     accounts: AccountLookupService
+    api_key_usage: ApiKeyUsageService
 
     def request_loader(self, request: Request) -> Account | None:
         surface = surface_for(request.blueprint, request.path)
@@ -42,6 +44,10 @@ class Middleware:
             return account
         if surface in (Surface.OPENAPI, Surface.OPENAI):
             api_key = self.accounts.authenticate_api_key(bearer_token(request))
+            account = self.accounts.get_active(api_key.account_id)
+            # Per-key rate limit (429 + Retry-After), then a throttled last_used_at write.
+            self.api_key_usage.check_rate_limit(api_key.id)
+            self.api_key_usage.touch(api_key)
             g.api_key = api_key
-            return self.accounts.get_active(api_key.account_id)
+            return account
         return None

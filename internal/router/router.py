@@ -12,6 +12,10 @@ from internal.entity.surface import Surface
 from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.openai_handler import OpenAIHandler
 from internal.handler.ops_handler import OpsHandler
+from internal.handler.account_handler import AccountHandler
+from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.auth_handler import AuthHandler
+from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 
@@ -20,6 +24,10 @@ from internal.handler.upload_file_handler import UploadFileHandler
 @dataclass
 class Router:
     ping_handler: PingHandler
+    auth_handler: AuthHandler
+    oauth_handler: OAuthHandler
+    account_handler: AccountHandler
+    api_key_handler: ApiKeyHandler
     ops_handler: OpsHandler
     upload_file_handler: UploadFileHandler
     language_model_handler: LanguageModelHandler
@@ -31,6 +39,27 @@ class Router:
 
     def console(self) -> Blueprint:
         bp = Blueprint(Surface.CONSOLE.value, __name__)
+        # auth, oauth, account (docs/auth.md)
+        bp.add_url_rule("/auth/password-login", methods=["POST"], view_func=self.auth_handler.password_login)
+        bp.add_url_rule("/auth/register", methods=["POST"], view_func=self.auth_handler.register)
+        bp.add_url_rule("/auth/logout", methods=["POST"], view_func=self.auth_handler.logout)
+        bp.add_url_rule("/oauth/<string:provider_name>", endpoint="oauth_provider",
+                        view_func=self.oauth_handler.provider)
+        bp.add_url_rule("/oauth/authorize/<string:provider_name>", methods=["POST"], endpoint="oauth_authorize",
+                        view_func=self.oauth_handler.authorize)
+        bp.add_url_rule("/account", view_func=self.account_handler.get_current_user)
+        bp.add_url_rule("/account/name", methods=["POST"], view_func=self.account_handler.update_name)
+        bp.add_url_rule("/account/avatar", methods=["POST"], view_func=self.account_handler.update_avatar)
+        bp.add_url_rule("/account/password", methods=["POST"], view_func=self.account_handler.update_password)
+        # API keys are managed from the console (JWT); they authenticate the openapi/openai surfaces
+        bp.add_url_rule("/openapi/api-keys", view_func=self.api_key_handler.get_api_keys_with_page)
+        bp.add_url_rule("/openapi/api-keys", methods=["POST"], view_func=self.api_key_handler.create_api_key)
+        bp.add_url_rule("/openapi/api-keys/<uuid:api_key_id>", methods=["POST"],
+                        view_func=self.api_key_handler.update_api_key)
+        bp.add_url_rule("/openapi/api-keys/<uuid:api_key_id>/is-active", methods=["POST"],
+                        view_func=self.api_key_handler.update_api_key_is_active)
+        bp.add_url_rule("/openapi/api-keys/<uuid:api_key_id>/delete", methods=["POST"],
+                        view_func=self.api_key_handler.delete_api_key)
         # upload files
         bp.add_url_rule("/upload-files/file", methods=["POST"], view_func=self.upload_file_handler.upload_file)
         bp.add_url_rule("/upload-files/image", methods=["POST"], view_func=self.upload_file_handler.upload_image)
@@ -54,6 +83,7 @@ class Router:
     def openapi(self) -> Blueprint:
         """Third-party app API, API-key auth, real status codes."""
         bp = Blueprint(Surface.OPENAPI.value, __name__)
+        bp.add_url_rule("/openapi/whoami", endpoint="whoami", view_func=self.api_key_handler.whoami)
         return bp
 
     def openai(self) -> Blueprint:

@@ -1,0 +1,1 @@
+"""`flask` CLI commands; each module has an init_app(app) that registers its group on app.cli."""
