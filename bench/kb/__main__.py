@@ -1,0 +1,225 @@
+"""Knowledge-base benchmark on BEIR SciFact (run with ``make bench`` or ``python -m bench.kb``).
+
+Measures, on the embedded default (MiniLM on ONNX Runtime, local vector + BM25 shards):
+1. indexing throughput through the whole engine pipeline (bytes -> extract -> clean -> split ->
+   embed -> vector + keyword stores) vs. the raw embedding model on the same chunk texts;
+2. retrieval quality (nDCG@10, recall@100) for semantic, full-text and hybrid search;
+3. retrieval latency p50/p95 (query embedding included) on the SciFact set and on a
+   100k-segment synthetic set.
+
+Data: ``$SCIFACT_DIR`` or ../shared/data/scifact (corpus.jsonl, queries.jsonl, qrels/test.tsv);
+it is read, never copied. Results go to stdout and bench/results/kb.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from internal.core.embeddings import LocalMiniLMEmbeddings
+from internal.core.indexing import IndexingPipeline, SegmentToIndex
+from internal.core.keyword_index import LocalKeywordIndex, tokenize
+from internal.core.retrievers import DatasetBinding, RetrievalEngine, RetrievalRequest, RetrievalStrategy
+from internal.core.text_splitter import ProcessRule
+from internal.core.vector_store import LocalVectorStore, SegmentRef
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT, DATASET = "bench-account", "scifact"
+
+
+def load_scifact(d: Path, limit: int | None):
+    corpus = []
+    with open(d / "corpus.jsonl") as fh:
+        for line in fh:
+            r = json.loads(line)
+            corpus.append((r["_id"], (r.get("title", "") + "\n\n" + r.get("text", "")).strip()))
+    if limit:
+        corpus = corpus[:limit]
+    qrels: dict[str, dict[str, int]] = {}
+    with open(d / "qrels" / "test.tsv") as fh:
+        next(fh)
+        for line in fh:
+            q, c, s = line.rstrip("\n").split("\t")
+            qrels.setdefault(q, {})[c] = int(s)
+    queries = {}
+    with open(d / "queries.jsonl") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["_id"] in qrels:
+                queries[r["_id"]] = r["text"]
+    if limit:
+        ids = {c for c, _ in corpus}
+        qrels = {q: {c: s for c, s in rel.items() if c in ids} for q, rel in qrels.items()}
+        qrels = {q: r for q, r in qrels.items() if r}
+        queries = {q: t for q, t in queries.items() if q in qrels}
+    return corpus, queries, qrels
+
+
+def ndcg_at(ranked: list[str], rel: dict[str, int], k: int) -> float:
+    dcg = sum((rel.get(d, 0)) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(rel.values(), reverse=True)[:k]
+    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked: list[str], rel: dict[str, int], k: int) -> float:
+    hit = len({d for d in ranked[:k] if rel.get(d, 0) > 0})
+    return hit / max(1, sum(1 for v in rel.values() if v > 0))
+
+
+def pct(xs, p):
+    return float(np.percentile(np.asarray(xs), p)) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.environ.get("SCIFACT_DIR", str(ROOT.parent / "shared" / "data" / "scifact")))
+    ap.add_argument("--limit", type=int, default=0, help="index only the first N abstracts (quick runs)")
+    ap.add_argument("--synthetic", type=int, default=100_000)
+    ap.add_argument("--docs-per-task", type=int, default=16, help="documents indexed per worker batch")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "kb.json"))
+    args = ap.parse_args()
+
+    corpus, queries, qrels = load_scifact(Path(args.data), args.limit or None)
+    print(f"SciFact: {len(corpus)} abstracts, {len(queries)} test queries")
+    emb = LocalMiniLMEmbeddings()
+    emb.embed_array(["warm up"])  # build the ONNX session outside the timings
+    tokenize("warm up 预热")
+    results: dict = {"corpus": len(corpus), "queries": len(queries), "threads": emb.threads}
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    vs = LocalVectorStore(work / "vectors", emb.dimension)
+    kw = LocalKeywordIndex(work / "keywords")
+    pipe = IndexingPipeline(emb, vs, kw)
+    rule = ProcessRule.automatic()
+
+    # 1. pipeline throughput ------------------------------------------------------------------
+    # Pipeline and raw model are timed on alternating batches (same chunk texts) so that load
+    # from other processes on the box affects both sides equally.
+    seg_doc: dict[str, str] = {}
+    chunk_texts: list[str] = []
+    raw_parts: list[np.ndarray] = []
+    pipe_s = raw_s = 0.0
+    n_chunks = 0
+    for i in range(0, len(corpus), args.docs_per_task):
+        batch = corpus[i : i + args.docs_per_task]
+        t0 = time.perf_counter()
+        prepared = {}
+        for cid, text in batch:
+            prepared[cid] = pipe.split(f"{cid}", pipe.parse(text.encode("utf-8"), "txt"), rule)
+        segs = [SegmentToIndex(p.segment_id, cid, p.content) for cid, ps in prepared.items() for p in ps]
+        pipe.index(ACCOUNT, DATASET, segs, replace_documents=list(prepared))
+        pipe_s += time.perf_counter() - t0
+        texts = [s.content for s in segs]
+        t0 = time.perf_counter()
+        raw_parts.append(emb.embed_array(texts))
+        raw_s += time.perf_counter() - t0
+        for s in segs:
+            seg_doc[s.segment_id] = s.document_id
+        chunk_texts.extend(texts)
+        n_chunks += len(segs)
+    raw_vecs = np.concatenate(raw_parts)
+    results["indexing"] = {
+        "chunks": n_chunks,
+        "docs_per_task": args.docs_per_task,
+        "pipeline_chunks_per_s": n_chunks / pipe_s,
+        "raw_model_chunks_per_s": n_chunks / raw_s,
+        "ratio": (n_chunks / pipe_s) / (n_chunks / raw_s),
+        "pipeline_seconds": pipe_s,
+        "raw_seconds": raw_s,
+    }
+    print(json.dumps(results["indexing"], indent=1))
+
+    # 2. quality + 3a. latency on SciFact -----------------------------------------------------
+    engines = {
+        "rrf": RetrievalEngine(kw, lambda ds: DatasetBinding(emb, vs), fusion="rrf", candidate_k=100),
+        "weighted": RetrievalEngine(kw, lambda ds: DatasetBinding(emb, vs), fusion="weighted", candidate_k=100),
+    }
+    quality: dict = {}
+    latency: dict = {}
+    for name, strategy, engine in [
+        ("semantic", RetrievalStrategy.SEMANTIC, engines["rrf"]),
+        ("full_text", RetrievalStrategy.FULL_TEXT, engines["rrf"]),
+        ("hybrid", RetrievalStrategy.HYBRID, engines["rrf"]),
+        ("hybrid_weighted", RetrievalStrategy.HYBRID, engines["weighted"]),
+    ]:
+        nd, rc, lat = [], [], []
+        for qid, qtext in queries.items():
+            res = engine.retrieve(RetrievalRequest(qtext, ACCOUNT, (DATASET,), strategy, k=100))
+            ranked = list(dict.fromkeys(seg_doc[h.segment_id] for h in res.segments))
+            nd.append(ndcg_at(ranked, qrels[qid], 10))
+            rc.append(recall_at(ranked, qrels[qid], 100))
+            t0 = time.perf_counter()
+            engine.retrieve(RetrievalRequest(qtext, ACCOUNT, (DATASET,), strategy, k=10))
+            lat.append((time.perf_counter() - t0) * 1000)
+        quality[name] = {"ndcg@10": statistics.mean(nd), "recall@100": statistics.mean(rc)}
+        latency[name] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
+        print(name, quality[name], latency[name])
+    results["quality"] = quality
+    results["latency_scifact"] = latency
+
+    # 3b. latency on a 100k-segment synthetic set ----------------------------------------------
+    n = args.synthetic
+    if n:
+        rng = np.random.default_rng(7)
+        src = rng.integers(0, len(chunk_texts), size=n)
+        noise = rng.standard_normal((n, emb.dimension)).astype(np.float32) * 0.02
+        vecs = raw_vecs[src] + noise
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        toks = [tokenize(t) for t in chunk_texts]
+        svs = LocalVectorStore(work / "syn-vectors", emb.dimension, fsync=False)
+        skw = LocalKeywordIndex(work / "syn-keywords", fsync=False)
+        t0 = time.perf_counter()
+        step = 10_000
+        for i in range(0, n, step):
+            refs = [SegmentRef(f"syn-{j}", f"doc-{j // 4}", "synthetic", ACCOUNT) for j in range(i, min(n, i + step))]
+            svs.upsert(refs, vecs[i : i + len(refs)])
+            # each synthetic segment: tokens of its source chunk plus a random other chunk's half
+            tl = []
+            for j in range(i, i + len(refs)):
+                a, b = toks[src[j]], toks[(src[j] * 7919 + j) % len(toks)]
+                tl.append(list(a) + list(b[: len(b) // 2]))
+            skw.upsert_tokens(refs, tl)
+        # other tenants' data in the same stores must not matter
+        svs.upsert([SegmentRef(f"other-{j}", "o", "synthetic-other", "other-account") for j in range(1000)], vecs[:1000])
+        build_s = time.perf_counter() - t0
+        eng = RetrievalEngine(skw, lambda ds: DatasetBinding(emb, svs), candidate_k=50)
+        syn: dict = {"segments": n, "build_seconds": build_s}
+        qlist = list(queries.values())
+        for name, strategy in [("semantic", RetrievalStrategy.SEMANTIC), ("full_text", RetrievalStrategy.FULL_TEXT), ("hybrid", RetrievalStrategy.HYBRID)]:
+            eng.retrieve(RetrievalRequest(qlist[0], ACCOUNT, ("synthetic",), strategy, k=10))
+            lat = []
+            for q in qlist:
+                t0 = time.perf_counter()
+                res = eng.retrieve(RetrievalRequest(q, ACCOUNT, ("synthetic",), strategy, k=10))
+                lat.append((time.perf_counter() - t0) * 1000)
+                assert all(h.dataset_id == "synthetic" for h in res.segments)
+            syn[name] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
+            print("synthetic", n, name, syn[name])
+        results["latency_synthetic"] = syn
+
+    budgets = {
+        "indexing_ratio>=0.70": results["indexing"]["ratio"] >= 0.70,
+        "hybrid_ndcg>=max(semantic,full_text)": quality["hybrid"]["ndcg@10"]
+        >= max(quality["semantic"]["ndcg@10"], quality["full_text"]["ndcg@10"]),
+    }
+    if n:
+        budgets["p95<=50ms(semantic,hybrid,100k)"] = all(
+            results["latency_synthetic"][s]["p95_ms"] <= 50 for s in ("semantic", "hybrid")
+        )
+    budgets["p95<=50ms(semantic,hybrid,scifact)"] = all(latency[s]["p95_ms"] <= 50 for s in ("semantic", "hybrid"))
+    results["budgets"] = budgets
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(json.dumps(budgets, indent=1))
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Knowledge-base enums and constants (course names)."""
+from enum import Enum
+
+DEFAULT_DATASET_DESCRIPTION_FORMATTER = "当你需要回答关于《{name}》的问题时，可以引用该知识库。"
+DEFAULT_DATASET_ICON = ""
+MAX_UPLOAD_FILES_PER_REQUEST = 10
+DOCUMENT_EXTENSIONS = ("txt", "md", "markdown", "html", "htm", "pdf", "docx", "csv", "xlsx")
+
+
+class DocumentStatus(str, Enum):
+    WAITING = "waiting"
+    PARSING = "parsing"
+    SPLITTING = "splitting"
+    INDEXING = "indexing"
+    COMPLETED = "completed"
+    ERROR = "error"
+
+
+IN_PROGRESS_STATUSES = (DocumentStatus.PARSING.value, DocumentStatus.SPLITTING.value, DocumentStatus.INDEXING.value)
+
+
+class SegmentStatus(str, Enum):
+    WAITING = "waiting"
+    INDEXING = "indexing"
+    COMPLETED = "completed"
+    ERROR = "error"
+
+
+class RetrievalSource(str, Enum):
+    HIT_TESTING = "hit_testing"
+    APP = "app"
