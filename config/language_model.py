@@ -17,12 +17,18 @@ class LanguageModelSettings(BaseSettings):
     # The in-process SmolLM2 model (`smollm2-135m-instruct`), no key and no network needed.
     LOCAL_ENABLED: bool = True
     LOCAL_THREADS: int = 0  # 0: llama.cpp default
-    # Default per-API-key limits on /v1 (0 = unlimited).
+    # Per-API-key limits on /v1. RPM 0: use the platform's API_KEY_RATE_LIMIT; TPM 0: unlimited.
     RATE_LIMIT_RPM: int = 0
     RATE_LIMIT_TPM: int = 0
     # Usage records: batched, written by a background thread.
     USAGE_FLUSH_INTERVAL: float = 1.0
     USAGE_BATCH_SIZE: int = 200
+    # /v1 authenticates API keys through a short in-process cache (0 disables it): a disabled or
+    # deleted key stops working within this many seconds.
+    API_KEY_CACHE_SECONDS: float = 10.0
+    # With Redis, each process caches deployment cooldown reads this long (a cooldown set by
+    # another process is noticed at most this late).
+    STATE_LOCAL_CACHE_SECONDS: float = 1.0
     # Per-account provider credentials are cached (decrypted) in-process this long.
     CREDENTIAL_CACHE_SECONDS: float = 30.0
     # Timeout of the "test credentials" call made from the console.

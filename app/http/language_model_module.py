@@ -47,7 +47,8 @@ class LanguageModelModule(Module):
     def router(self, catalog: LanguageModelCatalog, settings: LanguageModelSettings, redis: Redis) -> Router:
         protocols = {p.name: p.provider_entity.protocol for p in catalog.get_providers()}
         config = load_router_config(settings.ROUTER_CONFIG, protocols)
-        state = RedisDeploymentStateStore(redis) if self.conf.uses_redis else InMemoryDeploymentStateStore()
+        state = (RedisDeploymentStateStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS) if self.conf.uses_redis
+                 else InMemoryDeploymentStateStore())
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
         return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED)
 

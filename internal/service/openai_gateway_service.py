@@ -3,16 +3,22 @@ the request through the model gateway (routing, retries, rate limits, usage)."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import threading
+import time
+import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
 from injector import inject
 
+from config import Config
 from config.language_model import LanguageModelSettings
 from internal.core.language_model import CallContext, LanguageModelGateway, RateLimit
 from internal.core.language_model.errors import LLMError
 from internal.exception import CustomException
-from internal.model.api_key import ApiKey
+from internal.service.account_lookup_service import AccountLookupService
+from internal.service.api_key_service import ApiKeyUsageService
 from internal.service.language_model_service import LanguageModelService
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,28 +48,78 @@ def translate_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class ApiKeyIdentity:
+    """What the gateway needs to know about the caller (cached; never an ORM row)."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+
+
+def default_rpm(conf: Config, settings: LanguageModelSettings) -> Optional[int]:
+    """LLM_RATE_LIMIT_RPM, else the platform's per-key API_KEY_RATE_LIMIT expressed per minute."""
+    if settings.RATE_LIMIT_RPM:
+        return settings.RATE_LIMIT_RPM
+    try:
+        from limits import parse
+
+        item = parse(conf.API_KEY_RATE_LIMIT)
+        return max(1, int(item.amount * 60 / item.get_expiry()))
+    except Exception:
+        return None
+
+
 @inject
 @dataclass
 class OpenAIGatewayService:
     gateway: LanguageModelGateway
     language_model_service: LanguageModelService
     settings: LanguageModelSettings
+    conf: Config
+    accounts: AccountLookupService
+    api_key_usage: ApiKeyUsageService
 
     def __post_init__(self) -> None:
-        self._default_limit = RateLimit(rpm=self.settings.RATE_LIMIT_RPM or None,
+        self._default_limit = RateLimit(rpm=default_rpm(self.conf, self.settings),
                                         tpm=self.settings.RATE_LIMIT_TPM or None)
+        self._keys: dict[str, tuple[float, ApiKeyIdentity]] = {}
+        self._keys_lock = threading.Lock()
 
-    def context(self, api_key: ApiKey) -> CallContext:
+    def authenticate(self, raw_key: str) -> ApiKeyIdentity:
+        """API-key authentication for /v1 with a short in-process cache (API_KEY_CACHE_SECONDS).
+
+        A miss goes through the platform's AccountLookupService (same checks as the middleware:
+        key exists, is active, account exists) and refreshes last_used_at; a hit costs a sha256.
+        Disabling or deleting a key therefore takes effect within the cache TTL.
+        """
+        digest = hashlib.sha256(raw_key.encode()).hexdigest()
+        now = time.monotonic()
+        hit = self._keys.get(digest)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        api_key = self.accounts.authenticate_api_key(raw_key)
+        self.accounts.get_active(api_key.account_id)
+        self.api_key_usage.touch(api_key)
+        ident = ApiKeyIdentity(api_key.id, api_key.account_id)
+        ttl = self.settings.API_KEY_CACHE_SECONDS
+        if ttl > 0:
+            with self._keys_lock:
+                if len(self._keys) > 100_000:
+                    self._keys.clear()
+                self._keys[digest] = (now + ttl, ident)
+        return ident
+
+    def context(self, api_key: ApiKeyIdentityIdentity) -> CallContext:
         return CallContext(api_key_id=str(api_key.id), account_id=str(api_key.account_id),
                            rate_limit=self._default_limit,
                            credentials=self.language_model_service.credentials_for(api_key.account_id) or None)
 
     @translate_errors
-    def list_models(self, api_key: ApiKey) -> dict[str, Any]:
+    def list_models(self, api_key: ApiKeyIdentity) -> dict[str, Any]:
         return self.gateway.list_models()
 
     @translate_errors
-    def retrieve_model(self, api_key: ApiKey, model_id: str) -> dict[str, Any]:
+    def retrieve_model(self, api_key: ApiKeyIdentity, model_id: str) -> dict[str, Any]:
         for m in self.gateway.list_models()["data"]:
             if m["id"] == model_id:
                 return m
@@ -72,25 +128,25 @@ class OpenAIGatewayService:
                 "owned_by": group.deployments[0].provider}
 
     @translate_errors
-    def model_health(self, api_key: ApiKey, model_id: str) -> dict[str, Any]:
+    def model_health(self, api_key: ApiKeyIdentity, model_id: str) -> dict[str, Any]:
         return self.gateway.model_health(model_id, self.context(api_key))
 
     @translate_errors
-    def chat(self, api_key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+    def chat(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> dict[str, Any]:
         return self.gateway.chat(body, self.context(api_key))
 
     @translate_errors
-    def chat_stream(self, api_key: ApiKey, body: dict[str, Any]) -> Iterator[bytes]:
+    def chat_stream(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> Iterator[bytes]:
         return self.gateway.chat_stream(body, self.context(api_key))
 
     @translate_errors
-    def completion(self, api_key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+    def completion(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> dict[str, Any]:
         return self.gateway.completion(body, self.context(api_key))
 
     @translate_errors
-    def completion_stream(self, api_key: ApiKey, body: dict[str, Any]) -> Iterator[bytes]:
+    def completion_stream(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> Iterator[bytes]:
         return self.gateway.completion_stream(body, self.context(api_key))
 
     @translate_errors
-    def embeddings(self, api_key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+    def embeddings(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> dict[str, Any]:
         return self.gateway.embeddings(body, self.context(api_key))

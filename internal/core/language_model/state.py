@@ -77,16 +77,29 @@ class InMemoryDeploymentStateStore:
 
 
 class RedisDeploymentStateStore:
-    """Shared state in Redis: `fail:<id>` counter with TTL=window, `cool:<id>` key with TTL=cooldown."""
+    """Shared state in Redis: `fail:<id>` counter with TTL=window, `cool:<id>` key with TTL=cooldown.
 
-    def __init__(self, redis: Any, prefix: str = "llmops:lm:") -> None:
+    Hot-path economy: cooldown reads are cached in-process for `local_ttl` seconds (a cooldown
+    set by another process is seen at most that late; one set or a failure seen by this process
+    is seen at once), and a success only clears the failure counter when this process has seen
+    a failure of that deployment (otherwise the counter simply expires after `failure_window`).
+    """
+
+    def __init__(self, redis: Any, prefix: str = "llmops:lm:", local_ttl: float = 0.0,
+                 clock=time.monotonic) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.local_ttl = local_ttl
+        self._clock = clock
+        self._local: dict[str, tuple[float, float]] = {}  # id -> (read at, cooldown until)
+        self._dirty: set[str] = set()
 
     def _k(self, kind: str, dep_id: str) -> str:
         return f"{self.prefix}{kind}:{dep_id}"
 
     def record_failure(self, dep_id: str, window: float) -> int:
+        self._dirty.add(dep_id)
+        self._local.pop(dep_id, None)
         key = self._k("fail", dep_id)
         pipe = self.redis.pipeline()
         pipe.incr(key)
@@ -95,25 +108,43 @@ class RedisDeploymentStateStore:
         return int(count)
 
     def record_success(self, dep_id: str) -> None:
-        self.redis.delete(self._k("fail", dep_id))
+        if dep_id in self._dirty:
+            self._dirty.discard(dep_id)
+            self.redis.delete(self._k("fail", dep_id))
 
     def set_cooldown(self, dep_id: str, seconds: float) -> None:
         pipe = self.redis.pipeline()
         pipe.set(self._k("cool", dep_id), "1", px=max(1, int(seconds * 1000)))
         pipe.delete(self._k("fail", dep_id))
         pipe.execute()
+        now = self._clock()
+        self._local[dep_id] = (now, now + seconds)
 
     def cooldown_remaining(self, dep_id: str) -> float:
-        ms = self.redis.pttl(self._k("cool", dep_id))
-        return ms / 1000.0 if ms and ms > 0 else 0.0
+        return self.cooldowns([dep_id])[dep_id]
 
     def cooldowns(self, dep_ids: list[str]) -> dict[str, float]:
         if not dep_ids:
             return {}
-        pipe = self.redis.pipeline()
+        now = self._clock()
+        out: dict[str, float] = {}
+        missing = []
         for d in dep_ids:
-            pipe.pttl(self._k("cool", d))
-        return {d: (ms / 1000.0 if ms and ms > 0 else 0.0) for d, ms in zip(dep_ids, pipe.execute())}
+            hit = self._local.get(d)
+            if hit is not None and now - hit[0] < self.local_ttl:
+                out[d] = max(0.0, hit[1] - now)
+            else:
+                missing.append(d)
+        if missing:
+            pipe = self.redis.pipeline()
+            for d in missing:
+                pipe.pttl(self._k("cool", d))
+            for d, ms in zip(missing, pipe.execute()):
+                left = ms / 1000.0 if ms and ms > 0 else 0.0
+                out[d] = left
+                if self.local_ttl > 0:
+                    self._local[d] = (now, now + left)
+        return out
 
     def failures(self, dep_id: str) -> int:
         v = self.redis.get(self._k("fail", dep_id))

@@ -214,3 +214,28 @@ def test_config_validation_and_env_expansion(monkeypatch):
         parse_router_config({"model_groups": {"g": {"deployments": [dep("a"), dep("a")]}}})
     with pytest.raises(RouterConfigError, match="no deployments"):
         parse_router_config({"model_groups": {"g": {}}})
+
+
+def test_redis_state_local_cache_sees_own_failures_at_once_and_others_within_ttl():
+    server = fakeredis.FakeServer()
+    clock = Clock()
+    a = RedisDeploymentStateStore(fakeredis.FakeRedis(server=server), local_ttl=1.0, clock=clock)
+    b = RedisDeploymentStateStore(fakeredis.FakeRedis(server=server), local_ttl=1.0, clock=clock)
+    assert a.cooldowns(["x"]) == {"x": 0.0} and b.cooldowns(["x"]) == {"x": 0.0}
+    b.set_cooldown("x", 30)
+    assert b.cooldowns(["x"])["x"] > 0  # own cooldown: immediately
+    assert a.cooldowns(["x"])["x"] == 0.0  # other process: cached read...
+    clock.t += 1.5
+    assert a.cooldowns(["x"])["x"] > 0  # ...refreshed after local_ttl
+    # a failure seen locally drops the cached entry
+    c = RedisDeploymentStateStore(fakeredis.FakeRedis(server=server), local_ttl=100, clock=clock)
+    assert c.cooldowns(["y"])["y"] == 0.0
+    b.set_cooldown("y", 30)
+    c.record_failure("y", 60)
+    assert c.cooldowns(["y"])["y"] > 0
+    # successes clear the shared failure counter only when this process saw failures
+    b.record_failure("z", 60)
+    a.record_success("z")
+    assert a.failures("z") == 1
+    b.record_success("z")
+    assert a.failures("z") == 0

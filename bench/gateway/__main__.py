@@ -1,0 +1,124 @@
+"""`make bench` → bench.gateway: closed-loop load through our /v1 gateway vs. the fake upstream.
+
+Starts the fake OpenAI upstream (its own process), a fresh PostgreSQL database + Redis (the
+production components), and our server under gunicorn with the production config
+(app/http/gunicorn_conf.py); then runs concurrency 1 and 20, blocking and streaming, against
+the upstream directly and through the gateway, and prints RPS, p50/p95/p99 latency, TTFT and
+the ratios against the budget (c=1: gateway adds <= 2 ms p50; c=20: >= 10 % of direct RPS).
+
+Options: --duration S (per scenario, default 5), --workers N, --threads N, --worker-class K.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.gateway.loadgen import run
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = "bench-model"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="bench.gateway")
+    ap.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 5)))
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_GATEWAY_WORKERS", 2)))
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_GATEWAY_THREADS", 16)))
+    ap.add_argument("--worker-class", default=os.environ.get("BENCH_GATEWAY_WORKER_CLASS", "gthread"))
+    args = ap.parse_args(sys.argv[1:])
+
+    from flask_migrate import upgrade
+
+    from app.http.app import create_app
+    from internal.service.api_key_service import ApiKeyService
+    from test.conftest import make_account
+    from test.e2e.language_model.conftest import start_fake_upstream
+    from test.support.environment import (
+        config_env,
+        create_pg_database,
+        drop_pg_database,
+        free_port,
+        make_test_config,
+        pg_url,
+        redis_url,
+    )
+    from test.support.processes import start_server
+
+    tmp = Path(tempfile.mkdtemp(prefix="llmops-bench-gateway-"))
+    upstream, upstream_url = start_fake_upstream(tmp / "upstream.log")
+    database = create_pg_database("bench_gateway")
+    server = None
+    try:
+        (tmp / "router.yaml").write_text(
+            f"model_groups:\n  {MODEL}:\n    deployments:\n"
+            f"      - {{id: bench, provider: openai_compatible, model: {MODEL}, api_base: \"{upstream_url}/v1\"}}\n")
+        conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(14),
+                                CELERY_BROKER_URL=redis_url(14), API_KEY_RATE_LIMIT="1000000/minute",
+                                ENV="production", LOG_LEVEL="WARNING")
+        app = create_app(conf)
+        with app.app_context():
+            upgrade()
+        app.extensions["redis"].flushdb()
+        account = make_account(app)
+        with app.app_context():
+            _, api_key = app.extensions["injector"].get(ApiKeyService).create_api_key(account.account_id, True,
+                                                                                        "bench")
+        env = config_env(conf)
+        env.update({"LLM_ROUTER_CONFIG": str(tmp / "router.yaml"), "GUNICORN_THREADS": str(args.threads),
+                    "GUNICORN_WORKER_CLASS": args.worker_class})
+        port = free_port()
+        server = start_server(env, port, tmp / "server.log", workers=args.workers)
+        gateway_url = f"http://127.0.0.1:{port}"
+        print(f"gunicorn: {args.workers} workers x {args.threads} threads ({args.worker_class}); "
+              f"PostgreSQL + Redis; {args.duration:.0f}s per scenario after {args.warmup:.0f}s warm-up", flush=True)
+
+        rows = []
+        for stream in (False, True):
+            body = {"model": MODEL, "messages": [{"role": "user", "content": "Hello, benchmark!"}],
+                    "max_tokens": 32}
+            if stream:
+                body.update(stream=True, stream_options={"include_usage": True})
+            for concurrency in (1, 20):
+                for target, url, key in (("direct", upstream_url, None), ("gateway", gateway_url, api_key)):
+                    r = run(url + "/v1/chat/completions", body, key, concurrency, args.duration, args.warmup)
+                    s = r.summary()
+                    s.update(target=target, concurrency=concurrency, mode="stream" if stream else "blocking")
+                    rows.append(s)
+                    print(f"{s['mode']:<8} c={concurrency:<2} {target:<7} rps={s['rps']:8.1f}  "
+                          f"p50={s['p50_ms']:7.2f}ms p95={s['p95_ms']:7.2f}ms p99={s['p99_ms']:7.2f}ms  "
+                          f"ttft_p50={s['ttft_p50_ms']:7.2f}ms  n={s['requests']} errors={s['errors']}", flush=True)
+
+        print("\nbudget check (gateway vs direct):")
+        ok_all = True
+        for mode in ("blocking", "stream"):
+            d1, g1, d20, g20 = (next(r for r in rows if r["mode"] == mode and r["concurrency"] == c
+                                     and r["target"] == t)
+                                for c, t in ((1, "direct"), (1, "gateway"), (20, "direct"), (20, "gateway")))
+            added = g1["p50_ms"] - d1["p50_ms"]
+            ratio = g20["rps"] / d20["rps"] if d20["rps"] else 0.0
+            ok1, ok20 = added <= 2.0, ratio >= 0.10
+            ok_all &= ok1 and ok20 and g1["errors"] == 0 and g20["errors"] == 0
+            print(f"  {mode:<8} c=1 added p50 {added:+.2f} ms (<= 2 ms: {'OK' if ok1 else 'MISS'}); "
+                  f"c=20 gateway/direct rps {ratio * 100:.1f}% (>= 10%: {'OK' if ok20 else 'MISS'}); "
+                  f"ttft c=1 added {g1['ttft_p50_ms'] - d1['ttft_p50_ms']:+.2f} ms")
+        out = ROOT / "bench" / "results"
+        out.mkdir(exist_ok=True)
+        (out / "gateway.json").write_text(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                                      "config": vars(args), "rows": rows}, indent=2))
+        print(f"results: {out / 'gateway.json'}")
+        return 0 if ok_all else 1
+    finally:
+        if server is not None:
+            server.stop()
+        upstream.stop()
+        drop_pg_database(database)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
