@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Optional
 from urllib.parse import urlsplit
 
 
@@ -38,8 +37,8 @@ class Result:
 class Conn:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.reader: Optional[asyncio.StreamReader] = None
-        self.writer: Optional[asyncio.StreamWriter] = None
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
 
     async def ensure(self) -> None:
         if self.writer is None or self.writer.is_closing():
@@ -92,7 +91,7 @@ class Conn:
         return status, ttft
 
 
-def build_request(url: str, body: dict, api_key: Optional[str]) -> tuple[str, int, bytes]:
+def build_request(url: str, body: dict, api_key: str | None) -> tuple[str, int, bytes]:
     u = urlsplit(url)
     payload = json.dumps(body).encode()
     h = [f"POST {u.path} HTTP/1.1", f"Host: {u.hostname}:{u.port}", "Content-Type: application/json",
@@ -102,7 +101,7 @@ def build_request(url: str, body: dict, api_key: Optional[str]) -> tuple[str, in
     return u.hostname or "127.0.0.1", u.port or 80, ("\r\n".join(h) + "\r\n\r\n").encode() + payload
 
 
-async def _run(url: str, body: dict, api_key: Optional[str], concurrency: int, duration: float,
+async def _run(url: str, body: dict, api_key: str | None, concurrency: int, duration: float,
                warmup: float) -> Result:
     host, port, raw = build_request(url, body, api_key)
     stream = bool(body.get("stream"))
@@ -139,6 +138,6 @@ async def _run(url: str, body: dict, api_key: Optional[str], concurrency: int, d
     return res
 
 
-def run(url: str, body: dict, api_key: Optional[str], concurrency: int, duration: float = 5.0,
+def run(url: str, body: dict, api_key: str | None, concurrency: int, duration: float = 5.0,
         warmup: float = 1.0) -> Result:
     return asyncio.run(_run(url, body, api_key, concurrency, duration, warmup))

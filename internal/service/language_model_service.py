@@ -7,8 +7,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta, timezone
-from typing import Any, Optional
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
 
 from injector import inject
 from sqlalchemy import case, func, select
@@ -33,7 +34,7 @@ def mask_secret(value: str) -> str:
     return f"{value[:3]}{'*' * 8}{value[-4:]}"
 
 
-def _ts(dt: Optional[datetime]) -> int:
+def _ts(dt: datetime | None) -> int:
     return int(dt.timestamp()) if dt else 0
 
 
@@ -43,7 +44,7 @@ class _CredentialCache:
     entries: dict[Any, tuple[float, dict[str, dict[str, Any]]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, account_id: Any) -> Optional[dict[str, dict[str, Any]]]:
+    def get(self, account_id: Any) -> dict[str, dict[str, Any]] | None:
         hit = self.entries.get(account_id)
         if hit and hit[0] > time.monotonic():
             return hit[1]
@@ -131,7 +132,7 @@ class LanguageModelService:
         return {"provider": row.provider, "config": json.loads(row.masked_config or "{}"), "is_valid": row.is_valid,
                 "last_tested_at": _ts(row.last_tested_at), "updated_at": _ts(row.updated_at)}
 
-    def _row(self, account_id: uuid.UUID, provider_name: str) -> Optional[ProviderCredential]:
+    def _row(self, account_id: uuid.UUID, provider_name: str) -> ProviderCredential | None:
         return self.db.session.scalar(select(ProviderCredential).where(
             ProviderCredential.account_id == account_id, ProviderCredential.provider == provider_name))
 
@@ -162,7 +163,7 @@ class LanguageModelService:
             self.db.session.delete(row)
         self._cache.drop(account_id)
 
-    def credentials_for(self, account_id: Optional[uuid.UUID]) -> dict[str, dict[str, Any]]:
+    def credentials_for(self, account_id: uuid.UUID | None) -> dict[str, dict[str, Any]]:
         """Decrypted credentials of an account, cached in-process for CREDENTIAL_CACHE_SECONDS."""
         if account_id is None:
             return {}
@@ -180,8 +181,8 @@ class LanguageModelService:
         self._cache.put(account_id, creds)
         return creds
 
-    def test_credential(self, account_id: uuid.UUID, provider_name: str, config: Optional[dict[str, Any]],
-                        model: Optional[str]) -> dict[str, Any]:
+    def test_credential(self, account_id: uuid.UUID, provider_name: str, config: dict[str, Any] | None,
+                        model: str | None) -> dict[str, Any]:
         provider = self._schema(provider_name)
         row = self._row(account_id, provider_name)
         if config is not None:
@@ -211,22 +212,22 @@ class LanguageModelService:
         if row is not None and config is None:
             with self.db.auto_commit():
                 row.is_valid = ok
-                row.last_tested_at = datetime.now(timezone.utc)
+                row.last_tested_at = datetime.now(UTC)
         if not ok:
             raise FailException(f"credential test failed: {message}", data={"latency_ms": latency})
         return {"ok": True, "model": model_name, "latency_ms": latency}
 
     # ------------------------------------------------------------------ usage -------------
-    def usage_summary(self, account_id: uuid.UUID, start: Optional[date], end: Optional[date], group_by: str,
-                      api_key_id: Optional[str] = None) -> list[dict[str, Any]]:
-        end = end or datetime.now(timezone.utc).date()
+    def usage_summary(self, account_id: uuid.UUID, start: date | None, end: date | None, group_by: str,
+                      api_key_id: str | None = None) -> list[dict[str, Any]]:
+        end = end or datetime.now(UTC).date()
         start = start or (end - timedelta(days=29))
         if start > end:
             raise ValidateErrorException("start_date must not be after end_date")
         if (end - start).days > 366:
             raise ValidateErrorException("the date range is limited to 366 days")
-        lo = datetime.combine(start, dtime.min, tzinfo=timezone.utc)
-        hi = datetime.combine(end + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
+        lo = datetime.combine(start, dtime.min, tzinfo=UTC)
+        hi = datetime.combine(end + timedelta(days=1), dtime.min, tzinfo=UTC)
         day = func.date(ModelUsage.created_at)
         keys: list[Any] = []
         if "day" in group_by:
@@ -250,7 +251,7 @@ class LanguageModelService:
             try:
                 stmt = stmt.where(ModelUsage.api_key_id == uuid.UUID(api_key_id))
             except ValueError:
-                raise ValidateErrorException("api_key_id: invalid id")
+                raise ValidateErrorException("api_key_id: invalid id") from None
         stmt = stmt.group_by(*keys, ModelUsage.currency).order_by(*keys, ModelUsage.currency)
         out = []
         for r in self.db.session.execute(stmt).mappings():

@@ -10,7 +10,7 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from injector import inject
 from sqlalchemy import create_engine, insert
@@ -21,7 +21,7 @@ from internal.core.language_model.usage import UsageRecord
 from internal.model.language_model import ModelUsage
 
 
-def _uuid(value: Optional[str]) -> Optional[uuid.UUID]:
+def _uuid(value: str | None) -> uuid.UUID | None:
     if not value:
         return None
     try:
@@ -36,8 +36,8 @@ class ModelUsageWriter:
     conf: Config
 
     def __post_init__(self) -> None:
-        self._engine: Optional[Engine] = None
-        self._pid: Optional[int] = None
+        self._engine: Engine | None = None
+        self._pid: int | None = None
         self._lock = threading.Lock()
 
     def _get_engine(self) -> Engine:

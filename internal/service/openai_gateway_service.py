@@ -7,8 +7,9 @@ import hashlib
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional, TypeVar
+from typing import Any, TypeVar
 
 from injector import inject
 
@@ -56,7 +57,7 @@ class ApiKeyIdentity:
     account_id: uuid.UUID
 
 
-def default_rpm(conf: Config, settings: LanguageModelSettings) -> Optional[int]:
+def default_rpm(conf: Config, settings: LanguageModelSettings) -> int | None:
     """LLM_RATE_LIMIT_RPM, else the platform's per-key API_KEY_RATE_LIMIT expressed per minute."""
     if settings.RATE_LIMIT_RPM:
         return settings.RATE_LIMIT_RPM
@@ -109,7 +110,7 @@ class OpenAIGatewayService:
                 self._keys[digest] = (now + ttl, ident)
         return ident
 
-    def context(self, api_key: ApiKeyIdentityIdentity) -> CallContext:
+    def context(self, api_key: ApiKeyIdentity) -> CallContext:
         return CallContext(api_key_id=str(api_key.id), account_id=str(api_key.account_id),
                            rate_limit=self._default_limit,
                            credentials=self.language_model_service.credentials_for(api_key.account_id) or None)

@@ -6,7 +6,7 @@ then served from memory (`LanguageModelCatalog` is safe to share between threads
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -89,14 +89,14 @@ class LanguageModelCatalog:
     def get_providers(self) -> list[Provider]:
         return list(self._providers.values())
 
-    def get_provider(self, name: str) -> Optional[Provider]:
+    def get_provider(self, name: str) -> Provider | None:
         return self._providers.get(name)
 
-    def get_model(self, provider: str, model: str) -> Optional[ModelEntity]:
+    def get_model(self, provider: str, model: str) -> ModelEntity | None:
         p = self._providers.get(provider)
         return p.get_model_entity(model) if p else None
 
-    def find_model(self, model: str) -> Optional[tuple[Provider, ModelEntity]]:
+    def find_model(self, model: str) -> tuple[Provider, ModelEntity] | None:
         """Find a model by `provider/model` or by bare name (first provider that lists it)."""
         if "/" in model:
             provider, _, name = model.partition("/")
@@ -109,7 +109,7 @@ class LanguageModelCatalog:
         return None
 
 
-_default_catalog: Optional[LanguageModelCatalog] = None
+_default_catalog: LanguageModelCatalog | None = None
 
 
 def default_catalog() -> LanguageModelCatalog:

@@ -1,8 +1,8 @@
 """Provider clients speaking to upstream APIs. All return OpenAI-shaped dicts.
 
 * `OpenAICompatibleClient`: OpenAI, DeepSeek, Moonshot, Zhipu, DashScope, OpenRouter, Ollama,
-  vLLM and any OpenAI-compatible base URL, over one pooled `httpx.Client` (thread-safe,
-  keep-alive) shared by every deployment in the process.
+  vLLM and any OpenAI-compatible base URL, over one keep-alive connection pool per process
+  (`http_transport.HTTPPool`, thread-safe) shared by every deployment.
 * `AzureOpenAIClient`: same wire format, Azure URL layout and `api-key` header.
 * `AnthropicClient`: native Messages API over httpx, translated to/from OpenAI shapes.
 * `LocalClient`: SmolLM2 GGUF through llama-cpp-python, loaded lazily once per process.
@@ -17,9 +17,8 @@ import json
 import threading
 import time
 import uuid
-from typing import Any, Iterator, Optional, Protocol
-
-import httpx
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from .deployment import Deployment
 from .errors import (
@@ -31,6 +30,13 @@ from .errors import (
     UpstreamTimeoutError,
     error_from_status,
 )
+from .http_transport import HTTPPool, TransportError, TransportTimeout
+
+_dumps_str = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dumps(obj: Any) -> bytes:
+    return _dumps_str(obj).encode("utf-8")
 
 
 class ProviderClient(Protocol):
@@ -45,7 +51,7 @@ class ProviderClient(Protocol):
     def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]: ...
 
 
-def parse_retry_after(headers: httpx.Headers) -> Optional[float]:
+def parse_retry_after(headers: Any) -> float | None:
     ms = headers.get("retry-after-ms")
     if ms:
         try:
@@ -65,90 +71,92 @@ def parse_retry_after(headers: httpx.Headers) -> Optional[float]:
             return None
 
 
-def _error_message(resp: httpx.Response) -> tuple[str, Optional[str]]:
+def _error_message(status: int, body: bytes) -> tuple[str, str | None]:
     try:
-        data = resp.json()
+        data = json.loads(body)
         err = data.get("error") if isinstance(data, dict) else None
         if isinstance(err, dict):
-            return str(err.get("message") or resp.reason_phrase), err.get("code")
+            return str(err.get("message") or f"HTTP {status}"), err.get("code")
         if isinstance(err, str):
             return err, None
     except Exception:
         pass
-    return f"upstream answered HTTP {resp.status_code}", None
+    return f"upstream answered HTTP {status}", None
 
 
-def _raise_for_status(resp: httpx.Response, dep: Deployment) -> None:
-    if resp.status_code < 400:
+def _raise_for_status(status: int, headers: Any, body: bytes, dep: Deployment) -> None:
+    if status < 400:
         return
-    message, code = _error_message(resp)
-    err = error_from_status(resp.status_code, f"[{dep.id}] {message}", parse_retry_after(resp.headers),
-                            code if resp.status_code in (400, 422) else None)
+    message, code = _error_message(status, body)
+    err = error_from_status(status, f"[{dep.id}] {message}"[:1000], parse_retry_after(headers),
+                            code if status in (400, 422) and isinstance(code, str) else None)
     err.deployment_id = dep.id
     raise err
 
 
-_shared_client: Optional[httpx.Client] = None
+_shared_pool: HTTPPool | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_http_client() -> httpx.Client:
-    """One pooled client per process (create after fork: gunicorn workers each get their own)."""
-    global _shared_client
-    if _shared_client is None:
+def shared_http_pool() -> HTTPPool:
+    """One keep-alive pool per process (created lazily, so each gunicorn worker has its own)."""
+    global _shared_pool
+    if _shared_pool is None:
         with _shared_lock:
-            if _shared_client is None:
-                _shared_client = httpx.Client(
-                    limits=httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=30),
-                    timeout=httpx.Timeout(60.0, connect=5.0),
-                    follow_redirects=False,
-                    trust_env=False,
-                )
-    return _shared_client
+            if _shared_pool is None:
+                _shared_pool = HTTPPool()
+    return _shared_pool
 
 
 class OpenAICompatibleClient:
-    def __init__(self, http: Optional[httpx.Client] = None) -> None:
-        self._http = http
+    def __init__(self, pool: HTTPPool | None = None) -> None:
+        self._pool = pool
 
     @property
-    def http(self) -> httpx.Client:
-        return self._http or shared_http_client()
+    def pool(self) -> HTTPPool:
+        return self._pool or shared_http_pool()
 
-    # -- url/header layout (overridden by Azure) -------------------------------------------
+    # -- url/header layout (overridden by Azure / Anthropic) --------------------------------
     def _url(self, dep: Deployment, path: str) -> str:
         if not dep.api_base:
             raise InvalidRequestError(f"deployment {dep.id} has no api_base configured")
         return dep.api_base.rstrip("/") + path
 
     def _headers(self, dep: Deployment) -> dict[str, str]:
-        h = {"content-type": "application/json", **dep.headers}
+        h = {"content-type": "application/json", "accept": "application/json", **dep.headers}
         if dep.api_key:
             h["authorization"] = f"Bearer {dep.api_key}"
         return h
 
     def _body(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
-        out = {**body, **dep.extra_body, "model": dep.model}
-        return out
+        return {**body, **dep.extra_body, "model": dep.model}
 
-    def _timeout(self, dep: Deployment) -> httpx.Timeout:
-        return httpx.Timeout(dep.timeout, connect=dep.connect_timeout)
+    def _send(self, dep: Deployment, path: str, payload: dict[str, Any]):
+        try:
+            return self.pool.request("POST", self._url(dep, path), _dumps(payload), self._headers(dep),
+                                     timeout=dep.timeout, connect_timeout=dep.connect_timeout)
+        except TransportTimeout as e:
+            raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
+        except TransportError as e:
+            raise UpstreamConnectionError(f"[{dep.id}] upstream connection failed", deployment_id=dep.id) from e
 
     # -- blocking ---------------------------------------------------------------------------
     def _post(self, dep: Deployment, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        resp = self._send(dep, path, self._body(dep, body))
         try:
-            resp = self.http.post(self._url(dep, path), content=json.dumps(self._body(dep, body)),
-                                  headers=self._headers(dep), timeout=self._timeout(dep))
-        except httpx.TimeoutException as e:
+            data = resp.read()
+        except TransportTimeout as e:
             raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
-        except httpx.HTTPError as e:
-            raise UpstreamConnectionError(f"[{dep.id}] upstream connection failed: {type(e).__name__}",
-                                          deployment_id=dep.id) from e
-        _raise_for_status(resp, dep)
+        except TransportError as e:
+            raise UpstreamConnectionError(f"[{dep.id}] upstream response broke", deployment_id=dep.id) from e
+        _raise_for_status(resp.status, resp.headers, data, dep)
         try:
-            return resp.json()
+            out = json.loads(data)
         except ValueError as e:
             raise UpstreamError(f"[{dep.id}] upstream returned invalid JSON", deployment_id=dep.id) from e
+        if not isinstance(out, dict):
+            raise UpstreamError(f"[{dep.id}] upstream returned an unexpected body", deployment_id=dep.id)
+        return out
 
     def chat(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         return self._post(dep, "/chat/completions", body)
@@ -160,34 +168,29 @@ class OpenAICompatibleClient:
         return self._post(dep, "/embeddings", body)
 
     # -- streaming --------------------------------------------------------------------------
+    def _open(self, dep: Deployment, path: str, payload: dict[str, Any]):
+        resp = self._send(dep, path, payload)
+        if resp.status >= 400:
+            try:
+                data = resp.read()
+            except TransportError:
+                data = b""
+            _raise_for_status(resp.status, resp.headers, data, dep)
+        return resp
+
     def _stream(self, dep: Deployment, path: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         payload = self._body(dep, body)
         payload["stream"] = True
-        req = self.http.build_request("POST", self._url(dep, path), content=json.dumps(payload),
-                                      headers=self._headers(dep), timeout=self._timeout(dep))
-        try:
-            resp = self.http.send(req, stream=True)
-        except httpx.TimeoutException as e:
-            raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
-        except httpx.HTTPError as e:
-            raise UpstreamConnectionError(f"[{dep.id}] upstream connection failed: {type(e).__name__}",
-                                          deployment_id=dep.id) from e
-        if resp.status_code >= 400:
-            try:
-                resp.read()
-            finally:
-                resp.close()
-            _raise_for_status(resp, dep)
-        return self._iter_sse(resp, dep)
+        return self._iter_sse(self._open(dep, path, payload), dep)
 
-    def _iter_sse(self, resp: httpx.Response, dep: Deployment) -> Iterator[dict[str, Any]]:
+    def _iter_sse(self, resp: Any, dep: Deployment) -> Iterator[dict[str, Any]]:
         done = False
         try:
             for line in resp.iter_lines():
-                if not line or not line.startswith("data:"):
+                if not line.startswith(b"data:"):
                     continue
                 data = line[5:].strip()
-                if data == "[DONE]":
+                if data == b"[DONE]":
                     done = True
                     break
                 try:
@@ -199,12 +202,18 @@ class OpenAICompatibleClient:
                     raise StreamInterruptedError(f"[{dep.id}] {err.get('message', 'upstream error')}",
                                                  deployment_id=dep.id)
                 yield chunk
-        except httpx.TimeoutException as e:
+        except TransportTimeout as e:
             raise StreamInterruptedError(f"[{dep.id}] upstream stream timed out", deployment_id=dep.id) from e
-        except httpx.HTTPError as e:
-            raise StreamInterruptedError(f"[{dep.id}] upstream stream broke: {type(e).__name__}",
-                                         deployment_id=dep.id) from e
+        except TransportError as e:
+            raise StreamInterruptedError(f"[{dep.id}] upstream stream broke", deployment_id=dep.id) from e
         finally:
+            if done:
+                # drain the terminator so the connection can be reused
+                try:
+                    for _ in resp.iter_lines():
+                        pass
+                except TransportError:
+                    pass
             resp.close()
         if not done:
             raise StreamInterruptedError(f"[{dep.id}] upstream closed the stream before [DONE]",
@@ -375,38 +384,27 @@ class AnthropicClient(OpenAICompatibleClient):
     def _open_native_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         payload = self._body(dep, body)
         payload["stream"] = True
-        req = self.http.build_request("POST", self._url(dep, ""), content=json.dumps(payload),
-                                      headers=self._headers(dep), timeout=self._timeout(dep))
-        try:
-            resp = self.http.send(req, stream=True)
-        except httpx.TimeoutException as e:
-            raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
-        except httpx.HTTPError as e:
-            raise UpstreamConnectionError(f"[{dep.id}] upstream connection failed", deployment_id=dep.id) from e
-        if resp.status_code >= 400:
-            try:
-                resp.read()
-            finally:
-                resp.close()
-            _raise_for_status(resp, dep)
-        return self._translate_stream(resp, dep)
+        return self._translate_stream(self._open(dep, "", payload), dep)
 
-    def _translate_stream(self, resp: httpx.Response, dep: Deployment) -> Iterator[dict[str, Any]]:
+    def _translate_stream(self, resp: Any, dep: Deployment) -> Iterator[dict[str, Any]]:
         cid = "chatcmpl-" + uuid.uuid4().hex
         created = int(time.time())
         pt = ct = 0
         tool_index: dict[int, int] = {}
         finished = False
 
-        def chunk(delta: dict[str, Any], finish: Optional[str] = None) -> dict[str, Any]:
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": dep.model,
                     "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
 
         try:
             for line in resp.iter_lines():
-                if not line.startswith("data:"):
+                if not line.startswith(b"data:"):
                     continue
-                ev = json.loads(line[5:].strip())
+                try:
+                    ev = json.loads(line[5:].strip())
+                except ValueError as e:
+                    raise StreamInterruptedError(f"[{dep.id}] malformed stream event", deployment_id=dep.id) from e
                 t = ev.get("type")
                 if t == "message_start":
                     pt = int(((ev.get("message") or {}).get("usage") or {}).get("input_tokens") or 0)
@@ -438,7 +436,7 @@ class AnthropicClient(OpenAICompatibleClient):
                 elif t == "error":
                     raise StreamInterruptedError(f"[{dep.id}] {(ev.get('error') or {}).get('message', 'error')}",
                                                  deployment_id=dep.id)
-        except httpx.HTTPError as e:
+        except TransportError as e:
             raise StreamInterruptedError(f"[{dep.id}] upstream stream broke", deployment_id=dep.id) from e
         finally:
             resp.close()
@@ -480,7 +478,7 @@ class LocalClient:
     _load_lock = threading.Lock()
     _run_lock = threading.Lock()
 
-    def __init__(self, model_path: Optional[str] = None, n_ctx: int = 2048, n_threads: Optional[int] = None) -> None:
+    def __init__(self, model_path: str | None = None, n_ctx: int = 2048, n_threads: int | None = None) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
         self.n_threads = n_threads

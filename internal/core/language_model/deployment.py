@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .entities import Pricing
 
@@ -13,15 +13,15 @@ class Deployment:
     provider: str  # catalog provider name, e.g. "openai", "anthropic", "local"
     model: str  # model name sent upstream
     protocol: str = "openai"  # openai | azure_openai | anthropic | local
-    api_base: Optional[str] = None
-    api_key: Optional[str] = field(default=None, repr=False)
-    api_version: Optional[str] = None
+    api_base: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    api_version: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = 60.0  # seconds, whole request (read timeout between stream chunks)
     connect_timeout: float = 5.0
     priority: int = 0  # lower is tried first (strategy=priority)
     weight: float = 1.0  # share of traffic (strategy=weighted)
-    pricing: Optional[Pricing] = None
+    pricing: Pricing | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
 
     def public_dict(self) -> dict[str, Any]:

@@ -1,25 +1,25 @@
 """Typed entities of the provider/model catalog (pure data, no I/O)."""
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any, Optional
+from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ModelType(str, Enum):
+class ModelType(StrEnum):
     CHAT = "chat"
     COMPLETION = "completion"
     EMBEDDING = "embedding"
 
 
-class ModelFeature(str, Enum):
+class ModelFeature(StrEnum):
     TOOL_CALL = "tool_call"
     AGENT_THOUGHT = "agent_thought"
     IMAGE_INPUT = "image_input"
 
 
-class ModelParameterType(str, Enum):
+class ModelParameterType(StrEnum):
     FLOAT = "float"
     INT = "int"
     STRING = "string"
@@ -39,9 +39,9 @@ class ModelParameter(BaseModel):
     type: ModelParameterType = ModelParameterType.STRING
     help: str = ""
     required: bool = False
-    default: Optional[Any] = None
-    min: Optional[float] = None
-    max: Optional[float] = None
+    default: Any | None = None
+    min: float | None = None
+    max: float | None = None
     precision: int = 2
     options: list[ModelParameterOption] = Field(default_factory=list)
 
@@ -92,7 +92,7 @@ class CredentialField(BaseModel):
     label: str = ""
     type: str = "secret"  # secret | text | url
     required: bool = False
-    default: Optional[str] = None
+    default: str | None = None
     placeholder: str = ""
     help: str = ""
 
@@ -106,7 +106,7 @@ class ProviderEntity(BaseModel):
     position: int = 0
     # how requests are spoken to the provider: openai | anthropic | azure_openai | local
     protocol: str = "openai"
-    default_api_base: Optional[str] = None
+    default_api_base: str | None = None
     supported_model_types: list[ModelType] = Field(default_factory=list)
     credential_schema: list[CredentialField] = Field(default_factory=list)
     # when true the catalog lists any model name the user configures (ollama, vllm, compatible)
@@ -128,13 +128,13 @@ class Provider(BaseModel):
     def position(self) -> int:
         return self.provider_entity.position
 
-    def get_model_entity(self, model_name: str) -> Optional[ModelEntity]:
+    def get_model_entity(self, model_name: str) -> ModelEntity | None:
         return self.model_entity_map.get(model_name)
 
     def get_model_entities(self) -> list[ModelEntity]:
         return list(self.model_entity_map.values())
 
-    def icon_path(self) -> Optional[str]:
+    def icon_path(self) -> str | None:
         import os
 
         if not self.provider_entity.icon:

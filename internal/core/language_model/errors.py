@@ -1,25 +1,25 @@
 """Errors of the model layer, each mapping onto an OpenAI-style error (status, type, code)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 
 class LLMError(Exception):
     status_code: int = 500
     type: str = "server_error"
-    code: Optional[str] = "server_error"
+    code: str | None = "server_error"
     retryable: bool = False
 
     def __init__(
         self,
         message: str = "",
         *,
-        status_code: Optional[int] = None,
-        code: Optional[str] = None,
-        type: Optional[str] = None,
-        param: Optional[str] = None,
-        retry_after: Optional[float] = None,
-        deployment_id: Optional[str] = None,
+        status_code: int | None = None,
+        code: str | None = None,
+        type: str | None = None,
+        param: str | None = None,
+        retry_after: float | None = None,
+        deployment_id: str | None = None,
     ) -> None:
         super().__init__(message or self.__class__.__name__)
         self.message = message or self.__class__.__name__
@@ -103,8 +103,8 @@ class StreamInterruptedError(UpstreamError):
     retryable = False
 
 
-def error_from_status(status: int, message: str, retry_after: Optional[float] = None,
-                      code: Optional[str] = None) -> LLMError:
+def error_from_status(status: int, message: str, retry_after: float | None = None,
+                      code: str | None = None) -> LLMError:
     """Translate a provider's HTTP status into our error class."""
     if status == 400 or status == 422:
         return InvalidRequestError(message, code=code or "invalid_request_error")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from .catalog import LanguageModelCatalog
 from .errors import InvalidRequestError, LLMError, ModelNotFoundError, RateLimitError, StreamInterruptedError
@@ -37,10 +38,10 @@ def sse(obj: Any) -> bytes:
 class CallContext:
     """Who is calling: used for rate limits, per-account credentials and usage attribution."""
 
-    api_key_id: Optional[str] = None
-    account_id: Optional[str] = None
-    rate_limit: Optional[RateLimit] = None
-    credentials: Optional[dict[str, dict[str, Any]]] = None
+    api_key_id: str | None = None
+    account_id: str | None = None
+    rate_limit: RateLimit | None = None
+    credentials: dict[str, dict[str, Any]] | None = None
 
     @property
     def rate_key(self) -> str:
@@ -145,9 +146,9 @@ def validate_embeddings(body: Any) -> str:
 
 
 class LanguageModelGateway:
-    def __init__(self, router: Router, catalog: LanguageModelCatalog, usage_sink: Optional[UsageSink] = None,
-                 rate_limiter: Optional[RateLimiter] = None, default_rate_limit: Optional[RateLimit] = None,
-                 created: Optional[int] = None) -> None:
+    def __init__(self, router: Router, catalog: LanguageModelCatalog, usage_sink: UsageSink | None = None,
+                 rate_limiter: RateLimiter | None = None, default_rate_limit: RateLimit | None = None,
+                 created: int | None = None) -> None:
         self.router = router
         self.catalog = catalog
         self.usage_sink = usage_sink or NullUsageSink()
@@ -156,14 +157,14 @@ class LanguageModelGateway:
         self.created = created or int(time.time())
 
     # ---------------------------------------------------------------- models ---------------
-    def list_models(self, extra: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+    def list_models(self, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         data = [{"id": g.name, "object": "model", "created": self.created, "owned_by": g.owned_by
                  if g.owned_by != "llmops" else (g.deployments[0].provider if len(g.deployments) == 1 else "llmops")}
                 for g in self.router.public_groups()]
         data.extend(extra or [])
         return {"object": "list", "data": data}
 
-    def model_health(self, model: str, ctx: Optional[CallContext] = None) -> dict[str, Any]:
+    def model_health(self, model: str, ctx: CallContext | None = None) -> dict[str, Any]:
         return self.router.health(self.router.resolve(model, ctx.credentials if ctx else None))
 
     # ---------------------------------------------------------------- helpers --------------
@@ -183,8 +184,8 @@ class LanguageModelGateway:
         return bool(limit.tpm)
 
     def _record(self, ctx: CallContext, *, model: str, endpoint: str, started: float, status: str,
-                route_dep=None, usage: Optional[Usage] = None, stream: bool = False, ttft_ms: Optional[float] = None,
-                attempts: int = 1, error: Optional[LLMError] = None) -> None:
+                route_dep=None, usage: Usage | None = None, stream: bool = False, ttft_ms: float | None = None,
+                attempts: int = 1, error: LLMError | None = None) -> None:
         usage = usage or Usage()
         pricing = self.router.pricing_of(route_dep) if route_dep is not None else None
         cost, currency = compute_cost(usage, pricing)
@@ -202,7 +203,7 @@ class LanguageModelGateway:
             self.usage_sink.emit(rec)
         except Exception:
             pass
-        if usage.total_tokens and not (ctx.rate_limit or self.default_rate_limit).unlimited:
+        if usage.total_tokens and (ctx.rate_limit or self.default_rate_limit).tpm:
             try:
                 self.rate_limiter.record_tokens(ctx.rate_key, usage.total_tokens)
             except Exception:
@@ -316,7 +317,7 @@ class LanguageModelGateway:
 
     def _relay(self, route: StreamRoute, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
                include_usage: bool, started: float, est: int) -> Iterator[bytes]:
-        usage: Optional[Usage] = None
+        usage: Usage | None = None
         pieces: list[str] = []
         status, error = "success", None
         usage_sent = False

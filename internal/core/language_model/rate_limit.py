@@ -17,15 +17,15 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 WINDOW = 60.0
 
 
 @dataclass(frozen=True)
 class RateLimit:
-    rpm: Optional[int] = None
-    tpm: Optional[int] = None
+    rpm: int | None = None
+    tpm: int | None = None
 
     @property
     def unlimited(self) -> bool:
@@ -36,9 +36,9 @@ class RateLimit:
 class RateLimitDecision:
     allowed: bool
     retry_after: float = 0.0
-    limit_type: Optional[str] = None  # "requests" | "tokens"
-    limit: Optional[int] = None
-    remaining: Optional[int] = None
+    limit_type: str | None = None  # "requests" | "tokens"
+    limit: int | None = None
+    remaining: int | None = None
 
     @property
     def retry_after_header(self) -> str:
@@ -147,7 +147,7 @@ class RedisRateLimiter:
         bucket = int(now // WINDOW)
         elapsed = now - bucket * WINDOW
         rp, rc, tp, tc = self._keys(key, bucket)
-        pipe = self.redis.pipeline()
+        pipe = self.redis.pipeline(transaction=False)
         pipe.incr(rc)
         pipe.expire(rc, int(WINDOW * 2) + 5)
         pipe.get(rp)
@@ -166,7 +166,7 @@ class RedisRateLimiter:
             return
         bucket = int(self._clock() // WINDOW)
         tc = self._keys(key, bucket)[3]
-        pipe = self.redis.pipeline()
+        pipe = self.redis.pipeline(transaction=False)
         pipe.incrby(tc, int(tokens))
         pipe.expire(tc, int(WINDOW * 2) + 5)
         pipe.execute()

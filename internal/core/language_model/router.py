@@ -11,11 +11,13 @@ do not fall back.
 """
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
@@ -51,7 +53,7 @@ class StreamRoute:
     deployment: Deployment
     group: ModelGroup
     attempts: int
-    first: Optional[dict[str, Any]]
+    first: dict[str, Any] | None
     rest: Iterator[dict[str, Any]]
     ttft_ms: float
     started: float = field(default_factory=time.perf_counter)
@@ -66,10 +68,10 @@ class Router:
         self,
         config: RouterConfig,
         catalog: LanguageModelCatalog,
-        state: Optional[DeploymentStateStore] = None,
-        clients: Optional[dict[str, ProviderClient]] = None,
+        state: DeploymentStateStore | None = None,
+        clients: dict[str, ProviderClient] | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        rng: Optional[random.Random] = None,
+        rng: random.Random | None = None,
         local_enabled: bool = True,
     ) -> None:
         self.config = config
@@ -93,18 +95,18 @@ class Router:
                     c = self._clients[protocol] = client_for_protocol(protocol)
         return c
 
-    def _provider_credentials(self, provider: str, overrides: Optional[dict[str, dict[str, Any]]]) -> Optional[dict]:
+    def _provider_credentials(self, provider: str, overrides: dict[str, dict[str, Any]] | None) -> dict | None:
         if overrides and provider in overrides:
             return overrides[provider]
         return self.config.providers.get(provider)
 
-    def resolve(self, model: str, credentials: Optional[dict[str, dict[str, Any]]] = None) -> ModelGroup:
+    def resolve(self, model: str, credentials: dict[str, dict[str, Any]] | None = None) -> ModelGroup:
         """Model name -> group. `credentials` are per-account provider credentials (override config)."""
         group = self.config.groups.get(model)
         if group is not None:
             return group
         found = self.catalog.find_model(model)
-        provider_name: Optional[str] = None
+        provider_name: str | None = None
         model_name = model
         if found:
             provider_name, model_name = found[0].name, found[1].model_name
@@ -160,7 +162,7 @@ class Router:
         return groups
 
     # ------------------------------------------------------------------ ordering ------------
-    def pricing_of(self, dep: Deployment) -> Optional[Pricing]:
+    def pricing_of(self, dep: Deployment) -> Pricing | None:
         if dep.pricing is not None:
             return dep.pricing
         entity = self.catalog.get_model(dep.provider, dep.model)
@@ -258,13 +260,13 @@ class Router:
     def call(self, group: ModelGroup, fn: Callable[[ProviderClient, Deployment], Any]) -> RouteResult:
         """Blocking call through the group with retries and fallbacks."""
         settings = group.settings
-        last: Optional[LLMError] = None
+        last: LLMError | None = None
         counter = [0]
         for dep in self.available(group):
             client = self.client(dep.protocol)
             t0 = time.perf_counter()
             try:
-                data = self._attempts(dep, settings, lambda: fn(client, dep), counter)
+                data = self._attempts(dep, settings, functools.partial(fn, client, dep), counter)
             except _MoveOn as m:
                 last = m.args[0]
                 continue
@@ -287,7 +289,7 @@ class Router:
         Once the first chunk is in hand the stream is committed to that deployment: a later break
         is reported with `stream_failed()` and surfaces to the client as an error event.
         """
-        def opener(client: ProviderClient, dep: Deployment) -> tuple[Optional[dict], Iterator[dict]]:
+        def opener(client: ProviderClient, dep: Deployment) -> tuple[dict | None, Iterator[dict]]:
             it = iter(fn(client, dep))
             try:
                 first = next(it)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -49,7 +49,7 @@ class RouterSettings:
     cooldown_seconds: float = 30.0
     timeout: float = 60.0
 
-    def merged(self, overrides: Optional[dict[str, Any]]) -> "RouterSettings":
+    def merged(self, overrides: dict[str, Any] | None) -> RouterSettings:
         if not overrides:
             return self
         known = {f.name for f in fields(self)}
@@ -112,7 +112,7 @@ def _deployment(raw: dict[str, Any], group: str, index: int, settings: RouterSet
     )
 
 
-def parse_router_config(data: Optional[dict[str, Any]], protocols: Optional[dict[str, str]] = None) -> RouterConfig:
+def parse_router_config(data: dict[str, Any] | None, protocols: dict[str, str] | None = None) -> RouterConfig:
     """`protocols` maps provider name -> protocol (from the catalog)."""
     data = expand_env(data or {})
     protocols = protocols or {}
@@ -143,7 +143,7 @@ def parse_router_config(data: Optional[dict[str, Any]], protocols: Optional[dict
     return RouterConfig(settings=settings, providers=providers, groups=groups)
 
 
-def load_router_config(path: Optional[str], protocols: Optional[dict[str, str]] = None) -> RouterConfig:
+def load_router_config(path: str | None, protocols: dict[str, str] | None = None) -> RouterConfig:
     if not path or not os.path.isfile(path):
         return parse_router_config({}, protocols)
     with open(path, encoding="utf-8") as f:

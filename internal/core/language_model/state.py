@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 
 class DeploymentStateStore(Protocol):
@@ -136,10 +136,10 @@ class RedisDeploymentStateStore:
             else:
                 missing.append(d)
         if missing:
-            pipe = self.redis.pipeline()
+            pipe = self.redis.pipeline(transaction=False)
             for d in missing:
                 pipe.pttl(self._k("cool", d))
-            for d, ms in zip(missing, pipe.execute()):
+            for d, ms in zip(missing, pipe.execute(), strict=True):
                 left = ms / 1000.0 if ms and ms > 0 else 0.0
                 out[d] = left
                 if self.local_ttl > 0:
@@ -184,7 +184,7 @@ class LatencyTracker:
             s["last_error"] = error
             s["last_error_at"] = time.time()
 
-    def latency(self, dep_id: str) -> Optional[float]:
+    def latency(self, dep_id: str) -> float | None:
         return self._ewma.get(dep_id)
 
     def stats(self, dep_id: str) -> dict[str, Any]:

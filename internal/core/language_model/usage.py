@@ -21,9 +21,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Optional, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from .entities import Pricing
 
@@ -95,7 +96,7 @@ def _content_text(content: Any) -> str:
     return str(content)
 
 
-def estimate_messages_tokens(messages: list[dict[str, Any]], tools: Optional[list[Any]] = None) -> int:
+def estimate_messages_tokens(messages: list[dict[str, Any]], tools: list[Any] | None = None) -> int:
     """OpenAI-style estimate: ~4 tokens framing per message + 3 for the reply priming."""
     total = 3
     for m in messages or []:
@@ -127,7 +128,7 @@ class Usage:
     estimated: bool = False
 
     @classmethod
-    def from_openai(cls, usage: Optional[dict[str, Any]]) -> Optional["Usage"]:
+    def from_openai(cls, usage: dict[str, Any] | None) -> Usage | None:
         if not usage:
             return None
         pt = int(usage.get("prompt_tokens") or 0)
@@ -139,7 +140,7 @@ class Usage:
                 "total_tokens": self.total_tokens}
 
 
-def compute_cost(usage: Usage, pricing: Optional[Pricing]) -> tuple[float, str]:
+def compute_cost(usage: Usage, pricing: Pricing | None) -> tuple[float, str]:
     if pricing is None:
         return 0.0, "USD"
     return pricing.cost(usage.prompt_tokens, usage.completion_tokens), pricing.currency
@@ -153,11 +154,11 @@ class UsageRecord:
     endpoint: str  # chat | completion | embedding
     status: str  # success | error
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    api_key_id: Optional[str] = None
-    account_id: Optional[str] = None
-    deployment_id: Optional[str] = None
-    provider: Optional[str] = None
-    upstream_model: Optional[str] = None
+    api_key_id: str | None = None
+    account_id: str | None = None
+    deployment_id: str | None = None
+    provider: str | None = None
+    upstream_model: str | None = None
     stream: bool = False
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -166,10 +167,10 @@ class UsageRecord:
     cost: float = 0.0
     currency: str = "USD"
     latency_ms: float = 0.0
-    ttft_ms: Optional[float] = None
+    ttft_ms: float | None = None
     attempts: int = 1
-    error_code: Optional[str] = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    error_code: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -204,10 +205,10 @@ class BufferedUsageSink:
         self.writer = writer
         self.batch_size = batch_size
         self.flush_interval = flush_interval
-        self._queue: "queue.Queue[UsageRecord]" = queue.Queue(maxsize=max_queue)
+        self._queue: queue.Queue[UsageRecord] = queue.Queue(maxsize=max_queue)
         self.dropped = 0
-        self._thread: Optional[threading.Thread] = None
-        self._pid: Optional[int] = None
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
         atexit.register(self.close)
@@ -229,7 +230,7 @@ class BufferedUsageSink:
         except queue.Full:
             self.dropped += 1
 
-    def _drain(self, first: Optional[UsageRecord] = None) -> list[UsageRecord]:
+    def _drain(self, first: UsageRecord | None = None) -> list[UsageRecord]:
         batch = [first] if first is not None else []
         while len(batch) < self.batch_size:
             try:

@@ -15,8 +15,15 @@ from app.http.app import create_app
 from internal.service.api_key_service import ApiKeyService
 from pkg.sqlalchemy import SQLAlchemy
 from test.conftest import make_account
-from test.support.environment import config_env, create_pg_database, drop_pg_database, free_port, make_test_config, \
-    pg_url, redis_url
+from test.support.environment import (
+    config_env,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    make_test_config,
+    pg_url,
+    redis_url,
+)
 from test.support.processes import ManagedProcess, start_server, wait_until
 
 RATE_LIMIT_RPM = 25

@@ -31,7 +31,7 @@ import re
 import struct
 import time
 from collections import Counter
-from typing import Any, Optional
+from typing import Any
 
 _TOKEN_RE = re.compile(r"(fail|retry-after|flaky|delay|chunk-delay|drop-after|words)-(\d+(?:\.\d+)?)|(no-usage)")
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
@@ -47,17 +47,17 @@ class Behavior:
     __slots__ = ("fail", "retry_after", "flaky", "delay", "chunk_delay", "drop_after", "words", "no_usage")
 
     def __init__(self) -> None:
-        self.fail: Optional[int] = None
-        self.retry_after: Optional[str] = None
-        self.flaky: Optional[int] = None
+        self.fail: int | None = None
+        self.retry_after: str | None = None
+        self.flaky: int | None = None
         self.delay = 0.0
         self.chunk_delay = 0.0
-        self.drop_after: Optional[int] = None
+        self.drop_after: int | None = None
         self.words = 8
         self.no_usage = False
 
     @classmethod
-    def parse(cls, *sources: str) -> "Behavior":
+    def parse(cls, *sources: str) -> Behavior:
         b = cls()
         for src in sources:
             if not src or "-" not in src:
@@ -114,7 +114,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
     def __init__(self, state: FakeState) -> None:
         self.state = state
         self.buf = b""
-        self.transport: Optional[asyncio.Transport] = None
+        self.transport: asyncio.Transport | None = None
         self.busy = False
         self.closed = False
 
@@ -130,7 +130,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             except OSError:
                 pass
 
-    def connection_lost(self, exc: Optional[Exception]) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
 
     def data_received(self, data: bytes) -> None:
@@ -169,7 +169,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
                 return
             self.busy = False
 
-    def _done(self, task: "asyncio.Future[Any]") -> None:
+    def _done(self, task: asyncio.Future[Any]) -> None:
         self.busy = False
         if task.exception() is not None and self.transport:
             self.transport.close()
@@ -178,7 +178,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             self._next()
 
     # ------------------------------------------------------------------ writing -----------
-    def _raw(self, status: int, body: bytes, extra: Optional[dict[str, str]] = None, close: bool = False,
+    def _raw(self, status: int, body: bytes, extra: dict[str, str] | None = None, close: bool = False,
              ctype: str = "application/json") -> None:
         if self.transport is None or self.closed:
             return
@@ -192,10 +192,10 @@ class FakeOpenAIProtocol(asyncio.Protocol):
         if close:
             self.transport.close()
 
-    def _json(self, status: int, obj: Any, extra: Optional[dict[str, str]] = None, keep: bool = True) -> None:
+    def _json(self, status: int, obj: Any, extra: dict[str, str] | None = None, keep: bool = True) -> None:
         self._raw(status, _dumps(obj).encode(), extra, close=not keep)
 
-    def _error(self, status: int, message: str, code: str, b: Optional[Behavior] = None, keep: bool = True) -> None:
+    def _error(self, status: int, message: str, code: str, b: Behavior | None = None, keep: bool = True) -> None:
         extra = {"retry-after": b.retry_after} if b and b.retry_after else None
         typ = "requests" if status == 429 else ("invalid_request_error" if status < 500 else "server_error")
         self._json(status, {"error": {"message": message, "type": typ, "param": None, "code": code}}, extra, keep)
@@ -266,7 +266,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
         return [_WORDS[i % len(_WORDS)] for i in range(b.words)]
 
     @staticmethod
-    def _tool_call(req: dict) -> Optional[dict]:
+    def _tool_call(req: dict) -> dict | None:
         tools = req.get("tools") or []
         messages = req.get("messages") or []
         if not tools or req.get("tool_choice") == "none" or (messages and messages[-1].get("role") == "tool"):
@@ -354,7 +354,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             base = {"id": "chatcmpl-fake", "object": obj, "created": now, "model": model,
                     "system_fingerprint": "fp_fake"}
 
-            def ev(delta: dict, finish: Optional[str] = None) -> bytes:
+            def ev(delta: dict, finish: str | None = None) -> bytes:
                 return _dumps({**base, "choices": [{"index": 0, "delta": delta, "logprobs": None,
                                                     "finish_reason": finish}]}).encode()
 
@@ -421,7 +421,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             self.transport.close()
 
 
-async def serve(host: str, port: int, ready: Optional[asyncio.Event] = None) -> None:
+async def serve(host: str, port: int, ready: asyncio.Event | None = None) -> None:
     state = FakeState()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: FakeOpenAIProtocol(state), host, port, backlog=1024, reuse_address=True)
@@ -432,7 +432,7 @@ async def serve(host: str, port: int, ready: Optional[asyncio.Event] = None) -> 
         await server.serve_forever()
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Fake OpenAI-compatible upstream for tests and benchmarks")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8901)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from internal.core.language_model.deployment import Deployment
 from internal.core.language_model.errors import LLMError, StreamInterruptedError
