@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 
 from injector import inject
+from redis import Redis
 from sqlalchemy import select
 
 from internal.exception import UnauthorizedException
@@ -13,11 +14,14 @@ from internal.model.api_key import ApiKey
 from pkg.secret_token import hash_secret
 from pkg.sqlalchemy import SQLAlchemy
 
+API_KEY_EPOCH = "api-key:epoch"
+
 
 @inject
 @dataclass
 class AccountLookupService:
     db: SQLAlchemy
+    redis: Redis
 
     def get_active(self, account_id: uuid.UUID) -> Account:
         account = self.db.session.get(Account, account_id)
@@ -32,3 +36,9 @@ class AccountLookupService:
         if not api_key.is_active:
             raise UnauthorizedException("API key is disabled")
         return api_key
+
+    def api_key_epoch(self) -> int:
+        """Bumped after every API-key update or delete (ApiKeyService). A cache of authenticated
+        keys (e.g. the /v1 gateway's) must read this BEFORE authenticating and treat an entry as
+        valid only while the epoch is unchanged, so disabling/deleting a key takes effect at once."""
+        return int(self.redis.get(API_KEY_EPOCH) or 0)

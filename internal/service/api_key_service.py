@@ -1,7 +1,9 @@
 """API keys of the third-party surfaces: stored as sha256, shown in full once, listed masked.
 
-There is no cache in front of the key lookup (one unique-index query), so disabling or deleting
-a key takes effect on the very next request, on every worker.
+The API-key middleware looks keys up on every request (one unique-index query). Caches of
+authenticated keys (the /v1 gateway keeps a short in-process one) are invalidated through the
+Redis epoch bumped after every update/delete, so disabling or deleting a key takes effect on
+the very next request, on every worker.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlalchemy import or_, select, update
 from config import Config
 from internal.exception import TooManyRequestsException
 from internal.model.api_key import ApiKey
+from internal.service.account_lookup_service import API_KEY_EPOCH
 from internal.service.base_service import get_owned
 from pkg import secret_token
 from pkg.paginator import Paginator, SearchPaginatorReq
@@ -29,6 +32,7 @@ from pkg.sqlalchemy import SQLAlchemy
 @dataclass
 class ApiKeyService:
     db: SQLAlchemy
+    redis: Redis
 
     def get_api_keys_with_page(self, account_id: uuid.UUID, req: SearchPaginatorReq
                                ) -> tuple[Sequence[ApiKey], Paginator]:
@@ -56,12 +60,18 @@ class ApiKeyService:
                 api_key.is_active = is_active
             if remark is not None:
                 api_key.remark = remark
+        self._invalidate_caches()
         return api_key
 
     def delete_api_key(self, account_id: uuid.UUID, api_key_id: uuid.UUID) -> None:
         api_key = get_owned(self.db, ApiKey, api_key_id, account_id, "API key not found")
         with self.db.auto_commit():
             self.db.session.delete(api_key)
+        self._invalidate_caches()
+
+    def _invalidate_caches(self) -> None:
+        """After commit: every cached authentication made before now is stale."""
+        self.redis.incr(API_KEY_EPOCH)
 
 
 @inject

@@ -83,20 +83,24 @@ class OpenAIGatewayService:
     def __post_init__(self) -> None:
         self._default_limit = RateLimit(rpm=default_rpm(self.conf, self.settings),
                                         tpm=self.settings.RATE_LIMIT_TPM or None)
-        self._keys: dict[str, tuple[float, ApiKeyIdentity]] = {}
+        self._keys: dict[str, tuple[float, ApiKeyIdentity, int]] = {}
         self._keys_lock = threading.Lock()
 
     def authenticate(self, raw_key: str) -> ApiKeyIdentity:
         """API-key authentication for /v1 with a short in-process cache (API_KEY_CACHE_SECONDS).
 
         A miss goes through the platform's AccountLookupService (same checks as the middleware:
-        key exists, is active, account exists) and refreshes last_used_at; a hit costs a sha256.
-        Disabling or deleting a key therefore takes effect within the cache TTL.
+        key exists, is active, account exists) and refreshes last_used_at; a hit costs a sha256
+        and one Redis GET (the epoch).
+        An entry is valid only while the API-key epoch (bumped in Redis after every key update
+        or delete, read BEFORE the lookup) is unchanged, so disabling or deleting a key takes
+        effect on the next request, on every worker.
         """
         digest = hashlib.sha256(raw_key.encode()).hexdigest()
         now = time.monotonic()
+        epoch = self.accounts.api_key_epoch()
         hit = self._keys.get(digest)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > now and hit[2] == epoch:
             return hit[1]
         api_key = self.accounts.authenticate_api_key(raw_key)
         self.accounts.get_active(api_key.account_id)
@@ -107,7 +111,7 @@ class OpenAIGatewayService:
             with self._keys_lock:
                 if len(self._keys) > 100_000:
                     self._keys.clear()
-                self._keys[digest] = (now + ttl, ident)
+                self._keys[digest] = (now + ttl, ident, epoch)
         return ident
 
     def context(self, api_key: ApiKeyIdentity) -> CallContext:
