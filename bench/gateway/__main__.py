@@ -38,7 +38,6 @@ def main() -> int:
     from app.http.app import create_app
     from internal.service.api_key_service import ApiKeyService
     from test.conftest import make_account
-    from test.e2e.language_model.conftest import start_fake_upstream
     from test.support.environment import (
         config_env,
         create_pg_database,
@@ -48,6 +47,7 @@ def main() -> int:
         pg_url,
         redis_url,
     )
+    from test.support.fake_openai.process import start_fake_upstream
     from test.support.processes import start_server
 
     tmp = Path(tempfile.mkdtemp(prefix="llmops-bench-gateway-"))

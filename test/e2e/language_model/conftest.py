@@ -2,10 +2,8 @@
 production server (gunicorn) configured with a router YAML that points at it."""
 from __future__ import annotations
 
-import sys
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,25 +22,10 @@ from test.support.environment import (
     pg_url,
     redis_url,
 )
-from test.support.processes import ManagedProcess, start_server, wait_until
+from test.support.fake_openai.process import start_fake_upstream
+from test.support.processes import start_server
 
 RATE_LIMIT_RPM = 25
-
-
-def start_fake_upstream(log: Path) -> tuple[ManagedProcess, str]:
-    port = free_port()
-    proc = ManagedProcess([sys.executable, "-m", "test.support.fake_openai", "--host", "127.0.0.1", "--port",
-                           str(port)], {"PYTHONUNBUFFERED": "1", "PATH": "/usr/bin:/bin"}, log)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(url + "/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_until(up, timeout=30, what="fake upstream", process=proc)
-    return proc, url
 
 
 ROUTER_YAML = """
