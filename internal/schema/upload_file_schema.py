@@ -18,7 +18,7 @@ class UploadFileResp(BaseModel):
     created_at: int = Field(description="UNIX seconds")
 
     @classmethod
-    def from_model(cls, row) -> "UploadFileResp":
+    def from_model(cls, row) -> UploadFileResp:
         return cls(id=row.id, account_id=row.account_id, name=row.name, key=row.key, size=row.size,
                    extension=row.extension, mime_type=row.mime_type, hash=row.hash,
                    created_at=int(row.created_at.timestamp()))

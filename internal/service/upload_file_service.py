@@ -9,10 +9,11 @@ import hashlib
 import hmac
 import logging
 import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 from injector import inject
 from sqlalchemy import func, select
@@ -22,7 +23,14 @@ from internal.core.storage import Storage, StorageError, StorageNotFound
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.model.upload_file import UploadFile
 from internal.service.base_service import get_owned
-from pkg.content_sniff import DOCUMENT_TYPES, IMAGE_TYPES, INLINE_SAFE_MIME_TYPES, UnsupportedContent, safe_filename, sniff
+from pkg.content_sniff import (
+    DOCUMENT_TYPES,
+    IMAGE_TYPES,
+    INLINE_SAFE_MIME_TYPES,
+    UnsupportedContent,
+    safe_filename,
+    sniff,
+)
 from pkg.sqlalchemy import SQLAlchemy
 
 logger = logging.getLogger(__name__)
@@ -56,7 +64,8 @@ class UploadFileService:
         try:
             kind = sniff(data, name, IMAGE_TYPES if only_image else FILE_TYPES)
         except UnsupportedContent as exc:
-            raise ValidateErrorException(f"file: {exc}", data={"errors": [{"field": "file", "message": str(exc)}]})
+            raise ValidateErrorException(f"file: {exc}",
+                                         data={"errors": [{"field": "file", "message": str(exc)}]}) from None
 
         digest = hashlib.sha256(data).hexdigest()
         key = storage_key(account_id, digest)
@@ -65,7 +74,7 @@ class UploadFileService:
                 self.storage.save(key, data, content_type=kind.mime_type)
         except StorageError:
             logger.exception("storing upload failed")
-            raise FailException("storing the file failed, please retry later")
+            raise FailException("storing the file failed, please retry later") from None
 
         if "." in name and name.rsplit(".", 1)[-1].lower() != kind.extension:
             name = f"{name.rsplit('.', 1)[0]}.{kind.extension}"
@@ -99,10 +108,10 @@ class UploadFileService:
         try:
             return self.storage.open(row.key)
         except StorageNotFound:
-            raise NotFoundException("upload file content not found")
+            raise NotFoundException("upload file content not found") from None
         except StorageError:
             logger.exception("reading stored object failed")
-            raise FailException("reading the file failed, please retry later")
+            raise FailException("reading the file failed, please retry later") from None
 
     def read(self, row: UploadFile) -> bytes:
         with self.open(row) as stream:

@@ -4,9 +4,10 @@ import re
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 _KEY_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
@@ -61,5 +62,5 @@ class Storage(ABC):
                 shutil.copyfileobj(source, target)
             yield path
 
-    def check(self) -> None:
+    def check(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Raise StorageError when the backend is unreachable (readiness probe)."""
