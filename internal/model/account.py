@@ -18,6 +18,8 @@ class Account(UUIDPrimaryKey, Timestamps, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_login_ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # JWTs issued before this instant are refused (set when the password changes).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(nullable=True)
 
     # Flask-Login protocol, without importing flask here.
     is_active = True
