@@ -91,6 +91,21 @@ class Config(BaseSettings):
     UPLOAD_FILE_MAX_BYTES: int = 15 * 1024 * 1024
     UPLOAD_IMAGE_MAX_BYTES: int = 5 * 1024 * 1024
 
+    # --- knowledge base (docs/knowledge-base.md) -----------------------------------------
+    KNOWLEDGE_DIR: Path | None = None  # local vector/BM25 shards; default INSTANCE_DIR/knowledge
+    VECTOR_STORE: Literal["local", "milvus"] = "local"
+    MILVUS_URI: str = ""  # http://milvus:19530, or a local file path for Milvus Lite
+    MILVUS_TOKEN: str = ""
+    # the embedding model new datasets are bound to: "local:all-MiniLM-L6-v2" (offline) or
+    # "<provider>:<model>" served by EMBEDDING_BASE_URL (any OpenAI-compatible /embeddings)
+    EMBEDDING_MODEL: str = "local:all-MiniLM-L6-v2"
+    EMBEDDING_BASE_URL: str = ""
+    EMBEDDING_API_KEY: str = ""
+    EMBEDDING_DIMENSION: int = 0
+    EMBEDDING_THREADS: int = 0  # ONNX Runtime intra-op threads for the local model; 0 = all cores
+    KB_INDEXING_LEASE_SECONDS: int = 300  # a document in progress longer than this without a heartbeat is re-queued
+    KB_SWEEP_INTERVAL_SECONDS: int = 60
+
     # --- outbound HTTP (SSRF guard) ----------------------------------------------------
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
     OUTBOUND_TIMEOUT_SECONDS: float = 30.0

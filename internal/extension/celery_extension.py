@@ -40,8 +40,20 @@ def build_celery(conf: Config) -> Celery:
         settings["broker_transport_options"] = {
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"), "store_processed": False}
+    settings["beat_schedule"] = beat_schedule(conf)
     celery_app.conf.update(settings)
     return celery_app
+
+
+def beat_schedule(conf: Config) -> dict:
+    """Merge `beat_schedule(conf)` of every module in internal/schedule (Celery beat)."""
+    package = importlib.import_module("internal.schedule")
+    schedule: dict = {}
+    for m in pkgutil.iter_modules(package.__path__):
+        fn = getattr(importlib.import_module(f"internal.schedule.{m.name}"), "beat_schedule", None)
+        if callable(fn):
+            schedule.update(fn(conf))
+    return schedule
 
 
 def init_app(app: Flask, celery_app: Celery) -> None:

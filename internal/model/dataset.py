@@ -41,7 +41,7 @@ class Document(UUIDPrimaryKey, Timestamps, OwnedByAccount, Base):
 
     dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("dataset.id", ondelete="CASCADE"), nullable=False, index=True)
     upload_file_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("upload_file.id", ondelete="SET NULL"), nullable=True)
-    process_rule_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("process_rule.id", ondelete="RESTRICT"), nullable=False)
+    process_rule_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("process_rule.id", ondelete="CASCADE"), nullable=False)
     batch: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -9,14 +9,17 @@ from flask import Blueprint, Flask
 from injector import inject
 
 from internal.entity.surface import Surface
-from internal.handler.language_model_handler import LanguageModelHandler
-from internal.handler.openai_handler import OpenAIHandler
-from internal.handler.ops_handler import OpsHandler
 from internal.handler.account_handler import AccountHandler
 from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.dataset_handler import DatasetHandler
+from internal.handler.document_handler import DocumentHandler
 from internal.handler.auth_handler import AuthHandler
+from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.oauth_handler import OAuthHandler
+from internal.handler.openai_handler import OpenAIHandler
+from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
+from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 
 
@@ -24,14 +27,17 @@ from internal.handler.upload_file_handler import UploadFileHandler
 @dataclass
 class Router:
     ping_handler: PingHandler
+    ops_handler: OpsHandler
     auth_handler: AuthHandler
     oauth_handler: OAuthHandler
     account_handler: AccountHandler
     api_key_handler: ApiKeyHandler
-    ops_handler: OpsHandler
     upload_file_handler: UploadFileHandler
     language_model_handler: LanguageModelHandler
     openai_handler: OpenAIHandler
+    dataset_handler: DatasetHandler
+    document_handler: DocumentHandler
+    segment_handler: SegmentHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -78,7 +84,35 @@ class Router:
         bp.add_url_rule("/language-model-credentials/<string:provider_name>/delete", methods=["POST"],
                         view_func=lm.delete_provider_credential)
         bp.add_url_rule("/language-model-usage", view_func=lm.get_usage)
+        self.knowledge_routes(bp)
         return bp
+
+    def knowledge_routes(self, bp: Blueprint) -> None:
+        """Knowledge base (docs/knowledge-base.md)."""
+        ds, doc, seg = self.dataset_handler, self.document_handler, self.segment_handler
+        base = "/datasets/<uuid:dataset_id>"
+        d = base + "/documents/<uuid:document_id>"
+        s = d + "/segments/<uuid:segment_id>"
+        bp.add_url_rule("/datasets", view_func=ds.get_datasets_with_page)
+        bp.add_url_rule("/datasets", methods=["POST"], view_func=ds.create_dataset)
+        bp.add_url_rule(base, view_func=ds.get_dataset)
+        bp.add_url_rule(base, methods=["POST"], view_func=ds.update_dataset)
+        bp.add_url_rule(base + "/delete", methods=["POST"], view_func=ds.delete_dataset)
+        bp.add_url_rule(base + "/hit", methods=["POST"], view_func=ds.hit)
+        bp.add_url_rule(base + "/queries", view_func=ds.get_dataset_queries)
+        bp.add_url_rule(base + "/documents", view_func=doc.get_documents_with_page)
+        bp.add_url_rule(base + "/documents", methods=["POST"], view_func=doc.create_documents)
+        bp.add_url_rule(base + "/documents/batch/<string:batch>", view_func=doc.get_documents_status)
+        bp.add_url_rule(d, view_func=doc.get_document)
+        bp.add_url_rule(d + "/name", methods=["POST"], view_func=doc.update_document_name)
+        bp.add_url_rule(d + "/enabled", methods=["POST"], view_func=doc.update_document_enabled)
+        bp.add_url_rule(d + "/delete", methods=["POST"], view_func=doc.delete_document)
+        bp.add_url_rule(d + "/segments", view_func=seg.get_segments_with_page)
+        bp.add_url_rule(d + "/segments", methods=["POST"], view_func=seg.create_segment)
+        bp.add_url_rule(s, view_func=seg.get_segment)
+        bp.add_url_rule(s, methods=["POST"], view_func=seg.update_segment)
+        bp.add_url_rule(s + "/enabled", methods=["POST"], view_func=seg.update_segment_enabled)
+        bp.add_url_rule(s + "/delete", methods=["POST"], view_func=seg.delete_segment)
 
     def openapi(self) -> Blueprint:
         """Third-party app API, API-key auth, real status codes."""

@@ -94,7 +94,7 @@ def upgrade():
     sa.Column('account_id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_document_account_id_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['dataset_id'], ['dataset.id'], name=op.f('fk_document_dataset_id_dataset'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['process_rule_id'], ['process_rule.id'], name=op.f('fk_document_process_rule_id_process_rule'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['process_rule_id'], ['process_rule.id'], name=op.f('fk_document_process_rule_id_process_rule'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['upload_file_id'], ['upload_file.id'], name=op.f('fk_document_upload_file_id_upload_file'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document'))
     )

@@ -1,0 +1,74 @@
+"""Injector bindings of the knowledge base (docs/knowledge-base.md).
+
+Embedded default: local MiniLM (ONNX Runtime), local vector + BM25 shards under
+KNOWLEDGE_DIR, in-process embedding cache. Production: VECTOR_STORE=milvus (MILVUS_URI),
+embedding cache in Redis (REDIS_URL), any OpenAI-compatible embedding model.
+"""
+from __future__ import annotations
+
+import re
+
+import redis
+from injector import Module, provider, singleton
+
+from config import Config
+from internal.core.embeddings import (
+    CachedEmbeddings,
+    Embeddings,
+    InMemoryEmbeddingCache,
+    LocalMiniLMEmbeddings,
+    OpenAICompatibleEmbeddings,
+    RedisEmbeddingCache,
+)
+from internal.core.indexing import KnowledgeBase, UnknownEmbeddingModel
+from internal.core.keyword_index import LocalKeywordIndex
+from internal.core.vector_store import LocalVectorStore, VectorStore
+
+LOCAL_MINILM = "local:all-MiniLM-L6-v2"
+
+
+def _safe(model_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", model_id)
+
+
+class KnowledgeModule(Module):
+    def __init__(self, conf: Config):
+        self.conf = conf
+
+    @singleton
+    @provider
+    def knowledge_base(self) -> KnowledgeBase:
+        conf = self.conf
+        root = conf.KNOWLEDGE_DIR or (conf.INSTANCE_DIR / "knowledge")
+        if conf.REDIS_URL:
+            cache = RedisEmbeddingCache(redis.Redis.from_url(conf.REDIS_URL, socket_timeout=5, socket_connect_timeout=5))
+        else:
+            cache = InMemoryEmbeddingCache()
+
+        def embeddings_factory(model_id: str) -> Embeddings:
+            if model_id == LOCAL_MINILM:
+                inner: Embeddings = LocalMiniLMEmbeddings(threads=conf.EMBEDDING_THREADS or None)
+            elif model_id == conf.EMBEDDING_MODEL and conf.EMBEDDING_BASE_URL:
+                provider_name, _, model = model_id.partition(":")
+                inner = OpenAICompatibleEmbeddings(
+                    model or provider_name,
+                    conf.EMBEDDING_BASE_URL,
+                    api_key=conf.EMBEDDING_API_KEY,
+                    dimension=conf.EMBEDDING_DIMENSION or None,
+                    provider=provider_name if model else "openai",
+                    timeout=conf.OUTBOUND_TIMEOUT_SECONDS,
+                )
+                if not inner.dimension:
+                    inner.embed_array(["dimension probe"])
+            else:
+                raise UnknownEmbeddingModel(f"embedding model {model_id!r} is not configured")
+            return CachedEmbeddings(inner, cache)
+
+        def vector_store_factory(model_id: str, dimension: int) -> VectorStore:
+            if conf.VECTOR_STORE == "milvus":
+                from internal.core.vector_store.milvus import MilvusVectorStore
+
+                return MilvusVectorStore(conf.MILVUS_URI, f"llmops_{_safe(model_id)}_{dimension}", dimension, token=conf.MILVUS_TOKEN)
+            return LocalVectorStore(root / "vectors" / f"{_safe(model_id)}-{dimension}", dimension)
+
+        return KnowledgeBase(conf.EMBEDDING_MODEL, embeddings_factory, vector_store_factory, LocalKeywordIndex(root / "keywords"))

@@ -1,0 +1,183 @@
+"""Datasets: CRUD with tenant checks, aggregate counts in one grouped query, hit testing
+through the retrieval engine, and the query log (`dataset_query`)."""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Sequence
+
+from celery import Celery
+from injector import inject
+from sqlalchemy import func, select, update
+
+from config import Config
+from internal.core.indexing import KnowledgeBase
+from internal.core.retrievers import RetrievalRequest, RetrievalStrategy
+from internal.entity.dataset_entity import DEFAULT_DATASET_DESCRIPTION_FORMATTER, RetrievalSource
+from internal.exception import ConflictException, FailException, ValidateErrorException
+from internal.model.dataset import Dataset, DatasetQuery, Document, Segment
+from internal.service.base_service import get_owned
+from pkg.paginator import Paginator, SearchPaginatorReq
+from pkg.sqlalchemy import SQLAlchemy
+
+logger = logging.getLogger(__name__)
+
+
+def like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@inject
+@dataclass
+class DatasetService:
+    db: SQLAlchemy
+    conf: Config
+    kb: KnowledgeBase
+    celery: Celery
+
+    # -- CRUD -----------------------------------------------------------------------------
+    def get_dataset(self, account_id: uuid.UUID, dataset_id) -> Dataset:
+        return get_owned(self.db, Dataset, dataset_id, account_id, "dataset not found")
+
+    def _name_taken(self, account_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None) -> bool:
+        stmt = select(func.count()).select_from(Dataset).where(Dataset.account_id == account_id, Dataset.name == name)
+        if exclude is not None:
+            stmt = stmt.where(Dataset.id != exclude)
+        return bool(self.db.session.scalar(stmt))
+
+    def create_dataset(self, account_id: uuid.UUID, name: str, icon: str, description: str) -> Dataset:
+        if self._name_taken(account_id, name):
+            raise ConflictException("a dataset with this name already exists")
+        ds = Dataset(
+            account_id=account_id,
+            name=name,
+            icon=icon,
+            description=description or DEFAULT_DATASET_DESCRIPTION_FORMATTER.format(name=name),
+            embedding_model=self.kb.default_model,
+        )
+        with self.db.auto_commit():
+            self.db.session.add(ds)
+        return ds
+
+    def update_dataset(self, account_id: uuid.UUID, dataset_id, name: str, icon: str, description: str) -> Dataset:
+        ds = self.get_dataset(account_id, dataset_id)
+        if self._name_taken(account_id, name, exclude=ds.id):
+            raise ConflictException("a dataset with this name already exists")
+        with self.db.auto_commit():
+            ds.name, ds.icon = name, icon
+            ds.description = description or DEFAULT_DATASET_DESCRIPTION_FORMATTER.format(name=name)
+        return ds
+
+    def delete_dataset(self, account_id: uuid.UUID, dataset_id) -> None:
+        """Rows go in one transaction; vectors, keywords are removed by a task after commit."""
+        ds = self.get_dataset(account_id, dataset_id)
+        ds_id, model = ds.id, ds.embedding_model
+        file_ids = [
+            str(f) for f in self.db.session.scalars(
+                select(Document.upload_file_id).where(Document.dataset_id == ds_id, Document.upload_file_id.is_not(None))
+            )
+        ]
+        with self.db.auto_commit():
+            self.db.session.delete(ds)  # process rules, documents, segments, queries cascade
+        self.celery.send_task("knowledge.delete_dataset_index", args=[str(ds_id), model])
+        if file_ids:
+            self.celery.send_task("knowledge.delete_upload_files", args=[str(account_id), sorted(set(file_ids))])
+
+    def get_datasets_with_page(self, account_id: uuid.UUID, req: SearchPaginatorReq) -> tuple[Sequence[Dataset], Paginator]:
+        stmt = select(Dataset).where(Dataset.account_id == account_id)
+        if req.search_word:
+            stmt = stmt.where(Dataset.name.ilike(like(req.search_word), escape="\\"))
+        stmt = stmt.order_by(Dataset.created_at.desc(), Dataset.id)
+        return Paginator.paginate(self.db.session, stmt, req)
+
+    def stats(self, dataset_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+        """document_count, character_count, hit_count for many datasets in two queries."""
+        out = {d: {"document_count": 0, "character_count": 0, "hit_count": 0, "related_app_count": 0} for d in dataset_ids}
+        if not dataset_ids:
+            return out
+        for ds_id, n, chars in self.db.session.execute(
+            select(Document.dataset_id, func.count(Document.id), func.coalesce(func.sum(Document.character_count), 0))
+            .where(Document.dataset_id.in_(dataset_ids))
+            .group_by(Document.dataset_id)
+        ):
+            out[ds_id].update(document_count=int(n), character_count=int(chars))
+        for ds_id, hits in self.db.session.execute(
+            select(Segment.dataset_id, func.coalesce(func.sum(Segment.hit_count), 0))
+            .where(Segment.dataset_id.in_(dataset_ids))
+            .group_by(Segment.dataset_id)
+        ):
+            out[ds_id]["hit_count"] = int(hits)
+        return out
+
+    # -- retrieval ------------------------------------------------------------------------
+    def retrieve(
+        self,
+        account_id: uuid.UUID,
+        dataset_ids: list,
+        query: str,
+        strategy: str,
+        k: int,
+        score_threshold: float,
+        source: str = RetrievalSource.APP.value,
+        source_app_id: uuid.UUID | None = None,
+    ) -> list[tuple[Segment, float]]:
+        """The one retrieval entry point (hit testing now; agent tool and workflow node later):
+        every dataset id is tenant-checked, the query is logged per dataset, hit counts of the
+        returned segments are incremented, all in one transaction."""
+        datasets = [self.get_dataset(account_id, d) for d in dict.fromkeys(str(x) for x in dataset_ids)]
+        if not query.strip():
+            raise ValidateErrorException("query must not be blank")
+        models = {str(d.id): d.embedding_model for d in datasets}
+        try:
+            result = self.kb.retrieve(
+                RetrievalRequest(query, str(account_id), tuple(models), RetrievalStrategy(strategy), k, score_threshold), models
+            )
+        except Exception:  # noqa: BLE001 - engine/provider failure: log, answer cleanly
+            logger.exception("retrieval failed")
+            raise FailException("retrieval failed, please retry later")
+        ids = [uuid.UUID(h.segment_id) for h in result.segments]
+        rows = {}
+        if ids:
+            for seg in self.db.session.scalars(
+                select(Segment).where(Segment.id.in_(ids), Segment.account_id == account_id)
+            ):
+                rows[seg.id] = seg
+        hits = [(rows[i], h.score) for i, h in zip(ids, result.segments) if i in rows]
+        with self.db.auto_commit():
+            for d in datasets:
+                self.db.session.add(
+                    DatasetQuery(account_id=account_id, dataset_id=d.id, query=query, source=source, source_app_id=source_app_id)
+                )
+            if hits:
+                self.db.session.execute(
+                    update(Segment).where(Segment.id.in_([s.id for s, _ in hits])).values(hit_count=Segment.hit_count + 1)
+                )
+        for s, _ in hits:
+            self.db.session.refresh(s)
+        return hits
+
+    def hit(self, account_id: uuid.UUID, dataset_id, query: str, strategy: str, k: int, score: float):
+        return self.retrieve(account_id, [dataset_id], query, strategy, k, score, source=RetrievalSource.HIT_TESTING.value)
+
+    def hit_context(self, segments) -> tuple[dict, dict]:
+        """Documents and upload files of the hit segments (two queries, no N+1)."""
+        from internal.model.upload_file import UploadFile
+
+        doc_ids = list({s.document_id for s in segments})
+        if not doc_ids:
+            return {}, {}
+        docs = {d.id: d for d in self.db.session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
+        fids = [d.upload_file_id for d in docs.values() if d.upload_file_id]
+        by_id = {f.id: f for f in self.db.session.scalars(select(UploadFile).where(UploadFile.id.in_(fids)))} if fids else {}
+        return docs, {d.id: by_id.get(d.upload_file_id) for d in docs.values()}
+
+    def get_dataset_queries(self, account_id: uuid.UUID, dataset_id, limit: int = 10) -> Sequence[DatasetQuery]:
+        ds = self.get_dataset(account_id, dataset_id)
+        return self.db.session.scalars(
+            select(DatasetQuery)
+            .where(DatasetQuery.dataset_id == ds.id, DatasetQuery.account_id == account_id)
+            .order_by(DatasetQuery.created_at.desc(), DatasetQuery.id)
+            .limit(limit)
+        ).all()
+

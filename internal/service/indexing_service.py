@@ -1,0 +1,289 @@
+"""Worker side of the knowledge base: fair claiming and idempotent indexing of documents.
+
+Fairness (docs/knowledge-base.md#fairness): every new document enqueues one *token* task
+(`knowledge.index_next_document`, carrying its id as a hint). A token does not necessarily
+process its own document: it claims the next document fairly — among accounts with eligible
+documents, the one with the fewest documents in progress, then the one served least
+recently — so a tenant's 1,000 queued documents cannot starve another tenant's single one.
+The claim is an atomic conditional UPDATE (works on SQLite and PostgreSQL).
+
+Crash safety: a claimed document carries a lease (`lease_expires_at`) renewed at each stage
+and embedding batch, and `attempts` as a fencing token (every write checks it). A worker
+killed mid-document leaves the lease to expire; the recovery sweep (and any token) re-claims
+it; because segment ids are deterministic and the stores upsert by id, the re-run yields the
+same segments and no duplicates.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from celery import Celery
+from injector import inject
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from config import Config
+from internal.core.file_extractor import FileExtractionError
+from internal.core.indexing import KnowledgeBase, SegmentToIndex
+from internal.core.text_splitter import ProcessRule as EngineProcessRule
+from internal.entity.dataset_entity import IN_PROGRESS_STATUSES, DocumentStatus, SegmentStatus
+from internal.model.dataset import Dataset, Document, ProcessRule, Segment
+from internal.model.upload_file import UploadFile
+from internal.service.upload_file_service import UploadFileService
+from pkg.sqlalchemy import SQLAlchemy
+
+logger = logging.getLogger(__name__)
+INDEX_BATCH = 64  # segments per embedding+publish step; the lease is renewed after each
+
+
+class LeaseLost(Exception):
+    """Another worker re-claimed the document (our lease expired); stop without writing."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@inject
+@dataclass
+class IndexingService:
+    db: SQLAlchemy
+    conf: Config
+    kb: KnowledgeBase
+    upload_file_service: UploadFileService
+    celery: Celery
+
+    # -- claiming -------------------------------------------------------------------------
+    def _eligible(self, now: datetime):
+        return or_(
+            Document.status == DocumentStatus.WAITING.value,
+            and_(Document.status.in_(IN_PROGRESS_STATUSES), or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now)),
+        )
+
+    def pick_next(self, now: datetime | None = None) -> uuid.UUID | None:
+        """The fairest eligible document id, or None."""
+        now = now or utcnow()
+        s = self.db.session
+        accounts = s.execute(
+            select(Document.account_id, func.min(Document.created_at)).where(self._eligible(now)).group_by(Document.account_id)
+        ).all()
+        if not accounts:
+            return None
+        ids = [a for a, _ in accounts]
+        running = dict(
+            s.execute(
+                select(Document.account_id, func.count(Document.id))
+                .where(Document.account_id.in_(ids), Document.status.in_(IN_PROGRESS_STATUSES), Document.lease_expires_at >= now)
+                .group_by(Document.account_id)
+            ).all()
+        )
+        last = dict(
+            s.execute(
+                select(Document.account_id, func.max(Document.processing_started_at))
+                .where(Document.account_id.in_(ids))
+                .group_by(Document.account_id)
+            ).all()
+        )
+        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+        def key(row):
+            acct, oldest = row
+            started = last.get(acct) or epoch
+            if started.tzinfo is None:
+                started = started.replace(tzinfo=timezone.utc)
+            return (running.get(acct, 0), started, str(acct))
+
+        account_id = min(accounts, key=key)[0]
+        return s.scalar(
+            select(Document.id)
+            .where(Document.account_id == account_id, self._eligible(now))
+            .order_by(Document.created_at, Document.position, Document.id)
+            .limit(1)
+        )
+
+    def claim_next(self) -> tuple[uuid.UUID, int] | None:
+        for _ in range(10):
+            now = utcnow()
+            doc_id = self.pick_next(now)
+            if doc_id is None:
+                self.db.session.rollback()
+                return None
+            with self.db.auto_commit():
+                res = self.db.session.execute(
+                    update(Document)
+                    .where(Document.id == doc_id, self._eligible(now))
+                    .values(
+                        status=DocumentStatus.PARSING.value,
+                        error="",
+                        attempts=Document.attempts + 1,
+                        lease_expires_at=now + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS),
+                        processing_started_at=now,
+                        stopped_at=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            if res.rowcount == 1:
+                attempt = self.db.session.scalar(select(Document.attempts).where(Document.id == doc_id))
+                return doc_id, int(attempt)
+        return None
+
+    def index_next_document(self, hint_document_id: str | None = None) -> uuid.UUID | None:
+        """Entry point of the token task: claim the fairest document and index it."""
+        claimed = self.claim_next()
+        if claimed is None:
+            return None
+        doc_id, attempt = claimed
+        self.process(doc_id, attempt)
+        return doc_id
+
+    # -- processing -----------------------------------------------------------------------
+    def _fenced(self, doc_id: uuid.UUID, attempt: int, **values) -> None:
+        lease = utcnow() + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS)
+        with self.db.auto_commit():
+            res = self.db.session.execute(
+                update(Document)
+                .where(Document.id == doc_id, Document.attempts == attempt)
+                .values(**{"lease_expires_at": lease, **values})
+                .execution_options(synchronize_session=False)
+            )
+        if res.rowcount != 1:
+            raise LeaseLost()
+
+    def process(self, doc_id: uuid.UUID, attempt: int) -> None:
+        try:
+            self._process(doc_id, attempt)
+        except LeaseLost:
+            self.db.session.rollback()
+            logger.warning("document %s: lease lost, another worker owns it", doc_id)
+        except FileExtractionError as exc:
+            self.db.session.rollback()
+            self._fail(doc_id, attempt, str(exc))
+        except Exception:  # noqa: BLE001 - record a clean reason, keep the traceback in logs
+            self.db.session.rollback()
+            logger.exception("document %s: indexing failed", doc_id)
+            self._fail(doc_id, attempt, "indexing failed: internal error")
+
+    def _fail(self, doc_id, attempt, reason: str) -> None:
+        try:
+            self._fenced(doc_id, attempt, status=DocumentStatus.ERROR.value, error=reason[:500], stopped_at=utcnow(), lease_expires_at=None)
+        except LeaseLost:
+            pass
+
+    def _process(self, doc_id: uuid.UUID, attempt: int) -> None:
+        s = self.db.session
+        doc = s.get(Document, doc_id)
+        if doc is None:
+            return
+        ds = s.get(Dataset, doc.dataset_id)
+        rule_row = s.get(ProcessRule, doc.process_rule_id)
+        upload = s.get(UploadFile, doc.upload_file_id) if doc.upload_file_id else None
+        if ds is None or rule_row is None or upload is None:
+            raise FileExtractionError("the uploaded file no longer exists")
+        model = ds.embedding_model
+        pipe = self.kb.pipeline(model)
+        rule = EngineProcessRule.from_dict({"mode": rule_row.mode, "rule": rule_row.rule})
+
+        # parsing
+        text = pipe.parse(self.upload_file_service.read(upload), upload.extension)
+        self._fenced(doc_id, attempt, status=DocumentStatus.SPLITTING.value, parsing_completed_at=utcnow(), character_count=len(text))
+
+        # splitting: replace the document's segment rows by the deterministic new set
+        prepared = pipe.split(str(doc_id), text, rule)
+        if not prepared:
+            raise FileExtractionError("the document contains no text")
+        new_ids = [uuid.UUID(p.segment_id) for p in prepared]
+        with self.db.auto_commit():
+            s.execute(delete(Segment).where(Segment.document_id == doc_id, Segment.id.not_in(new_ids)))
+            existing = {x.id: x for x in s.scalars(select(Segment).where(Segment.document_id == doc_id))}
+            for p, sid in zip(prepared, new_ids):
+                row = existing.get(sid)
+                if row is None:
+                    row = Segment(id=sid, account_id=doc.account_id, dataset_id=doc.dataset_id, document_id=doc_id)
+                    s.add(row)
+                row.position, row.content, row.hash = p.position, p.content, p.hash
+                row.character_count, row.token_count, row.keywords = p.character_count, p.token_count, p.keywords
+                row.status, row.error = SegmentStatus.INDEXING.value, ""
+        self._fenced(
+            doc_id,
+            attempt,
+            status=DocumentStatus.INDEXING.value,
+            splitting_completed_at=utcnow(),
+            token_count=sum(p.token_count for p in prepared),
+        )
+
+        # indexing: embed + publish to both stores, heartbeat per batch
+        seg_rows = s.scalars(select(Segment).where(Segment.document_id == doc_id).order_by(Segment.position)).all()
+        doc_enabled = s.scalar(select(Document.enabled).where(Document.id == doc_id))
+        for i in range(0, len(seg_rows), INDEX_BATCH):
+            batch = seg_rows[i : i + INDEX_BATCH]
+            pipe.index(
+                str(doc.account_id),
+                str(doc.dataset_id),
+                [SegmentToIndex(str(r.id), str(doc_id), r.content, r.enabled) for r in batch],
+                document_enabled=bool(doc_enabled),
+                replace_documents=[str(doc_id)] if i == 0 else (),
+            )
+            self._fenced(doc_id, attempt)
+        now = utcnow()
+        with self.db.auto_commit():
+            s.execute(
+                update(Segment)
+                .where(Segment.document_id == doc_id)
+                .values(status=SegmentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        self._fenced(
+            doc_id, attempt, status=DocumentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now, lease_expires_at=None
+        )
+        # the document may have been toggled while it was being indexed
+        enabled_now = s.scalar(select(Document.enabled).where(Document.id == doc_id))
+        if enabled_now is not None and bool(enabled_now) != bool(doc_enabled):
+            self.kb.set_document_enabled(str(doc.dataset_id), model, str(doc_id), bool(enabled_now))
+
+    # -- maintenance tasks ----------------------------------------------------------------
+    def sweep(self) -> int:
+        """Re-queue documents whose lease expired (worker died) and waiting documents whose
+        token was lost: one token each. Returns how many tokens were sent."""
+        now = utcnow()
+        stale = self.db.session.scalars(
+            select(Document.id).where(
+                or_(
+                    and_(Document.status.in_(IN_PROGRESS_STATUSES), or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now)),
+                    and_(
+                        Document.status == DocumentStatus.WAITING.value,
+                        Document.created_at < now - timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS),
+                    ),
+                )
+            )
+        ).all()
+        self.db.session.rollback()
+        for doc_id in stale:
+            self.celery.send_task("knowledge.index_next_document", args=[str(doc_id)])
+        return len(stale)
+
+    def sync_document_enabled(self, document_id: str) -> None:
+        doc = self.db.session.get(Document, uuid.UUID(document_id))
+        if doc is None or doc.status != DocumentStatus.COMPLETED.value:
+            return  # indexing applies the current flag when it completes
+        ds = self.db.session.get(Dataset, doc.dataset_id)
+        self.kb.set_document_enabled(str(doc.dataset_id), ds.embedding_model, str(doc.id), bool(doc.enabled))
+
+    def delete_document_index(self, dataset_id: str, model: str, document_id: str) -> None:
+        self.kb.delete_documents(dataset_id, model, [document_id])
+
+    def delete_dataset_index(self, dataset_id: str, model: str) -> None:
+        self.kb.delete_dataset(dataset_id, model)
+
+    def delete_upload_files(self, account_id: str, upload_file_ids: list[str]) -> None:
+        """Remove upload files no longer used by any document (row + stored object)."""
+        acct = uuid.UUID(account_id)
+        for fid in upload_file_ids:
+            f = uuid.UUID(fid)
+            used = self.db.session.scalar(select(func.count()).select_from(Document).where(Document.upload_file_id == f))
+            if not used and self.db.session.get(UploadFile, f) is not None:
+                try:
+                    self.upload_file_service.delete(f, acct)
+                except Exception:  # noqa: BLE001
+                    logger.exception("deleting upload file %s failed", fid)
