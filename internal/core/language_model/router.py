@@ -226,9 +226,15 @@ class Router:
             ra = getattr(err, "retry_after", None)
             if ra is not None:
                 return float(ra)
-            backoff = min(settings.retry_backoff_max, settings.retry_backoff * (2 ** (rs.attempt_number - 1)))
+            # attempt_number counts the retries tenacity runs (the first try happened before it)
+            backoff = min(settings.retry_backoff_max, settings.retry_backoff * (2 ** rs.attempt_number))
             return backoff * (0.5 + self._rng.random() / 2)
         return wait
+
+    def _first_wait(self, settings: RouterSettings, err: LLMError) -> float:
+        if err.retry_after is not None:
+            return float(err.retry_after)
+        return settings.retry_backoff * (0.5 + self._rng.random() / 2)
 
     def _attempts(self, dep: Deployment, settings: RouterSettings, call: Callable[[], Any],
                   counter: list[int]) -> Any:
@@ -247,8 +253,16 @@ class Router:
                     raise _MoveOn(e) from e
                 raise
 
+        # fast path: the first attempt runs without building a retry controller
+        try:
+            return guarded()
+        except LLMError as e:
+            if not e.retryable or settings.num_retries <= 0:
+                raise
+            first_wait = self._first_wait(settings, e)
+        self._sleep(first_wait)
         retrying = Retrying(
-            stop=stop_after_attempt(settings.num_retries + 1),
+            stop=stop_after_attempt(settings.num_retries),
             retry=retry_if_exception(lambda e: isinstance(e, LLMError) and e.retryable),
             wait=self._wait(settings),
             sleep=self._sleep,

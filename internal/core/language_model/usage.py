@@ -20,7 +20,6 @@ import queue
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -153,7 +152,7 @@ class UsageRecord:
     model: str
     endpoint: str  # chat | completion | embedding
     status: str  # success | error
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = ""  # assigned by the writer (keeps uuid generation off the request thread)
     api_key_id: str | None = None
     account_id: str | None = None
     deployment_id: str | None = None
