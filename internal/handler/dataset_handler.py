@@ -9,7 +9,13 @@ from injector import inject
 
 from internal.model.dataset import Dataset, DatasetQuery
 from internal.schema.auth_schema import unix_seconds
-from internal.schema.dataset_schema import CreateDatasetReq, DatasetResp, GetDatasetsWithPageReq, HitReq, UpdateDatasetReq
+from internal.schema.dataset_schema import (
+    CreateDatasetReq,
+    DatasetResp,
+    GetDatasetsWithPageReq,
+    HitReq,
+    UpdateDatasetReq,
+)
 from internal.service.dataset_service import DatasetService
 from pkg.paginator import page_data
 from pkg.response import success_json, success_message

@@ -9,7 +9,12 @@ from injector import inject
 
 from internal.model.dataset import Document
 from internal.schema.auth_schema import unix_seconds
-from internal.schema.dataset_schema import CreateDocumentsReq, GetDocumentsWithPageReq, UpdateDocumentNameReq, UpdateEnabledReq
+from internal.schema.dataset_schema import (
+    CreateDocumentsReq,
+    GetDocumentsWithPageReq,
+    UpdateDocumentNameReq,
+    UpdateEnabledReq,
+)
 from internal.service.document_service import DocumentService
 from pkg.paginator import page_data
 from pkg.response import success_json, success_message

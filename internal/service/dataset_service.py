@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from celery import Celery
 from injector import inject
@@ -135,7 +135,7 @@ class DatasetService:
             )
         except Exception:  # noqa: BLE001 - engine/provider failure: log, answer cleanly
             logger.exception("retrieval failed")
-            raise FailException("retrieval failed, please retry later")
+            raise FailException("retrieval failed, please retry later") from None
         ids = [uuid.UUID(h.segment_id) for h in result.segments]
         rows = {}
         if ids:
@@ -143,7 +143,7 @@ class DatasetService:
                 select(Segment).where(Segment.id.in_(ids), Segment.account_id == account_id)
             ):
                 rows[seg.id] = seg
-        hits = [(rows[i], h.score) for i, h in zip(ids, result.segments) if i in rows]
+        hits = [(rows[i], h.score) for i, h in zip(ids, result.segments, strict=False) if i in rows]
         with self.db.auto_commit():
             for d in datasets:
                 self.db.session.add(

@@ -3,9 +3,9 @@ Celery, enqueued after commit), batch progress, listing, rename, enable/disable,
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 from celery import Celery
 from injector import inject
@@ -48,7 +48,7 @@ class DocumentService:
                 raise ValidateErrorException(
                     f"upload_file_ids: {f.name} is not a supported document type ({', '.join(DOCUMENT_EXTENSIONS)})"
                 )
-        batch = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:10]
+        batch = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:10]
         rd = rule.to_dict()
         with self.db.auto_commit():
             pr = ProcessRule(account_id=account_id, dataset_id=ds.id, mode=rd["mode"], rule=rd["rule"])
@@ -140,7 +140,7 @@ class DocumentService:
             return doc
         with self.db.auto_commit():
             doc.enabled = enabled
-            doc.disabled_at = None if enabled else datetime.now(timezone.utc)
+            doc.disabled_at = None if enabled else datetime.now(UTC)
         self.celery.send_task("knowledge.sync_document_enabled", args=[str(doc.id)])
         return doc
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from celery import Celery
 from injector import inject
@@ -43,7 +43,7 @@ class LeaseLost(Exception):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @inject
@@ -86,13 +86,13 @@ class IndexingService:
                 .group_by(Document.account_id)
             ).all()
         )
-        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
 
         def key(row):
             acct, oldest = row
             started = last.get(acct) or epoch
             if started.tzinfo is None:
-                started = started.replace(tzinfo=timezone.utc)
+                started = started.replace(tzinfo=UTC)
             return (running.get(acct, 0), started, str(acct))
 
         account_id = min(accounts, key=key)[0]
@@ -197,7 +197,7 @@ class IndexingService:
         with self.db.auto_commit():
             s.execute(delete(Segment).where(Segment.document_id == doc_id, Segment.id.not_in(new_ids)))
             existing = {x.id: x for x in s.scalars(select(Segment).where(Segment.document_id == doc_id))}
-            for p, sid in zip(prepared, new_ids):
+            for p, sid in zip(prepared, new_ids, strict=False):
                 row = existing.get(sid)
                 if row is None:
                     row = Segment(id=sid, account_id=doc.account_id, dataset_id=doc.dataset_id, document_id=doc_id)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 from injector import inject
 from sqlalchemy import func, select
@@ -73,7 +73,7 @@ class SegmentService:
             )
         except Exception:  # noqa: BLE001
             logger.exception("indexing segment %s failed", seg.id)
-            raise FailException("indexing the segment failed, please retry later")
+            raise FailException("indexing the segment failed, please retry later") from None
 
     def create_segment(self, account_id, dataset_id, document_id, content: str, keywords: list[str] | None) -> Segment:
         ds, doc, _ = self._load(account_id, dataset_id, document_id)
@@ -81,7 +81,7 @@ class SegmentService:
             raise ValidateErrorException("segments can be added only to completed documents")
         tokens, kws = self._prepare(ds, content, keywords)
         pos = (self.db.session.scalar(select(func.max(Segment.position)).where(Segment.document_id == doc.id)) or 0) + 1
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         seg = Segment(
             id=uuid.uuid4(), account_id=account_id, dataset_id=ds.id, document_id=doc.id, position=pos, content=content,
             character_count=len(content), token_count=tokens, keywords=kws, hash=hashlib.sha256(content.encode()).hexdigest(),
@@ -126,7 +126,7 @@ class SegmentService:
         try:
             with self.db.auto_commit():
                 seg.enabled = enabled
-                seg.disabled_at = None if enabled else datetime.now(timezone.utc)
+                seg.disabled_at = None if enabled else datetime.now(UTC)
         except Exception:
             self.kb.set_segments_enabled(str(ds.id), ds.embedding_model, [str(seg.id)], not enabled)
             raise

@@ -5,17 +5,15 @@ import io
 import time
 import uuid
 
-import pytest
-
 from test.support.kb_documents import docx_bytes, pdf_bytes, xlsx_bytes
 
 FILES = {
     "guide.txt": "LLMOps 知识库使用指南。上传文档后系统会自动解析、分段并建立索引。\n\n混合检索结合了语义检索和全文检索。".encode("gbk"),
     "notes.md": b"# Photosynthesis\n\nChlorophyll absorbs light to convert carbon dioxide into glucose.\n",
-    "page.html": "<html><body><script>x()</script><h1>Volcano</h1><p>Magma erupts through the crust of the planet.</p></body></html>".encode(),
+    "page.html": b"<html><body><script>x()</script><h1>Volcano</h1><p>Magma erupts through the crust of the planet.</p></body></html>",
     "paper.pdf": pdf_bytes(["Quantum entanglement links particle states", "across large distances."]),
     "report.docx": docx_bytes(["季度报告：本季度营收增长百分之二十。", "The quarterly revenue grew by twenty percent."]),
-    "table.csv": "城市,特产\n成都,火锅\n杭州,龙井茶\n".encode("utf-8"),
+    "table.csv": "城市,特产\n成都,火锅\n杭州,龙井茶\n".encode(),
     "sheet.xlsx": xlsx_bytes([["planet", "moons"], ["Jupiter", 95], ["Saturn", 146]]),
 }
 QUERIES = {

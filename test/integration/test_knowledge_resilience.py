@@ -17,7 +17,14 @@ from internal.model.dataset import Dataset, Document, ProcessRule, Segment
 from internal.service.indexing_service import IndexingService
 from pkg.sqlalchemy import SQLAlchemy
 from test.conftest import ConsoleClient, _migrate, make_account
-from test.support.environment import config_env, create_pg_database, drop_pg_database, make_test_config, pg_url, redis_url
+from test.support.environment import (
+    config_env,
+    create_pg_database,
+    drop_pg_database,
+    make_test_config,
+    pg_url,
+    redis_url,
+)
 from test.support.processes import start_celery_worker, wait_until
 
 RULE = {

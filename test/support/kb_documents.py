@@ -6,7 +6,7 @@ import io
 
 def pdf_bytes(lines: list[str]) -> bytes:
     """A minimal valid one-page PDF (Helvetica) with the given ASCII text lines."""
-    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({l}) Tj T*" for l in lines) + " ET"
+    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
     objs = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

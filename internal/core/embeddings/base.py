@@ -6,7 +6,7 @@ LangChain components (agents, retrievers) unchanged.
 from __future__ import annotations
 
 import abc
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings as LCEmbeddings

@@ -10,7 +10,7 @@ import abc
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from .base import Embeddings
 
 
 def content_hash(model_id: str, text: str) -> str:
-    return hashlib.sha256(f"{model_id}\0{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{model_id}\0{text}".encode()).hexdigest()
 
 
 class EmbeddingCache(abc.ABC):
@@ -98,7 +98,7 @@ class CachedEmbeddings(Embeddings):
         keys = [content_hash(self.model_id, t) for t in texts]
         cached = self.cache.get_many(keys)
         missing: dict[str, list[int]] = {}
-        for i, (k, v) in enumerate(zip(keys, cached)):
+        for i, (k, v) in enumerate(zip(keys, cached, strict=False)):
             if v is not None and v.shape == (self.dimension,):
                 out[i] = v
             else:
@@ -106,7 +106,7 @@ class CachedEmbeddings(Embeddings):
         if missing:
             order = list(missing)
             vecs = self.inner.embed_array([texts[missing[k][0]] for k in order])
-            for k, v in zip(order, vecs):
+            for k, v in zip(order, vecs, strict=False):
                 out[missing[k]] = v
-            self.cache.set_many(dict(zip(order, vecs)))
+            self.cache.set_many(dict(zip(order, vecs, strict=False)))
         return out

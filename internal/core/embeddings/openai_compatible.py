@@ -3,7 +3,7 @@ DashScope compatible mode, ... or the model layer's /v1 gateway) over httpx."""
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import httpx
 import numpy as np

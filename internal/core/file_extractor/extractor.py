@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 SUPPORTED_EXTENSIONS = ("txt", "md", "markdown", "html", "htm", "pdf", "docx", "csv", "xlsx")
 
@@ -201,7 +201,7 @@ def _rows_to_text(header: list[str], rows: list[list[str]]) -> str:
         if not any(cells):
             continue
         if header and any(header):
-            parts = [f"{h}: {v}" if h else v for h, v in zip(header, cells) if v]
+            parts = [f"{h}: {v}" if h else v for h, v in zip(header, cells, strict=False) if v]
             parts += [v for v in cells[len(header) :] if v]
         else:
             parts = [v for v in cells if v]

@@ -4,7 +4,7 @@ plus the shared keyword index and retrieval engine. Built once in the compositio
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from internal.core.embeddings.base import Embeddings
 from internal.core.keyword_index.base import KeywordIndex

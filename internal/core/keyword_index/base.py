@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import abc
-from typing import Sequence
+from collections.abc import Sequence
 
 from internal.core.vector_store.base import ScoredSegment, SegmentFilter, SegmentIndexBase, SegmentRef
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from internal.core.vector_store.base import ScoredSegment, SegmentFilter, SegmentRef
-from internal.core.vector_store.shards import ALIVE, Part, ShardedStore, _atomic_save
+from internal.core.vector_store.shards import ALIVE, Part, ShardedStore
 
 from .base import KeywordIndex
 from .tokenizer import tokenize
@@ -89,7 +89,7 @@ class LocalKeywordIndex(ShardedStore, KeywordIndex):
             lists: list[list[str]] = [[] for _ in keep]
             for ti, term in enumerate(p.terms.tolist()):
                 a, b = int(p.indptr[ti]), int(p.indptr[ti + 1])
-                for r, tf in zip(p.rows[a:b].tolist(), p.tfs[a:b].tolist()):
+                for r, tf in zip(p.rows[a:b].tolist(), p.tfs[a:b].tolist(), strict=False):
                     nr = remap[r]
                     if nr >= 0:
                         lists[nr - len(token_lists)].extend([term] * int(tf))
@@ -146,7 +146,7 @@ class LocalKeywordIndex(ShardedStore, KeywordIndex):
         if upper <= 0:
             return []
         cands: list[tuple[float, str, str, str]] = []
-        for (part, ds), hits in zip(parts, looked):
+        for (part, ds), hits in zip(parts, looked, strict=False):
             if not hits:
                 continue
             pst = part.payload["postings"]

@@ -12,9 +12,9 @@ thing everywhere:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Callable, Sequence
+from enum import StrEnum
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from internal.core.keyword_index.base import KeywordIndex
 from internal.core.vector_store.base import ScoredSegment, SegmentFilter, VectorStore
 
 
-class RetrievalStrategy(str, Enum):
+class RetrievalStrategy(StrEnum):
     SEMANTIC = "semantic"
     FULL_TEXT = "full_text"
     HYBRID = "hybrid"

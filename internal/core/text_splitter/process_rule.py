@@ -9,11 +9,11 @@ model's tokenizer (not characters).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class ProcessType(str, Enum):
+class ProcessType(StrEnum):
     AUTOMATIC = "automatic"
     CUSTOM = "custom"
 
@@ -72,11 +72,11 @@ class ProcessRule:
         }
 
     @classmethod
-    def automatic(cls) -> "ProcessRule":
+    def automatic(cls) -> ProcessRule:
         return cls()
 
     @classmethod
-    def parse(cls, process_type: str | None, rule: Any) -> "ProcessRule":
+    def parse(cls, process_type: str | None, rule: Any) -> ProcessRule:
         """Validate ``process_type`` + ``rule`` as sent by the console."""
         try:
             mode = ProcessType(process_type or ProcessType.AUTOMATIC.value)
@@ -115,7 +115,7 @@ class ProcessRule:
         return cls(mode, flags, SegmentRule(tuple(seps), size, overlap))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "ProcessRule":
+    def from_dict(cls, data: dict[str, Any] | None) -> ProcessRule:
         if not data:
             return cls.automatic()
         return cls.parse(data.get("mode"), data.get("rule"))

@@ -96,7 +96,7 @@ class TokenTextSplitter:
         counts = self.counter.count(splits)
         out: list[str] = []
         good: list[tuple[str, int]] = []
-        for piece, n in zip(splits, counts):
+        for piece, n in zip(splits, counts, strict=False):
             if n <= self.chunk_size:
                 good.append((piece, n))
                 continue
@@ -152,5 +152,5 @@ def split_document(text: str, rule: ProcessRule, counter: TokenCounter, max_toke
     counts = counter.count(contents)
     return [
         Chunk(c, i + 1, n, hashlib.sha256(c.encode("utf-8")).hexdigest())
-        for i, (c, n) in enumerate(zip(contents, counts))
+        for i, (c, n) in enumerate(zip(contents, counts, strict=False))
     ]

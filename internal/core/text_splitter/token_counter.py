@@ -1,7 +1,8 @@
 """Token counting for the splitter: chunk sizes are measured in embedding-model tokens."""
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 
 class TokenCounter(Protocol):

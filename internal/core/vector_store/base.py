@@ -3,8 +3,8 @@ inside the store (before top-k), never on the caller's side."""
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 

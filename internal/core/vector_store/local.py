@@ -7,8 +7,8 @@ worker processes share the page cache instead of each holding a copy.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

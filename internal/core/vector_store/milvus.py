@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class MilvusVectorStore(VectorStore):
                 "document_enabled": bool(r.document_enabled),
                 "vector": v.tolist(),
             }
-            for r, v in zip(refs, vectors)
+            for r, v in zip(refs, vectors, strict=False)
         ]
         for i in range(0, len(rows), 1000):
             self.client.upsert(self.collection, rows[i : i + 1000])

@@ -27,10 +27,10 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 

@@ -5,9 +5,8 @@ Revises: 854110ce64cf
 Create Date: 2026-11-22 04:17:09.643192
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bde795f52195'

@@ -45,7 +45,7 @@ def test_chunks_respect_token_budget_and_sentence_ends(counter):
 def test_overlap_repeats_trailing_sentences(counter):
     text = " ".join(f"Sentence number {i} talks about topic {i}." for i in range(60))
     chunks = split_document(text, _custom(100, 30), counter)
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in zip(chunks, chunks[1:], strict=False):
         last_sentence = a.content.rsplit(". ", 1)[-1]
         assert last_sentence in b.content
     no_overlap = split_document(text, _custom(100, 0), counter)
