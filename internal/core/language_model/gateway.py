@@ -300,11 +300,35 @@ class LanguageModelGateway:
     def _stream(self, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
                 upstream: dict[str, Any], method: str) -> Iterator[bytes]:
         """Open the stream now (errors before the first chunk raise, so the handler can answer
-        with a real status code); return the byte iterator for the response body."""
+        with a real status code); return the SSE byte iterator for the response body."""
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = self._open_chunks(endpoint, body, ctx, model, upstream, method, include_usage)
+        return self._sse(chunks)
+
+    @staticmethod
+    def _sse(chunks: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+        try:
+            for chunk in chunks:
+                yield sse(chunk)
+            yield DONE
+        except StreamInterruptedError as e:
+            yield sse({"error": {"message": "The upstream model stream was interrupted; the response is "
+                                            "incomplete.", "type": "server_error", "param": None, "code": e.code}})
+
+    def chat_chunks(self, body: dict[str, Any], ctx: CallContext) -> Iterator[dict[str, Any]]:
+        """Streamed chat as OpenAI chunk dicts (for in-process callers such as the LangChain
+        adapter). Raises before the first chunk like `chat`; a later upstream break raises
+        `StreamInterruptedError` from the iterator. Usage is recorded like on /v1."""
+        model = validate_chat(body)
+        upstream = {k: body[k] for k in _CHAT_PASSTHROUGH if k in body}
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        return self._open_chunks("chat", body, ctx, model, upstream, "chat_stream", include_usage)
+
+    def _open_chunks(self, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
+                     upstream: dict[str, Any], method: str, include_usage: bool) -> Iterator[dict[str, Any]]:
         started = time.perf_counter()
         est = self._estimate_prompt(endpoint, body) if self._needs_estimate(ctx) else 0
         self._admit(ctx, est)
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         upstream["stream_options"] = {"include_usage": True}
         try:
             group = self.router.resolve(model, ctx.credentials)
@@ -316,7 +340,7 @@ class LanguageModelGateway:
         return self._relay(route, endpoint, body, ctx, model, include_usage, started, est)
 
     def _relay(self, route: StreamRoute, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
-               include_usage: bool, started: float, est: int) -> Iterator[bytes]:
+               include_usage: bool, started: float, est: int) -> Iterator[dict[str, Any]]:
         usage: Usage | None = None
         pieces: list[str] = []
         status, error = "success", None
@@ -347,33 +371,30 @@ class LanguageModelGateway:
                     if not include_usage and "usage" in chunk:
                         chunk = dict(chunk)
                         chunk.pop("usage", None)
-                    yield sse(chunk)
+                    yield chunk
                 elif u:
                     if include_usage:
                         usage_sent = True
-                        yield sse(chunk)
+                        yield chunk
                 else:
-                    yield sse(chunk)
+                    yield chunk
                 chunk = next(it, None)
             if usage is None:
                 pt = est or self._estimate_prompt(endpoint, body)
                 ct = count_tokens("".join(pieces))
                 usage = Usage(pt, ct, pt + ct, True)
             if include_usage and not usage_sent:
-                yield sse({"id": (route.first or {}).get("id", ""), "object": "chat.completion.chunk"
-                           if endpoint == "chat" else "text_completion", "created": int(time.time()),
-                           "model": (route.first or {}).get("model", model), "choices": [],
-                           "usage": usage.to_openai()})
-            yield DONE
+                yield {"id": (route.first or {}).get("id", ""), "object": "chat.completion.chunk"
+                       if endpoint == "chat" else "text_completion", "created": int(time.time()),
+                       "model": (route.first or {}).get("model", model), "choices": [],
+                       "usage": usage.to_openai()}
         except LLMError as e:
             status, error = "error", e
             if not isinstance(e, StreamInterruptedError):
                 e = StreamInterruptedError(e.message, deployment_id=route.deployment.id)
                 error = e
             self.router.stream_failed(route, e)
-            yield sse({"error": {"message": "The upstream model stream was interrupted; the response is "
-                                            "incomplete.", "type": "server_error", "param": None,
-                                 "code": e.code}})
+            raise e from None
         except GeneratorExit:
             status = "cancelled"
             raise

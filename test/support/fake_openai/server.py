@@ -421,10 +421,14 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             self.transport.close()
 
 
-async def serve(host: str, port: int, ready: asyncio.Event | None = None) -> None:
+async def start_server(host: str, port: int) -> asyncio.AbstractServer:
     state = FakeState()
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: FakeOpenAIProtocol(state), host, port, backlog=1024, reuse_address=True)
+    return await loop.create_server(lambda: FakeOpenAIProtocol(state), host, port, backlog=1024, reuse_address=True)
+
+
+async def serve(host: str, port: int, ready: asyncio.Event | None = None) -> None:
+    server = await start_server(host, port)
     print(f"fake-openai listening on http://{host}:{port}", flush=True)
     if ready:
         ready.set()

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from internal.core.language_model.http_transport import HTTPPool, TransportError, TransportTimeout
-from test.support.fake_openai.server import serve
+from test.support.fake_openai.server import start_server
 
 H = {"content-type": "application/json"}
 
@@ -20,20 +20,21 @@ def upstream():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    async def main():
-        ev = asyncio.Event()
-        task = asyncio.ensure_future(serve("127.0.0.1", port, ev))
-        await ev.wait()
-        ready.set()
-        await task
-
-    t = threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True)
-    t.start()
-    assert ready.wait(10)
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(start_server("127.0.0.1", port), loop).result(10)
     yield f"http://127.0.0.1:{port}"
+
+    async def shutdown():
+        server.close()
+        for task in asyncio.all_tasks():
+            if task is not asyncio.current_task():
+                task.cancel()
+
+    asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
 
 
 def post(pool, url, body, timeout=5.0):
