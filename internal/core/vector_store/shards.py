@@ -160,6 +160,10 @@ class ShardedStore:
                 continue
             with self._cache_lock:
                 self._shards[str(dataset_id)] = (key, shard)
+                # forget parts the new manifest no longer references (merged by compaction)
+                live = {p.name for p in shard.parts}
+                for k in [k for k in self._parts if k[0] == str(d) and k[1] not in live]:
+                    del self._parts[k]
             return shard
         raise RuntimeError(f"could not load index shard {dataset_id}")
 
