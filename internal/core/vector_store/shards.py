@@ -160,10 +160,6 @@ class ShardedStore:
                 continue
             with self._cache_lock:
                 self._shards[str(dataset_id)] = (key, shard)
-                # forget parts the new manifest no longer references (merged by compaction)
-                live = {p.name for p in shard.parts}
-                for k in [k for k in self._parts if k[0] == str(d) and k[1] not in live]:
-                    del self._parts[k]
             return shard
         raise RuntimeError(f"could not load index shard {dataset_id}")
 
@@ -172,6 +168,10 @@ class ShardedStore:
         parts = []
         for p in manifest["parts"]:
             parts.append(self._load_part(d, p["name"], p["flags"]))
+        live = {p.name for p in parts}
+        with self._cache_lock:  # forget parts no longer referenced (merged by compaction)
+            for k in [k for k in self._parts if k[0] == str(d) and k[1] not in live]:
+                del self._parts[k]
         return Shard(dataset_id, manifest["account_id"], manifest["version"], parts)
 
     def _load_part(self, d: Path, name: str, flags_file: str) -> Part:
