@@ -253,3 +253,22 @@ def test_s3_storage_rejects_unsafe_keys(s3_server):
     for key in ("../x", "/abs", "a/../b", "", "a//b", ".hidden"):
         with pytest.raises(ValueError):
             storage.save(key, b"x")
+
+
+def test_upload_routes_answer_every_outcome_in_the_envelope(console, client):
+    """success / validate_error / unauthorized / not_found / wrong method, all HTTP 200."""
+    outcomes = {
+        "success": console.http.post("/upload-files/file", headers=console.account.headers,
+                                     data={"file": (io.BytesIO(b"ok"), "a.txt")}, content_type="multipart/form-data"),
+        "validate_error": console.http.post("/upload-files/image", headers=console.account.headers,
+                                            data={"file": (io.BytesIO(b"ok"), "a.txt")},
+                                            content_type="multipart/form-data"),
+        "unauthorized": client.post("/upload-files/image", headers={"Authorization": "Bearer forged.jwt.token"}),
+        "not_found": console.http.get(f"/upload-files/{uuid.uuid4()}/content", headers=console.account.headers),
+    }
+    for code, response in outcomes.items():
+        assert response.status_code == 200 and response.get_json()["code"] == code, (code, response.get_json())
+    for method, path in (("GET", "/upload-files/file"), ("GET", "/upload-files/image"),
+                         ("POST", f"/upload-files/{uuid.uuid4()}/content")):
+        response = client.open(path, method=method)
+        assert response.status_code == 200 and response.get_json()["code"] == "not_found", (method, path)
