@@ -26,6 +26,7 @@ from internal.core.language_model import (
     load_router_config,
 )
 from internal.core.language_model.clients import LocalClient
+from internal.core.language_model.url_guard import UrlGuard
 from internal.service.model_usage_writer import ModelUsageWriter
 
 
@@ -50,7 +51,8 @@ class LanguageModelModule(Module):
         state = (RedisDeploymentStateStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS) if self.conf.uses_redis
                  else InMemoryDeploymentStateStore())
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
-        return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED)
+        return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED,
+                      url_guard=UrlGuard(self.conf.SSRF_ALLOWED_HOSTS))
 
     @singleton
     @provider

@@ -18,6 +18,7 @@ from config.language_model import LanguageModelSettings
 from internal.core.language_model import LanguageModelCatalog, Router
 from internal.core.language_model.deployment import Deployment
 from internal.core.language_model.errors import LLMError
+from internal.core.language_model.url_guard import UrlGuard, literal_host_blocked
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.model.language_model import ModelUsage, ProviderCredential
 from pkg.crypto import Encryptor
@@ -116,8 +117,12 @@ class LanguageModelService:
                 value = f.default
             if f.required and not value:
                 raise ValidateErrorException(f"{name}: field required")
-            if value and f.type == "url" and not value.startswith(("http://", "https://")):
-                raise ValidateErrorException(f"{name}: must be an http(s) URL")
+            if value and f.type == "url":
+                if not value.startswith(("http://", "https://")):
+                    raise ValidateErrorException(f"{name}: must be an http(s) URL")
+                guard = self.router.url_guard or UrlGuard()
+                if literal_host_blocked(value, guard):
+                    raise ValidateErrorException(f"{name}: this address is not allowed (private or local network)")
             if value:
                 clean[name] = value
         return clean
@@ -200,7 +205,7 @@ class LanguageModelService:
             protocol=provider.provider_entity.protocol,
             api_base=creds.get("api_base") or creds.get("base_url") or provider.provider_entity.default_api_base,
             api_key=creds.get("api_key"), api_version=creds.get("api_version"),
-            timeout=self.settings.CREDENTIAL_TEST_TIMEOUT)
+            timeout=self.settings.CREDENTIAL_TEST_TIMEOUT, guarded=True)
         client = self.router.client(dep.protocol)
         started = time.perf_counter()
         ok, message = True, "ok"

@@ -30,7 +30,7 @@ from .errors import (
     UpstreamTimeoutError,
     error_from_status,
 )
-from .http_transport import HTTPPool, TransportError, TransportTimeout
+from .http_transport import HTTPPool, TransportBlocked, TransportError, TransportTimeout
 
 _dumps_str = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -109,12 +109,22 @@ def shared_http_pool() -> HTTPPool:
 
 
 class OpenAICompatibleClient:
-    def __init__(self, pool: HTTPPool | None = None) -> None:
+    def __init__(self, pool: HTTPPool | None = None, url_guard: Any = None) -> None:
         self._pool = pool
+        self.url_guard = url_guard  # applied to `guarded` deployments (user-supplied URLs)
 
     @property
     def pool(self) -> HTTPPool:
         return self._pool or shared_http_pool()
+
+    def _guard_for(self, dep: Deployment) -> Any:
+        if not dep.guarded:
+            return None
+        if self.url_guard is None:
+            from .url_guard import UrlGuard
+
+            self.url_guard = UrlGuard()  # nothing allow-listed
+        return self.url_guard
 
     # -- url/header layout (overridden by Azure / Anthropic) --------------------------------
     def _url(self, dep: Deployment, path: str) -> str:
@@ -134,7 +144,11 @@ class OpenAICompatibleClient:
     def _send(self, dep: Deployment, path: str, payload: dict[str, Any]):
         try:
             return self.pool.request("POST", self._url(dep, path), _dumps(payload), self._headers(dep),
-                                     timeout=dep.timeout, connect_timeout=dep.connect_timeout)
+                                     timeout=dep.timeout, connect_timeout=dep.connect_timeout,
+                                     guard=self._guard_for(dep))
+        except TransportBlocked as e:
+            raise UpstreamError(f"[{dep.id}] the upstream address is not allowed: {e}", status_code=400,
+                                code="upstream_address_blocked", deployment_id=dep.id) from e
         except TransportTimeout as e:
             raise UpstreamTimeoutError(f"[{dep.id}] upstream timed out", deployment_id=dep.id) from e
         except TransportError as e:
@@ -565,11 +579,11 @@ class LocalClient:
         raise InvalidRequestError("the local chat model does not serve embeddings")
 
 
-def client_for_protocol(protocol: str) -> ProviderClient:
+def client_for_protocol(protocol: str, url_guard: Any = None) -> ProviderClient:
     if protocol == "azure_openai":
-        return AzureOpenAIClient()
+        return AzureOpenAIClient(url_guard=url_guard)
     if protocol == "anthropic":
-        return AnthropicClient()
+        return AnthropicClient(url_guard=url_guard)
     if protocol == "local":
         return LocalClient()
-    return OpenAICompatibleClient()
+    return OpenAICompatibleClient(url_guard=url_guard)

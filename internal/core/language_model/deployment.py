@@ -23,6 +23,8 @@ class Deployment:
     weight: float = 1.0  # share of traffic (strategy=weighted)
     pricing: Pricing | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
+    # built from user-supplied (per-account) credentials: destinations go through the URL guard
+    guarded: bool = False
 
     def public_dict(self) -> dict[str, Any]:
         """Safe to show: never includes the credential."""

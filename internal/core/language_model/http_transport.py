@@ -28,6 +28,10 @@ class TransportTimeout(TransportError):
     pass
 
 
+class TransportBlocked(TransportError):
+    """The URL guard refused the destination."""
+
+
 class _Conn:
     __slots__ = ("sock", "buf", "key")
 
@@ -180,12 +184,28 @@ class HTTPPool:
         self._lock = threading.Lock()
         self._ssl: ssl.SSLContext | None = None
 
-    def _connect(self, key: _Key, connect_timeout: float) -> _Conn:
+    def _connect(self, key: _Key, connect_timeout: float, guard=None) -> _Conn:
         scheme, host, port = key
+        scheme = scheme.split("+")[0]
         try:
-            sock = socket.create_connection((host, port), timeout=connect_timeout)
+            if guard is not None:
+                # connect to an address the guard vetted (no second DNS lookup to rebind)
+                sock = None
+                last: OSError | None = None
+                for addr in guard.resolve(host, port):
+                    try:
+                        sock = socket.create_connection((addr, port), timeout=connect_timeout)
+                        break
+                    except OSError as e:
+                        last = e
+                if sock is None:
+                    raise last or OSError("no address")
+            else:
+                sock = socket.create_connection((host, port), timeout=connect_timeout)
         except TimeoutError as e:
             raise TransportTimeout(f"connect to {host}:{port} timed out") from e
+        except ValueError as e:  # BlockedAddressError
+            raise TransportBlocked(str(e)) from e
         except OSError as e:
             raise TransportError(f"connect to {host}:{port} failed: {type(e).__name__}") from e
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -242,14 +262,15 @@ class HTTPPool:
         return status, headers
 
     def request(self, method: str, url: str, body: bytes | None, headers: dict[str, str], *,
-                timeout: float, connect_timeout: float) -> Response:
+                timeout: float, connect_timeout: float, guard=None) -> Response:
         u = urlsplit(url)
         scheme = u.scheme or "http"
         if scheme not in ("http", "https"):
             raise TransportError(f"unsupported scheme {scheme!r}")
         host = u.hostname or ""
         port = u.port or (443 if scheme == "https" else 80)
-        key = (scheme, host, port)
+        # guarded (user-supplied) destinations get their own pool entries
+        key = (scheme + ("+guarded" if guard is not None else ""), host, port)
         path = (u.path or "/") + (f"?{u.query}" if u.query else "")
         default_port = port == (443 if scheme == "https" else 80)
         lines = [f"{method} {path} HTTP/1.1", f"Host: {host if default_port else f'{host}:{port}'}"]
@@ -264,7 +285,7 @@ class HTTPPool:
             conn = self._get(key)
             reused = conn is not None
             if conn is None:
-                conn = self._connect(key, connect_timeout)
+                conn = self._connect(key, connect_timeout, guard)
             try:
                 conn.sock.settimeout(timeout)
                 conn.sock.sendall(raw)

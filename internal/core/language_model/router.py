@@ -73,7 +73,9 @@ class Router:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         local_enabled: bool = True,
+        url_guard: Any = None,
     ) -> None:
+        self.url_guard = url_guard
         self.config = config
         self.catalog = catalog
         self.state = state or InMemoryDeploymentStateStore()
@@ -92,12 +94,12 @@ class Router:
             with self._clients_lock:
                 c = self._clients.get(protocol)
                 if c is None:
-                    c = self._clients[protocol] = client_for_protocol(protocol)
+                    c = self._clients[protocol] = client_for_protocol(protocol, self.url_guard)
         return c
 
     def _provider_credentials(self, provider: str, overrides: dict[str, dict[str, Any]] | None) -> dict | None:
         if overrides and provider in overrides:
-            return overrides[provider]
+            return {**overrides[provider], "_guarded": True}
         return self.config.providers.get(provider)
 
     def resolve(self, model: str, credentials: dict[str, dict[str, Any]] | None = None) -> ModelGroup:
@@ -146,6 +148,7 @@ class Router:
                 api_version=creds.get("api_version"),
                 timeout=float(creds.get("timeout") or settings.timeout),
                 pricing=entity.pricing if entity else None,
+                guarded=bool(creds.get("_guarded")),
             )
             group = ModelGroup(name=model, deployments=[dep],
                                model_type=entity.model_type.value if entity else "chat", settings=settings,

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.http.app import create_app
 from internal.model.language_model import ModelUsage, ProviderCredential
 from internal.service.api_key_service import ApiKeyService
 from pkg.sqlalchemy import SQLAlchemy
+from test.conftest import ConsoleClient, make_account
 from test.support.fake_openai.process import start_fake_upstream
 
 
@@ -18,6 +20,23 @@ def fake_upstream(tmp_path_factory):
     proc, url = start_fake_upstream(tmp_path_factory.mktemp("fake-upstream") / "upstream.log")
     yield url
     proc.stop()
+
+
+@pytest.fixture(scope="module")
+def local_upstream_app(pg_app, pg_config):
+    """Same database as `app`, but 127.0.0.1 allow-listed for user-supplied upstream URLs
+    (the fake upstream runs there); the default configuration refuses it (see the SSRF test)."""
+    return create_app(pg_config.model_copy(update={"SSRF_ALLOWED_HOSTS": ["127.0.0.1"]}))
+
+
+@pytest.fixture
+def lconsole(app, local_upstream_app):
+    return ConsoleClient(local_upstream_app, make_account(local_upstream_app))
+
+
+@pytest.fixture
+def other_lconsole(app, local_upstream_app):
+    return ConsoleClient(local_upstream_app, make_account(local_upstream_app))
 
 
 def test_list_providers_and_models(console):
@@ -83,7 +102,8 @@ def test_invalid_credentials_are_rejected(console, provider, config, fragment):
     assert console.get("/language-model-credentials")["data"] == []
 
 
-def test_credential_test_against_upstream(console, fake_upstream):
+def test_credential_test_against_upstream(lconsole, fake_upstream):
+    console = lconsole
     ok = console.post("/language-model-credentials/openai_compatible/test",
                       json={"config": {"base_url": fake_upstream + "/v1"}, "model": "fake-gpt"})
     assert ok["code"] == "success" and ok["data"]["ok"] is True
@@ -99,13 +119,43 @@ def test_credential_test_against_upstream(console, fake_upstream):
     assert row["is_valid"] is True and row["last_tested_at"] > 0
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/v1", "http://169.254.169.254/latest", "http://10.1.2.3/v1",
+                                 "http://localhost:11434/v1", "http://[::1]:8000/v1"])
+def test_user_supplied_upstream_urls_to_private_networks_are_refused(console, url):
+    body = console.post("/language-model-credentials/openai_compatible", json={"config": {"base_url": url}})
+    assert body["code"] == "validate_error" and "not allowed" in body["message"]
+    body = console.post("/language-model-credentials/openai_compatible/test", json={"config": {"base_url": url},
+                                                                                   "model": "m"})
+    assert body["code"] == "validate_error"
+
+
+def test_guard_applies_when_connecting(app, console, fake_upstream):
+    """A stored credential whose URL is a name resolving to loopback is refused at connect time
+    (default config: nothing allow-listed), both for the credential test and for /v1 calls."""
+    db = app.extensions["injector"].get(SQLAlchemy)
+    encryptor = app.extensions["injector"].get(__import__("pkg.crypto", fromlist=["Encryptor"]).Encryptor)
+    port = fake_upstream.rsplit(":", 1)[1]
+    with app.app_context():
+        with db.auto_commit():
+            db.session.add(ProviderCredential(
+                account_id=console.account.account_id, provider="openai_compatible", masked_config="{}",
+                encrypted_config=encryptor.encrypt(f'{{"base_url": "http://localhost.:{port}/v1"}}')))
+    res = console.post("/language-model-credentials/openai_compatible/test", json={"model": "fake-gpt"})
+    assert res["code"] == "fail" and "not allowed" in res["message"]
+    raw = _api_key(app, console.account.account_id)
+    r = app.test_client().post("/v1/chat/completions", headers={"Authorization": f"Bearer {raw}"},
+                               json={"model": "openai_compatible/fake-gpt", "messages": [{"role": "user", "content": "x"}]})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "upstream_address_blocked"
+
+
 def _api_key(app, account_id) -> str:
     with app.app_context():
         _, raw = app.extensions["injector"].get(ApiKeyService).create_api_key(account_id, True, "t")
     return raw
 
 
-def test_account_credentials_route_gateway_calls(app, console, other_console, fake_upstream):
+def test_account_credentials_route_gateway_calls(local_upstream_app, lconsole, other_lconsole, fake_upstream):
+    app, console, other_console = local_upstream_app, lconsole, other_lconsole
     console.post("/language-model-credentials/openai_compatible",
                  json={"config": {"base_url": fake_upstream + "/v1", "api_key": "acct-key-123"}})
     client = app.test_client()
