@@ -56,3 +56,31 @@ def test_dataset_on_provider_embeddings_end_to_end(upstream, tmp_path):
     # the fake's vectors are a hash of the exact text: the identical text is the top hit with cosine 1
     assert res.segments[0].segment_id == prepared["d1"][0].segment_id
     assert res.segments[0].score == pytest.approx(1.0, abs=1e-5)
+
+
+def test_milvus_lite_backend_through_the_knowledge_module(upstream, tmp_path):
+    """VECTOR_STORE=milvus: the same KnowledgeBase code path on Milvus Lite (a local file)."""
+    pytest.importorskip("milvus_lite")
+    from injector import Injector
+
+    from app.http.knowledge_module import KnowledgeModule
+    from internal.core.indexing import KnowledgeBase
+    from internal.core.vector_store import SegmentFilter
+    from internal.core.vector_store.milvus import MilvusVectorStore
+
+    conf = Config(_env_file=None, INSTANCE_DIR=tmp_path, SECRET_KEY="x" * 40, EMBEDDING_MODEL="openai:fake-emb",
+                  EMBEDDING_BASE_URL=upstream, VECTOR_STORE="milvus", MILVUS_URI=str(tmp_path / "milvus.db")).resolved()
+    kb = Injector([KnowledgeModule(conf)]).get(KnowledgeBase)
+    model = kb.default_model
+    assert isinstance(kb.vector_store(model), MilvusVectorStore)
+    prepared = kb.pipeline(model).run("acct", "ds", [("d1", b"one two three", "txt", ProcessRule.automatic()),
+                                                    ("d2", b"four five six", "txt", ProcessRule.automatic())])
+    for strategy in RetrievalStrategy:
+        res = kb.retrieve(RetrievalRequest("four five six", "acct", ("ds",), strategy, k=1), {"ds": model})
+        assert res.segments[0].segment_id == prepared["d2"][0].segment_id, strategy
+    assert kb.retrieve(RetrievalRequest("four five six", "intruder", ("ds",), RetrievalStrategy.SEMANTIC), {"ds": model}).segments == []
+    kb.set_document_enabled("ds", model, "d2", False)
+    res = kb.retrieve(RetrievalRequest("four five six", "acct", ("ds",), RetrievalStrategy.SEMANTIC, k=5), {"ds": model})
+    assert [s.document_id for s in res.segments] == ["d1"]
+    kb.delete_dataset("ds", model)
+    assert kb.vector_store(model).count(SegmentFilter("acct", ("ds",), include_disabled=True)) == 0
