@@ -175,7 +175,11 @@ def build_openapi(app: Flask, title: str = "LLMOps API", version: str = "0.1.0")
                 operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "required": list(meta["multipart"]),
                     "properties": {name: {"type": "string", "format": "binary"} for name in meta["multipart"]}}}}}
-            operation["security"] = [{SURFACE_SECURITY[surface]: []}] if secured and surface in SURFACE_SECURITY else []
+            scheme = SURFACE_SECURITY.get(surface)
+            if scheme and meta.get("auth") == "optional":
+                operation["security"] = [{scheme: []}, {}]  # the scheme, or nothing (e.g. a signature)
+            else:
+                operation["security"] = [{scheme: []}] if secured and scheme else []
             paths.setdefault(path, {})[method.lower()] = operation
 
     return {

@@ -31,6 +31,12 @@ def multipart(response, summary: str, fields: tuple[str, ...] = ("file",)):
     return decorator
 
 
+def optional_login(fn):
+    """Document that a route takes the console JWT but also works without it (signed URLs)."""
+    setattr(fn, OPENAPI_ATTR, {**getattr(fn, OPENAPI_ATTR, {}), "auth": "optional"})
+    return fn
+
+
 def _uploaded_file():
     file = request.files.get("file")
     if file is None:
@@ -60,6 +66,7 @@ class UploadFileHandler:
                             signature=self.upload_file_service.signature(row.id), _external=True)
         return success_json(UploadImageResp(id=row.id, image_url=image_url).model_dump(mode="json"))
 
+    @optional_login
     @validate(query=UploadFileContentQuery)
     def content(self, upload_file_id: uuid.UUID, query: UploadFileContentQuery):
         """Read a file back: with the signature from image_url, or as its owner (console JWT)."""

@@ -155,6 +155,9 @@ def test_openapi_uses_the_schemas_that_validate_requests(demo_app):
     upload = spec["paths"]["/upload-files/file"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert spec["paths"]["/health"]["get"]["security"] == []
+    content = spec["paths"]["/upload-files/{upload_file_id}/content"]["get"]
+    assert content["security"] == [{"ConsoleJWT": []}, {}]
+    assert {p["name"] for p in content["parameters"]} == {"upload_file_id", "signature"}
 
 
 def test_swagger_ui_is_served_offline(client):
