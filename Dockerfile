@@ -27,6 +27,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     INSTANCE_DIR=/data/instance \
     STORAGE_LOCAL_DIR=/data/storage \
     GUNICORN_BIND=0.0.0.0:5001
+# libgomp: OpenMP runtime of the compiled llama-cpp-python (local chat model).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 llmops \
  && mkdir -p /data/instance /data/storage /data/beat \
  && chown -R llmops:llmops /data
