@@ -35,11 +35,12 @@ def build_celery(conf: Config) -> Celery:
     }
     if conf.CELERY_BROKER_URL.startswith("filesystem"):
         folder = conf.broker_dir
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         settings["broker_transport_options"] = {
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"), "store_processed": False}
+            "processed_folder": str(folder / "processed"), "store_processed": False,
+            "control_folder": str(folder / "control")}  # kombu's default is ./control in the CWD
     settings["beat_schedule"] = beat_schedule(conf)
     celery_app.conf.update(settings)
     return celery_app
