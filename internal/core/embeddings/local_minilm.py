@@ -46,6 +46,7 @@ class LocalMiniLMEmbeddings(Embeddings):
         self.max_input_tokens = json.loads(st_cfg.read_text()).get("max_seq_length", 256) if st_cfg.exists() else 256
         self._lock = threading.Lock()
         self._session = None
+        self._small_session = None
         self._tokenizer = None
 
     # -- lazy loading ------------------------------------------------------------------
@@ -60,24 +61,41 @@ class LocalMiniLMEmbeddings(Embeddings):
             self._tokenizer = tok
         return self._tokenizer
 
+    def _build_session(self, threads: int):
+        import onnxruntime as ort
+
+        from .minilm_onnx import build_bert_mean_pool_onnx
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        # no busy-waiting between ops: on a loaded box (web + worker + DB on 2 cores)
+        # spinning threads steal the CPU the other processes need
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(build_bert_mean_pool_onnx(self.model_dir), opts, providers=["CPUExecutionProvider"])
+
     @property
     def session(self):
+        """Batch session (all configured threads), for indexing."""
         if self._session is None:
             with self._lock:
                 if self._session is None:
-                    import onnxruntime as ort
-
-                    from .minilm_onnx import build_bert_mean_pool_onnx
-
-                    opts = ort.SessionOptions()
-                    opts.intra_op_num_threads = self.threads
-                    opts.inter_op_num_threads = 1
-                    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                    opts.log_severity_level = 3
-                    self._session = ort.InferenceSession(
-                        build_bert_mean_pool_onnx(self.model_dir), opts, providers=["CPUExecutionProvider"]
-                    )
+                    self._session = self._build_session(self.threads)
         return self._session
+
+    @property
+    def small_session(self):
+        """Single-thread session for one or a few short inputs (queries): thread fan-out
+        costs more than it gains there, and it keeps query latency stable under load."""
+        if self.threads <= 1:
+            return self.session
+        if self._small_session is None:
+            with self._lock:
+                if self._small_session is None:
+                    self._small_session = self._build_session(1)
+        return self._small_session
 
     # -- interface ---------------------------------------------------------------------
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -103,7 +121,7 @@ class LocalMiniLMEmbeddings(Embeddings):
         encs = self.tokenizer.encode_batch(texts, add_special_tokens=True)
         lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
         order = np.argsort(lengths, kind="stable")
-        sess = self.session
+        sess = self.small_session if len(texts) <= 2 and int(lengths.max()) <= 64 else self.session
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             width = int(lengths[idx].max())
