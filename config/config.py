@@ -103,6 +103,8 @@ class Config(BaseSettings):
     EMBEDDING_API_KEY: str = ""
     EMBEDDING_DIMENSION: int = 0
     EMBEDDING_THREADS: int = 0  # ONNX Runtime intra-op threads for the local model; 0 = all cores
+    # content-hash embedding cache: auto = Redis when REDIS_URL is set, else in-process
+    EMBEDDING_CACHE: Literal["auto", "memory", "redis", "database"] = "auto"
     KB_INDEXING_LEASE_SECONDS: int = 300  # a document in progress longer than this without a heartbeat is re-queued
     KB_SWEEP_INTERVAL_SECONDS: int = 60
 

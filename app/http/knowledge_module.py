@@ -14,6 +14,7 @@ from injector import Module, provider, singleton
 from config import Config
 from internal.core.embeddings import (
     CachedEmbeddings,
+    DatabaseEmbeddingCache,
     Embeddings,
     InMemoryEmbeddingCache,
     LocalMiniLMEmbeddings,
@@ -40,8 +41,18 @@ class KnowledgeModule(Module):
     def knowledge_base(self) -> KnowledgeBase:
         conf = self.conf
         root = conf.KNOWLEDGE_DIR or (conf.INSTANCE_DIR / "knowledge")
-        if conf.REDIS_URL:
+        kind = conf.EMBEDDING_CACHE
+        if kind == "auto":
+            kind = "redis" if conf.REDIS_URL else "memory"
+        if kind == "redis":
             cache = RedisEmbeddingCache(redis.Redis.from_url(conf.REDIS_URL, socket_timeout=5, socket_connect_timeout=5))
+        elif kind == "database":
+            from sqlalchemy import create_engine
+
+            from internal.model.embedding_cache import EmbeddingCacheEntry
+
+            engine = create_engine(conf.SQLALCHEMY_DATABASE_URI, pool_pre_ping=True)
+            cache = DatabaseEmbeddingCache(engine, EmbeddingCacheEntry.__table__)
         else:
             cache = InMemoryEmbeddingCache()
 

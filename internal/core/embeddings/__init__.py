@@ -1,6 +1,7 @@
 from .base import EmbeddingError, Embeddings, l2_normalize
 from .cache import (
     CachedEmbeddings,
+    DatabaseEmbeddingCache,
     EmbeddingCache,
     InMemoryEmbeddingCache,
     RedisEmbeddingCache,
@@ -11,6 +12,7 @@ from .openai_compatible import OpenAICompatibleEmbeddings
 
 __all__ = [
     "CachedEmbeddings",
+    "DatabaseEmbeddingCache",
     "EmbeddingCache",
     "EmbeddingError",
     "Embeddings",

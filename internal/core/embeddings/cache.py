@@ -110,3 +110,48 @@ class CachedEmbeddings(Embeddings):
                 out[missing[k]] = v
             self.cache.set_many(dict(zip(order, vecs, strict=False)))
         return out
+
+
+class DatabaseEmbeddingCache(EmbeddingCache):
+    """Cache rows in a SQL table (``embedding_cache``: ``hash`` primary key, ``vector`` bytes).
+
+    Takes a SQLAlchemy engine and the table (defined with the models, so migrations own the
+    schema); works on SQLite and PostgreSQL. Inserts ignore rows another process wrote first.
+    """
+
+    def __init__(self, engine, table, chunk: int = 500):
+        self.engine, self.table, self.chunk = engine, table, chunk
+
+    def get_many(self, keys):
+        from sqlalchemy import select
+
+        found: dict[str, bytes] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(keys), self.chunk):
+                part = list(keys[i : i + self.chunk])
+                for h, v in conn.execute(select(self.table.c.hash, self.table.c.vector).where(self.table.c.hash.in_(part))):
+                    found[h] = v
+        return [None if k not in found else np.frombuffer(found[k], dtype=np.float32) for k in keys]
+
+    def set_many(self, items):
+        if not items:
+            return
+        rows = [{"hash": k, "vector": np.asarray(v, dtype=np.float32).tobytes()} for k, v in items.items()]
+        dialect = self.engine.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover
+            insert = None
+        with self.engine.begin() as conn:
+            for i in range(0, len(rows), self.chunk):
+                part = rows[i : i + self.chunk]
+                if insert is not None:
+                    conn.execute(insert(self.table).values(part).on_conflict_do_nothing(index_elements=["hash"]))
+                else:  # pragma: no cover
+                    for r in part:
+                        try:
+                            conn.execute(self.table.insert().values(**r))
+                        except Exception:  # noqa: BLE001
+                            pass

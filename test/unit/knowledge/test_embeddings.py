@@ -112,3 +112,21 @@ def test_openai_compatible_rejects_dimension_mismatch():
     emb = OpenAICompatibleEmbeddings("m", "http://upstream/v1", dimension=1536, client=_mock_provider([]))
     with pytest.raises(EmbeddingError):
         emb.embed_array(["x"])
+
+
+def test_database_cache_shared_between_instances(hash_embeddings, tmp_path):
+    from sqlalchemy import create_engine
+
+    from internal.core.embeddings import DatabaseEmbeddingCache
+    from internal.model.embedding_cache import EmbeddingCacheEntry
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    EmbeddingCacheEntry.__table__.create(engine)
+    first = CachedEmbeddings(hash_embeddings, DatabaseEmbeddingCache(engine, EmbeddingCacheEntry.__table__))
+    v1 = first.embed_array(["a b", "c d"])
+    second = CachedEmbeddings(hash_embeddings, DatabaseEmbeddingCache(engine, EmbeddingCacheEntry.__table__))
+    v2 = second.embed_array(["c d", "a b", "e f"])
+    assert hash_embeddings.calls == [["a b", "c d"], ["e f"]]
+    assert np.allclose(v1[0], v2[1]) and np.allclose(v1[1], v2[0])
+    # a concurrent writer that already stored the key is not an error
+    DatabaseEmbeddingCache(engine, EmbeddingCacheEntry.__table__).set_many({content_hash("test:hash", "a b"): v1[0]})
