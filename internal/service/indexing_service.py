@@ -152,11 +152,16 @@ class IndexingService:
             raise LeaseLost()
 
     def process(self, doc_id: uuid.UUID, attempt: int) -> None:
+        doc = self.db.session.get(Document, doc_id)
+        ds = self.db.session.get(Dataset, doc.dataset_id) if doc is not None else None
+        where = (str(doc.dataset_id), ds.embedding_model) if doc is not None and ds is not None else None
         try:
             self._process(doc_id, attempt)
         except LeaseLost:
             self.db.session.rollback()
-            logger.warning("document %s: lease lost, another worker owns it", doc_id)
+            logger.warning("document %s: lease lost (re-claimed or deleted meanwhile)", doc_id)
+            if where is not None:
+                self._drop_orphans(doc_id, *where)
         except FileExtractionError as exc:
             self.db.session.rollback()
             self._fail(doc_id, attempt, str(exc))
@@ -164,6 +169,17 @@ class IndexingService:
             self.db.session.rollback()
             logger.exception("document %s: indexing failed", doc_id)
             self._fail(doc_id, attempt, "indexing failed: internal error")
+
+    def _drop_orphans(self, doc_id: uuid.UUID, dataset_id: str, model: str) -> None:
+        """The document (or its dataset) was deleted while we indexed it: remove what we may
+        have published after the delete task ran, so no orphan rows stay in the stores."""
+        s = self.db.session
+        if s.get(Document, doc_id) is not None:
+            return  # re-claimed by another worker: it owns the rows now
+        if s.get(Dataset, uuid.UUID(dataset_id)) is None:
+            self.kb.delete_dataset(dataset_id, model)
+        else:
+            self.kb.delete_documents(dataset_id, model, [str(doc_id)])
 
     def _fail(self, doc_id, attempt, reason: str) -> None:
         try:
