@@ -108,6 +108,32 @@ def shared_http_pool() -> HTTPPool:
     return _shared_pool
 
 
+class ReadyIterator:
+    """An iterator that can tell whether its next item is probably available without waiting
+    (`ready()`), so a relay can coalesce frames that arrived together into one write."""
+
+    def __init__(self, it: Iterator[Any], ready: Any) -> None:
+        self._it = it
+        self._ready = ready
+
+    def __iter__(self) -> ReadyIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._it)
+
+    def ready(self) -> bool:
+        try:
+            return bool(self._ready())
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        close = getattr(self._it, "close", None)
+        if close:
+            close()
+
+
 class OpenAICompatibleClient:
     def __init__(self, pool: HTTPPool | None = None, url_guard: Any = None) -> None:
         self._pool = pool
@@ -195,7 +221,8 @@ class OpenAICompatibleClient:
     def _stream(self, dep: Deployment, path: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         payload = self._body(dep, body)
         payload["stream"] = True
-        return self._iter_sse(self._open(dep, path, payload), dep)
+        resp = self._open(dep, path, payload)
+        return ReadyIterator(self._iter_sse(resp, dep), resp.has_buffered_data)
 
     def _iter_sse(self, resp: Any, dep: Deployment) -> Iterator[dict[str, Any]]:
         done = False

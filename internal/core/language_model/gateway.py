@@ -306,14 +306,22 @@ class LanguageModelGateway:
         return self._sse(chunks)
 
     @staticmethod
-    def _sse(chunks: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    def _sse(chunks: Iterator[tuple[dict[str, Any], bool]]) -> Iterator[bytes]:
+        """SSE frames; frames whose successors are already buffered are written together."""
+        batch: list[bytes] = []
         try:
-            for chunk in chunks:
-                yield sse(chunk)
-            yield DONE
+            for chunk, more_ready in chunks:
+                batch.append(sse(chunk))
+                if not more_ready:
+                    yield b"".join(batch)
+                    batch.clear()
+            batch.append(DONE)
+            yield b"".join(batch)
         except StreamInterruptedError as e:
-            yield sse({"error": {"message": "The upstream model stream was interrupted; the response is "
-                                            "incomplete.", "type": "server_error", "param": None, "code": e.code}})
+            batch.append(sse({"error": {"message": "The upstream model stream was interrupted; the response is "
+                                                   "incomplete.", "type": "server_error", "param": None,
+                                        "code": e.code}}))
+            yield b"".join(batch)
 
     def chat_chunks(self, body: dict[str, Any], ctx: CallContext) -> Iterator[dict[str, Any]]:
         """Streamed chat as OpenAI chunk dicts (for in-process callers such as the LangChain
@@ -322,10 +330,12 @@ class LanguageModelGateway:
         model = validate_chat(body)
         upstream = {k: body[k] for k in _CHAT_PASSTHROUGH if k in body}
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return self._open_chunks("chat", body, ctx, model, upstream, "chat_stream", include_usage)
+        pairs = self._open_chunks("chat", body, ctx, model, upstream, "chat_stream", include_usage)
+        return (chunk for chunk, _ in pairs)
 
     def _open_chunks(self, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
-                     upstream: dict[str, Any], method: str, include_usage: bool) -> Iterator[dict[str, Any]]:
+                     upstream: dict[str, Any], method: str,
+                     include_usage: bool) -> Iterator[tuple[dict[str, Any], bool]]:
         started = time.perf_counter()
         est = self._estimate_prompt(endpoint, body) if self._needs_estimate(ctx) else 0
         self._admit(ctx, est)
@@ -340,7 +350,8 @@ class LanguageModelGateway:
         return self._relay(route, endpoint, body, ctx, model, include_usage, started, est)
 
     def _relay(self, route: StreamRoute, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
-               include_usage: bool, started: float, est: int) -> Iterator[dict[str, Any]]:
+               include_usage: bool, started: float, est: int) -> Iterator[tuple[dict[str, Any], bool]]:
+        """(chunk, next_is_buffered) pairs; records usage when the stream ends."""
         usage: Usage | None = None
         pieces: list[str] = []
         status, error = "success", None
@@ -348,6 +359,7 @@ class LanguageModelGateway:
         try:
             chunk = route.first
             it = route.rest
+            ready = getattr(it, "ready", None) or (lambda: False)
             while chunk is not None:
                 u = chunk.get("usage")
                 choices = chunk.get("choices")
@@ -371,13 +383,13 @@ class LanguageModelGateway:
                     if not include_usage and "usage" in chunk:
                         chunk = dict(chunk)
                         chunk.pop("usage", None)
-                    yield chunk
+                    yield chunk, ready()
                 elif u:
                     if include_usage:
                         usage_sent = True
-                        yield chunk
+                        yield chunk, ready()
                 else:
-                    yield chunk
+                    yield chunk, ready()
                 chunk = next(it, None)
             if usage is None:
                 pt = est or self._estimate_prompt(endpoint, body)
@@ -387,7 +399,7 @@ class LanguageModelGateway:
                 yield {"id": (route.first or {}).get("id", ""), "object": "chat.completion.chunk"
                        if endpoint == "chat" else "text_completion", "created": int(time.time()),
                        "model": (route.first or {}).get("model", model), "choices": [],
-                       "usage": usage.to_openai()}
+                       "usage": usage.to_openai()}, False
         except LLMError as e:
             status, error = "error", e
             if not isinstance(e, StreamInterruptedError):

@@ -66,6 +66,7 @@ class Response:
         self.status = status
         self.headers = headers
         self._done = False
+        self._pending = bytearray()
         te = headers.get("transfer-encoding", "").lower()
         self._chunked = "chunked" in te
         cl = headers.get("content-length")
@@ -137,9 +138,13 @@ class Response:
         self._release()
         return data
 
+    def has_buffered_data(self) -> bool:
+        """True if more body bytes are already in memory (the next line will likely not block)."""
+        return b"\n" in self._pending or bool(self._conn.buf)
+
     def iter_lines(self) -> Iterator[bytes]:
         """Yield body lines without their line break; errors raise TransportError."""
-        pending = bytearray()
+        pending = self._pending
         try:
             for piece in self._iter_raw():
                 pending += piece

@@ -130,11 +130,38 @@ class InMemoryRateLimiter:
             st["tok"][1] += tokens
 
 
+_ACQUIRE_LUA = """
+local rprev = tonumber(redis.call('GET', KEYS[1]) or '0')
+local rcurr = tonumber(redis.call('GET', KEYS[2]) or '0')
+local tprev = tonumber(redis.call('GET', KEYS[3]) or '0')
+local tcurr = tonumber(redis.call('GET', KEYS[4]) or '0')
+local rpm, tpm, tokens, w = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local ok = 1
+if rpm > 0 and rprev * w + rcurr + 1 > rpm + 1e-9 then ok = 0 end
+if ok == 1 and tpm > 0 then
+  local used = tprev * w + tcurr
+  if used >= tpm or used + tokens > tpm then ok = 0 end
+end
+if ok == 1 then
+  redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5]))
+end
+return {ok, tostring(rprev), tostring(rcurr), tostring(tprev), tostring(tcurr)}
+"""
+
+
 class RedisRateLimiter:
-    def __init__(self, redis: Any, prefix: str = "llmops:rl:", clock=time.time) -> None:
+    """Counters in Redis, shared by every process. One round trip per admission: a Lua script
+    (check and count atomically) on a real Redis; on clients without scripting (fakeredis
+    without Lua) a pipeline that counts first, checks, and rolls back a rejection."""
+
+    def __init__(self, redis: Any, prefix: str = "llmops:rl:", clock=time.time,
+                 use_script: bool | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
         self._clock = clock
+        self._use_script = use_script
+        self._script: Any = None
 
     def _keys(self, key: str, bucket: int) -> tuple[str, str, str, str]:
         p = self.prefix + key
@@ -146,14 +173,35 @@ class RedisRateLimiter:
         now = self._clock()
         bucket = int(now // WINDOW)
         elapsed = now - bucket * WINDOW
-        rp, rc, tp, tc = self._keys(key, bucket)
+        keys = self._keys(key, bucket)
+        if self._use_script is not False:
+            try:
+                if self._script is None:
+                    self._script = self.redis.register_script(_ACQUIRE_LUA)
+                ok, rp, rc, tp, tc = self._script(keys=list(keys), args=[
+                    limit.rpm or 0, limit.tpm or 0, max(0, tokens), 1.0 - elapsed / WINDOW, int(WINDOW * 2) + 5])
+                self._use_script = True
+                d = _decide(limit, float(rp), float(rc), float(tp), float(tc), elapsed, tokens)
+                if int(ok) == 1 and not d.allowed:  # float rounding at the boundary: trust Redis
+                    return RateLimitDecision(True, limit=limit.rpm)
+                if int(ok) == 0 and d.allowed:
+                    d = RateLimitDecision(False, 1.0, "requests" if limit.rpm else "tokens",
+                                          limit.rpm or limit.tpm, 0)
+                return d
+            except Exception:
+                if self._use_script:  # scripting worked before: a real error
+                    raise
+                self._use_script = False
+        return self._acquire_pipeline(keys, limit, tokens, elapsed)
+
+    def _acquire_pipeline(self, keys: tuple[str, str, str, str], limit: RateLimit, tokens: int,
+                          elapsed: float) -> RateLimitDecision:
+        rp, rc, tp, tc = keys
         pipe = self.redis.pipeline(transaction=False)
         pipe.incr(rc)
         pipe.expire(rc, int(WINDOW * 2) + 5)
-        pipe.get(rp)
-        pipe.get(tp)
-        pipe.get(tc)
-        req_curr, _, req_prev, tok_prev, tok_curr = pipe.execute()
+        pipe.mget(rp, tp, tc)
+        req_curr, _, (req_prev, tok_prev, tok_curr) = pipe.execute()
         req_curr = int(req_curr)
         d = _decide(limit, float(req_prev or 0), req_curr - 1, float(tok_prev or 0), float(tok_curr or 0),
                     elapsed, tokens)

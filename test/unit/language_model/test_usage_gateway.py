@@ -175,3 +175,19 @@ def test_buffered_sink_survives_writer_errors():
     sink.emit(UsageRecord(model="m", endpoint="chat", status="success"))
     sink.flush()
     assert sum(calls) == 2
+
+
+def test_frames_already_buffered_upstream_are_written_together():
+    from internal.core.language_model.clients import ReadyIterator
+
+    gw, client, _ = make_gateway(text="a b c")
+    plain = list(gw.chat_stream({"model": "g", "messages": MSG, "stream": True}, CallContext()))
+    assert len(plain) > 3  # one write per frame when nothing says more is buffered
+
+    original = client.chat_stream
+    client.chat_stream = lambda dep, body: ReadyIterator(original(dep, body), lambda: True)
+    writes = list(gw.chat_stream({"model": "g", "messages": MSG, "stream": True,
+                                  "stream_options": {"include_usage": True}}, CallContext()))
+    assert len(writes) <= 2  # first frame alone (it opened the stream), then the rest in one write
+    assert writes[-1].endswith(b"data: [DONE]\n\n")
+    assert b"".join(writes).count(b"data: ") == len(plain) + 1  # same frames (+ the usage chunk)
