@@ -9,7 +9,7 @@ from internal.model.account import Account
 from internal.schema.account_schema import AccountResp, UpdateAvatarReq, UpdateNameReq, UpdatePasswordReq
 from internal.schema.auth_schema import unix_seconds
 from internal.service.account_service import AccountService
-from pkg.response import success_json, success_message
+from pkg.response import HttpCode, json, success_json, success_message
 
 from .validation import validate
 
@@ -48,5 +48,7 @@ class AccountHandler:
     @validate(body=UpdatePasswordReq)
     def update_password(self, req: UpdatePasswordReq):
         """Change the password; `old_password` is required when a password is already set."""
-        self.account_service.update_password(current_user, req.password, req.old_password)
-        return success_message("password updated")
+        token = self.account_service.update_password(current_user, req.password, req.old_password)
+        # Other sessions are signed out; this caller may continue with the fresh token.
+        return json(HttpCode.SUCCESS, "password updated, please log in again on other devices",
+                    {"access_token": token.access_token, "expire_at": token.expire_at})

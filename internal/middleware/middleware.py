@@ -40,6 +40,8 @@ class Middleware:
         if surface is Surface.CONSOLE:
             claims = self.jwt_service.verify(bearer_token(request))
             account = self.accounts.get_active(claims.account_id)
+            if claims.issued_at_ms < account.tokens_not_before_ms:
+                raise UnauthorizedException("the password was changed, please log in again")
             g.token_claims = claims
             return account
         if surface in (Surface.OPENAPI, Surface.OPENAI):

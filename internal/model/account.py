@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,3 +32,13 @@ class Account(UUIDPrimaryKey, Timestamps, Base):
     @property
     def is_password_set(self) -> bool:
         return bool(self.password_hash)
+
+    @property
+    def tokens_not_before_ms(self) -> int:
+        """UNIX milliseconds; JWTs issued earlier are refused (0: no limit)."""
+        value = self.tokens_valid_after
+        if value is None:
+            return 0
+        if value.tzinfo is None:  # SQLite does not keep the zone; we always store UTC
+            value = value.replace(tzinfo=timezone.utc)
+        return int(value.timestamp() * 1000)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -53,4 +54,8 @@ class CredentialResp(BaseModel):
 
 def unix_seconds(value) -> int:
     """datetime → UNIX seconds (0 for None), the console's timestamp convention."""
-    return int(value.timestamp()) if value is not None else 0
+    if value is None:
+        return 0
+    if value.tzinfo is None:  # SQLite does not keep the zone; we always store UTC
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())

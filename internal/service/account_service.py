@@ -82,8 +82,12 @@ class AccountService:
             account.avatar = avatar
         return account
 
-    def update_password(self, account: Account, password: str, old_password: str | None) -> Account:
-        """The old password is required whenever one is set (OAuth-only accounts set a first one)."""
+    def update_password(self, account: Account, password: str, old_password: str | None) -> IssuedToken:
+        """The old password is required whenever one is set (OAuth-only accounts set a first one).
+
+        Every token issued before the change stops working (other sessions are signed out);
+        the caller gets a fresh token.
+        """
         if account.password_hash:
             if not old_password:
                 raise ValidateErrorException("old_password: the current password is required")
@@ -91,4 +95,5 @@ class AccountService:
                 raise FailException("the current password is incorrect")
         with self.db.auto_commit():
             account.password_hash = hash_password(password)
-        return account
+            account.tokens_valid_after = datetime.now(UTC)
+        return self.jwt_service.issue(account.id)

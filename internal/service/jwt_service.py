@@ -30,6 +30,7 @@ class TokenClaims:
     account_id: uuid.UUID
     jti: str
     expire_at: int
+    issued_at_ms: int = 0  # UNIX milliseconds (claim `iat_ms`, else `iat`), for Account.tokens_valid_after
 
 
 @inject
@@ -39,9 +40,10 @@ class JwtService:
     db: SQLAlchemy
 
     def issue(self, account_id: uuid.UUID) -> IssuedToken:
-        now = int(time.time())
+        now_ms = int(time.time() * 1000)
+        now = now_ms // 1000
         expire_at = now + self.conf.JWT_EXPIRES_SECONDS
-        payload = {"sub": str(account_id), "iat": now, "exp": expire_at, "iss": ISSUER,
+        payload = {"sub": str(account_id), "iat": now, "iat_ms": now_ms, "exp": expire_at, "iss": ISSUER,
                    "jti": secrets.token_hex(16)}
         return IssuedToken(jwt.encode(payload, self.conf.SECRET_KEY, algorithm="HS256"), expire_at)
 
@@ -50,7 +52,8 @@ class JwtService:
         try:
             payload = jwt.decode(token, self.conf.SECRET_KEY, algorithms=["HS256"], issuer=ISSUER,
                                  options={"require": ["sub", "exp", "jti", "iss"]})
-            claims = TokenClaims(uuid.UUID(payload["sub"]), str(payload["jti"]), int(payload["exp"]))
+            issued_at_ms = int(payload.get("iat_ms") or int(payload.get("iat") or 0) * 1000)
+            claims = TokenClaims(uuid.UUID(payload["sub"]), str(payload["jti"]), int(payload["exp"]), issued_at_ms)
         except jwt.ExpiredSignatureError:
             raise UnauthorizedException("login expired, please log in again")
         except (jwt.InvalidTokenError, ValueError, KeyError):

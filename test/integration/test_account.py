@@ -73,6 +73,7 @@ def test_oauth_only_account_sets_a_first_password_without_old(app, client):
     assert body["code"] == "success"
     assert _login(client, email, "First-passw0rd") == "success"
     # from now on the old password is required
+    headers = {"Authorization": f"Bearer {body['data']['access_token']}"}
     again = client.post("/account/password", json={"password": "Second-passw0rd"}, headers=headers).get_json()
     assert again["code"] == "validate_error"
 
@@ -128,3 +129,22 @@ def test_every_route_answers_in_the_envelope(client, console, method, path, inva
 def test_oauth_provider_invalid_and_unconfigured(client):
     # /oauth/<provider> takes no input; an unconfigured provider is not_found in the envelope
     assert _call(client, "GET", "/oauth/github")["code"] == "not_found"
+
+
+def test_password_change_signs_out_older_tokens_and_returns_a_fresh_one(console, client, app):
+    import time
+    import uuid as _uuid
+
+    import jwt
+
+    now = int(time.time())
+    older = jwt.encode({"sub": str(console.account.account_id), "iat": now - 30, "exp": now + 600, "iss": "llmops",
+                        "jti": _uuid.uuid4().hex}, app.config["SECRET_KEY"], algorithm="HS256")
+    older_headers = {"Authorization": f"Bearer {older}"}
+    assert client.get("/account", headers=older_headers).get_json()["code"] == "success"
+    changed = console.post("/account/password", json={"password": "New-passw0rd", "old_password": console.account.password})
+    assert changed["code"] == "success" and set(changed["data"]) == {"access_token", "expire_at"}
+    refused = client.get("/account", headers=older_headers).get_json()
+    assert refused["code"] == "unauthorized" and "password was changed" in refused["message"]
+    fresh = {"Authorization": f"Bearer {changed['data']['access_token']}"}
+    assert client.get("/account", headers=fresh).get_json()["code"] == "success"

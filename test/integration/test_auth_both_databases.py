@@ -30,8 +30,11 @@ def test_login_account_api_keys_logout_on_each_database(db_app):
     client.post(f"/openapi/api-keys/{created['id']}/delete", headers=auth)
     assert client.get("/openapi/api-keys", headers=auth).get_json()["data"]["paginator"]["total_record"] == 1
 
-    assert client.post("/account/password", json={"password": "Passw0rd-new", "old_password": "Passw0rd-both"},
-                       headers=auth).get_json()["code"] == "success"
+    changed = client.post("/account/password", json={"password": "Passw0rd-new", "old_password": "Passw0rd-both"},
+                          headers=auth).get_json()
+    assert changed["code"] == "success"
+    assert client.get("/account", headers=auth).get_json()["code"] == "unauthorized"  # signed out by the change
+    auth = {"Authorization": f"Bearer {changed['data']['access_token']}"}
     assert client.post("/auth/logout", headers=auth).get_json()["code"] == "success"
     assert client.get("/account", headers=auth).get_json()["code"] == "unauthorized"
     assert client.post("/auth/password-login", json={"email": "both@example.com", "password": "Passw0rd-new"}) \
