@@ -14,7 +14,8 @@ from pkg.response import success_json
 from .validation import validate
 
 STATE_COOKIE = "llmops_oauth_state"
-COOKIE_PATH = "/oauth"
+# "/" rather than "/oauth": behind a reverse proxy the API may live under a prefix (e.g. /api).
+COOKIE_PATH = "/"
 
 
 @inject

@@ -59,7 +59,7 @@ def start(browser) -> str:
     query = parse_qs(url.query)
     assert query["response_type"] == ["code"] and query["client_id"][0]
     state = query["state"][0]
-    cookie = browser.get_cookie(STATE_COOKIE, path="/oauth")
+    cookie = browser.get_cookie(STATE_COOKIE, path="/")
     assert cookie is not None and cookie.value == state and cookie.http_only
     return state
 
@@ -85,7 +85,7 @@ def test_happy_path_creates_account_and_signs_in(browser, fake_oauth, oauth_app)
     me = browser.get("/account", headers={"Authorization": f"Bearer {body['data']['access_token']}"}).get_json()
     assert me["data"]["email"] == "octo@example.com" and me["data"]["name"] == "Octo Cat"
     assert me["data"]["is_password_set"] is False
-    assert browser.get_cookie(STATE_COOKIE, path="/oauth") is None  # cleared after use
+    assert browser.get_cookie(STATE_COOKIE, path="/") is None  # cleared after use
     # second sign-in with the same GitHub identity lands in the same account
     github_user(fake_oauth, "code-again", email="changed@example.com")
     start(browser)
@@ -114,7 +114,7 @@ def test_state_mismatch_is_refused(browser, fake_oauth):
 
 def test_forged_state_cookie_is_refused(browser, fake_oauth):
     github_user(fake_oauth, "code-forged")
-    browser.set_cookie(STATE_COOKIE, "never-issued", path="/oauth")
+    browser.set_cookie(STATE_COOKIE, "never-issued", path="/")
     body = authorize(browser, "code-forged")
     assert body["code"] == "fail" and "invalid or expired" in body["message"]
 
@@ -132,7 +132,7 @@ def test_state_is_single_use(browser, fake_oauth):
     github_user(fake_oauth, "code-2", user_id=5)
     state = start(browser)
     assert authorize(browser, "code-1")["code"] == "success"
-    browser.set_cookie(STATE_COOKIE, state, path="/oauth")  # replay the used state
+    browser.set_cookie(STATE_COOKIE, state, path="/")  # replay the used state
     body = authorize(browser, "code-2")
     assert body["code"] == "fail" and "invalid or expired" in body["message"]
 
