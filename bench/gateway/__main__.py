@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.gateway.loadgen import run
+from bench.gateway.loadgen import Result, run
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "bench-model"
@@ -28,6 +28,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(prog="bench.gateway")
     ap.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 5)))
     ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=5, help="alternating direct/gateway slices per scenario")
     ap.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_GATEWAY_WORKERS", 2)))
     ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_GATEWAY_THREADS", 16)))
     ap.add_argument("--worker-class", default=os.environ.get("BENCH_GATEWAY_WORKER_CLASS", "gthread"))
@@ -76,7 +77,8 @@ def main() -> int:
         server = start_server(env, port, tmp / "server.log", workers=args.workers)
         gateway_url = f"http://127.0.0.1:{port}"
         print(f"gunicorn: {args.workers} workers x {args.threads} threads ({args.worker_class}); "
-              f"PostgreSQL + Redis; {args.duration:.0f}s per scenario after {args.warmup:.0f}s warm-up", flush=True)
+              f"PostgreSQL + Redis; {args.duration:.0f}s per target and scenario in {args.rounds} alternating "
+              f"slices, after {args.warmup:.0f}s warm-up", flush=True)
 
         rows = []
         for stream in (False, True):
@@ -85,9 +87,18 @@ def main() -> int:
             if stream:
                 body.update(stream=True, stream_options={"include_usage": True})
             for concurrency in (1, 20):
-                for target, url, key in (("direct", upstream_url, None), ("gateway", gateway_url, api_key)):
-                    r = run(url + "/v1/chat/completions", body, key, concurrency, args.duration, args.warmup)
-                    s = r.summary()
+                # direct and gateway are measured in alternating slices so that background load on
+                # the shared machine hits both paths alike
+                results = {"direct": Result(), "gateway": Result()}
+                targets = (("direct", upstream_url, None), ("gateway", gateway_url, api_key))
+                for target, url, key in targets:  # warm-up (connections, caches, lazy loads)
+                    run(url + "/v1/chat/completions", body, key, concurrency, args.warmup, 0.0)
+                for _ in range(args.rounds):
+                    for target, url, key in targets:
+                        results[target].merge(run(url + "/v1/chat/completions", body, key, concurrency,
+                                                  args.duration / args.rounds, 0.0))
+                for target, _url, _key in targets:
+                    s = results[target].summary()
                     s.update(target=target, concurrency=concurrency, mode="stream" if stream else "blocking")
                     rows.append(s)
                     print(f"{s['mode']:<8} c={concurrency:<2} {target:<7} rps={s['rps']:8.1f}  "

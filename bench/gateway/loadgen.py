@@ -24,6 +24,12 @@ class Result:
         k = min(len(s) - 1, max(0, int(round(p / 100 * (len(s) - 1)))))
         return s[k]
 
+    def merge(self, other: Result) -> None:
+        self.latencies += other.latencies
+        self.ttfts += other.ttfts
+        self.errors += other.errors
+        self.elapsed += other.elapsed
+
     def summary(self) -> dict:
         n = len(self.latencies)
         return {

@@ -35,6 +35,9 @@ from .http_transport import HTTPPool, TransportBlocked, TransportError, Transpor
 _dumps_str = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+_loads = json.JSONDecoder().decode
+
+
 def _dumps(obj: Any) -> bytes:
     return _dumps_str(obj).encode("utf-8")
 
@@ -226,8 +229,9 @@ class OpenAICompatibleClient:
 
     def _iter_sse(self, resp: Any, dep: Deployment) -> Iterator[dict[str, Any]]:
         done = False
+        lines = resp.iter_lines()  # one iterator: dropping it would discard the connection
         try:
-            for line in resp.iter_lines():
+            for line in lines:
                 if not line.startswith(b"data:"):
                     continue
                 data = line[5:].strip()
@@ -235,7 +239,7 @@ class OpenAICompatibleClient:
                     done = True
                     break
                 try:
-                    chunk = json.loads(data)
+                    chunk = _loads(data.decode("utf-8"))
                 except ValueError as e:
                     raise StreamInterruptedError(f"[{dep.id}] malformed stream chunk", deployment_id=dep.id) from e
                 if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
@@ -249,9 +253,9 @@ class OpenAICompatibleClient:
             raise StreamInterruptedError(f"[{dep.id}] upstream stream broke", deployment_id=dep.id) from e
         finally:
             if done:
-                # drain the terminator so the connection can be reused
+                # drain the rest of the body so the connection goes back to the pool
                 try:
-                    for _ in resp.iter_lines():
+                    for _ in lines:
                         pass
                 except TransportError:
                     pass
@@ -438,8 +442,9 @@ class AnthropicClient(OpenAICompatibleClient):
             return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": dep.model,
                     "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
 
+        lines = resp.iter_lines()
         try:
-            for line in resp.iter_lines():
+            for line in lines:
                 if not line.startswith(b"data:"):
                     continue
                 try:
@@ -473,6 +478,8 @@ class AnthropicClient(OpenAICompatibleClient):
                     u = {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
                     yield {"id": cid, "object": "chat.completion.chunk", "created": created, "model": dep.model,
                            "choices": [], "usage": u}
+                    for _ in lines:  # drain so the connection can be reused
+                        pass
                     break
                 elif t == "error":
                     raise StreamInterruptedError(f"[{dep.id}] {(ev.get('error') or {}).get('message', 'error')}",

@@ -93,3 +93,16 @@ def test_stale_pooled_connection_is_retried_once(upstream):
     conn.sock.shutdown(socket.SHUT_RDWR)  # the pooled connection is now dead
     r = post(pool, upstream, {"model": "m", "messages": MSG})
     assert r.status == 200 and r.read()
+
+
+def test_stream_through_client_returns_connection_to_pool(upstream):
+    from internal.core.language_model.clients import OpenAICompatibleClient
+    from internal.core.language_model.deployment import Deployment
+
+    pool = HTTPPool()
+    client = OpenAICompatibleClient(pool)
+    dep = Deployment(id="d", provider="openai_compatible", model="m", api_base=upstream + "/v1")
+    for _ in range(3):
+        chunks = list(client.chat_stream(dep, {"messages": MSG, "stream_options": {"include_usage": True}}))
+        assert chunks[-1]["usage"]["total_tokens"] > 0
+    assert sum(len(v) for v in pool._idle.values()) == 1  # the same keep-alive connection every time
