@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import Config
+from config.language_model import LanguageModelSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("document", [".env.example", "docs/configuration.md"])
 def test_every_setting_is_documented(document):
     text = (ROOT / document).read_text()
-    missing = [name for name in Config.model_fields if not re.search(rf"\b{name}\b", text)]
+    names = [*Config.model_fields, *(f"LLM_{name}" for name in LanguageModelSettings.model_fields)]
+    missing = [name for name in names if not re.search(rf"\b{name}\b", text)]
     assert not missing, f"{document} does not document: {missing}"
 
 
