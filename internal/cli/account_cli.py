@@ -1,4 +1,5 @@
 """`flask account create --email --password --name`: create a password account.
+`flask account reset-password --email --password`: operator password reset.
 
     FLASK_APP=app.http.app:app flask account create --email admin@example.com --name Admin
     (the password is prompted for, hidden, when --password is not given)
@@ -28,6 +29,21 @@ def create_account(email: str, password: str, name: str) -> None:
     except CustomException as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created account {account.email} ({account.id})")
+
+
+@account_cli.command("reset-password")
+@click.option("--email", required=True, help="login e-mail of the account")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="the new password (prompted when omitted)")
+def reset_password(email: str, password: str) -> None:
+    """Set a new password (operator reset; the console says "contact the administrator").
+    Every token issued before the reset stops working."""
+    service = current_app.extensions["injector"].get(AccountService)
+    try:
+        account = service.reset_password(email, password)
+    except CustomException as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"password reset for {account.email}; existing sessions were signed out")
 
 
 def init_app(app: Flask) -> None:

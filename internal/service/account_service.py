@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from config import Config
-from internal.exception import ConflictException, FailException, ForbiddenException, ValidateErrorException
+from internal.exception import (
+    ConflictException,
+    FailException,
+    ForbiddenException,
+    NotFoundException,
+    ValidateErrorException,
+)
 from internal.model.account import Account
 from internal.schema.auth_schema import check_email, check_new_password
 from internal.service.jwt_service import IssuedToken, JwtService
@@ -61,6 +67,20 @@ class AccountService:
 
     def find_by_email(self, email: str) -> Account | None:
         return self.db.session.scalar(select(Account).where(func.lower(Account.email) == email.strip().lower()))
+
+    def reset_password(self, email: str, password: str) -> Account:
+        """Operator reset (`flask account reset-password`): no old password; signs out every token."""
+        try:
+            check_new_password(password)
+        except ValueError as exc:
+            raise ValidateErrorException(str(exc)) from exc
+        account = self.find_by_email(email)
+        if account is None:
+            raise NotFoundException("no account with this e-mail")
+        with self.db.auto_commit():
+            account.password_hash = hash_password(password)
+            account.tokens_valid_after = datetime.now(UTC)
+        return account
 
     # --- sign-in bookkeeping --------------------------------------------------------------
     def record_login(self, account: Account, ip: str, password: str | None = None) -> IssuedToken:

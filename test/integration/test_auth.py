@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC
 
 import jwt
 import pytest
@@ -202,3 +203,35 @@ def test_cli_creates_account(db_app):
 def test_default_password_fixture_still_logs_in(client, account):
     assert account.password == DEFAULT_PASSWORD
     assert login(client, account.email, DEFAULT_PASSWORD).get_json()["code"] == "success"
+
+
+def test_cli_reset_password_signs_out_old_tokens(app, client, account):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["account", "reset-password", "--email", account.email, "--password", "Reset-passw0rd"])
+    assert result.exit_code == 0, result.output
+    assert login(client, account.email, "Reset-passw0rd").get_json()["code"] == "success"
+    assert login(client, account.email, account.password).get_json()["code"] == "fail"
+    assert client.get("/account", headers=account.headers).get_json()["code"] == "unauthorized"
+    missing = runner.invoke(args=["account", "reset-password", "--email", "nobody@example.com", "--password",
+                                  "Reset-passw0rd"])
+    assert missing.exit_code == 1 and "no account" in missing.output
+
+
+def test_revoked_tokens_are_purged_once_expired(app, client, account):
+    from datetime import datetime, timedelta
+
+    from internal.extension.celery_extension import beat_schedule
+    from internal.model.revoked_token import RevokedToken
+    from internal.task.account_task import purge_revoked_tokens
+
+    token = login(client, account.email, account.password).get_json()["data"]["access_token"]
+    client.post("/auth/logout", headers=bearer(token))
+    db = app.extensions["injector"].get(SQLAlchemy)
+    with app.app_context():
+        with db.auto_commit():
+            db.session.add(RevokedToken(jti="old-one", expires_at=datetime.now(UTC) - timedelta(hours=1)))
+        # .run(): the task body in this app context (calling the task would use the Celery app's own)
+        assert purge_revoked_tokens.run() == 1  # the expired row only; the fresh revocation stays
+    assert client.get("/account", headers=bearer(token)).get_json()["code"] == "unauthorized"
+    assert beat_schedule(app.extensions["injector"].get(__import__("config").Config))[
+        "accounts-purge-revoked-tokens"]["task"] == "accounts.purge_revoked_tokens"
