@@ -111,6 +111,33 @@ def shared_http_pool() -> HTTPPool:
     return _shared_pool
 
 
+class RawChunk:
+    """A stream chunk as the upstream's JSON bytes. `parsed()` decodes on demand (cached)."""
+
+    __slots__ = ("data", "_parsed")
+
+    def __init__(self, data: bytes, parsed: dict[str, Any] | None = None) -> None:
+        self.data = data
+        self._parsed = parsed
+
+    def parsed(self) -> dict[str, Any]:
+        if self._parsed is None:
+            try:
+                value = _loads(self.data.decode("utf-8"))
+            except ValueError as e:
+                raise StreamInterruptedError("malformed stream chunk") from e
+            if not isinstance(value, dict):
+                raise StreamInterruptedError("malformed stream chunk")
+            self._parsed = value
+        return self._parsed
+
+    @property
+    def has_usage(self) -> bool:
+        if self._parsed is not None:
+            return bool(self._parsed.get("usage"))
+        return b'"usage":{' in self.data or b'"usage": {' in self.data
+
+
 class ReadyIterator:
     """An iterator that can tell whether its next item is probably available without waiting
     (`ready()`), so a relay can coalesce frames that arrived together into one write."""
@@ -221,13 +248,15 @@ class OpenAICompatibleClient:
             _raise_for_status(resp.status, resp.headers, data, dep)
         return resp
 
-    def _stream(self, dep: Deployment, path: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _stream(self, dep: Deployment, path: str, body: dict[str, Any], raw: bool = False) -> Iterator[Any]:
         payload = self._body(dep, body)
         payload["stream"] = True
         resp = self._open(dep, path, payload)
-        return ReadyIterator(self._iter_sse(resp, dep), resp.has_buffered_data)
+        return ReadyIterator(self._iter_sse(resp, dep, raw), resp.has_buffered_data)
 
-    def _iter_sse(self, resp: Any, dep: Deployment) -> Iterator[dict[str, Any]]:
+    def _iter_sse(self, resp: Any, dep: Deployment, raw: bool = False) -> Iterator[Any]:
+        """Parsed chunk dicts, or (raw=True) `RawChunk`s: the JSON bytes as received, parsed only
+        when they carry usage or an error (the gateway forwards them without re-encoding)."""
         done = False
         lines = resp.iter_lines()  # one iterator: dropping it would discard the connection
         try:
@@ -238,6 +267,11 @@ class OpenAICompatibleClient:
                 if data == b"[DONE]":
                     done = True
                     break
+                if raw and b'"error"' not in data:
+                    if not data.startswith(b"{"):
+                        raise StreamInterruptedError(f"[{dep.id}] malformed stream chunk", deployment_id=dep.id)
+                    yield RawChunk(data)
+                    continue
                 try:
                     chunk = _loads(data.decode("utf-8"))
                 except ValueError as e:
@@ -246,7 +280,7 @@ class OpenAICompatibleClient:
                     err = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}
                     raise StreamInterruptedError(f"[{dep.id}] {err.get('message', 'upstream error')}",
                                                  deployment_id=dep.id)
-                yield chunk
+                yield RawChunk(data, chunk) if raw else chunk
         except TransportTimeout as e:
             raise StreamInterruptedError(f"[{dep.id}] upstream stream timed out", deployment_id=dep.id) from e
         except TransportError as e:
@@ -269,6 +303,13 @@ class OpenAICompatibleClient:
 
     def completion_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         return self._stream(dep, "/completions", body)
+
+    # pass-through variants used by the /v1 relay (see RawChunk)
+    def chat_stream_raw(self, dep: Deployment, body: dict[str, Any]) -> Iterator[Any]:
+        return self._stream(dep, "/chat/completions", body, raw=True)
+
+    def completion_stream_raw(self, dep: Deployment, body: dict[str, Any]) -> Iterator[Any]:
+        return self._stream(dep, "/completions", body, raw=True)
 
 
 class AzureOpenAIClient(OpenAICompatibleClient):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import LanguageModelCatalog
+from .clients import RawChunk
 from .errors import InvalidRequestError, LLMError, ModelNotFoundError, RateLimitError, StreamInterruptedError
 from .rate_limit import InMemoryRateLimiter, RateLimit, RateLimiter
 from .router import Router, StreamRoute
@@ -302,7 +303,7 @@ class LanguageModelGateway:
         """Open the stream now (errors before the first chunk raise, so the handler can answer
         with a real status code); return the SSE byte iterator for the response body."""
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        chunks = self._open_chunks(endpoint, body, ctx, model, upstream, method, include_usage)
+        chunks = self._open_chunks(endpoint, body, ctx, model, upstream, method, include_usage, raw=True)
         return self._sse(chunks)
 
     @staticmethod
@@ -311,7 +312,7 @@ class LanguageModelGateway:
         batch: list[bytes] = []
         try:
             for chunk, more_ready in chunks:
-                batch.append(sse(chunk))
+                batch.append(b"data: " + chunk.data + b"\n\n" if isinstance(chunk, RawChunk) else sse(chunk))
                 if not more_ready:
                     yield b"".join(batch)
                     batch.clear()
@@ -334,8 +335,8 @@ class LanguageModelGateway:
         return (chunk for chunk, _ in pairs)
 
     def _open_chunks(self, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
-                     upstream: dict[str, Any], method: str,
-                     include_usage: bool) -> Iterator[tuple[dict[str, Any], bool]]:
+                     upstream: dict[str, Any], method: str, include_usage: bool,
+                     raw: bool = False) -> Iterator[tuple[Any, bool]]:
         started = time.perf_counter()
         est = self._estimate_prompt(endpoint, body) if self._needs_estimate(ctx) else 0
         self._admit(ctx, est)
@@ -343,17 +344,49 @@ class LanguageModelGateway:
         try:
             group = self.router.resolve(model, ctx.credentials)
             self._check_type(group.model_type, endpoint, model)
-            route = self.router.open_stream(group, lambda c, d: getattr(c, method)(d, upstream))
+            route = self.router.open_stream(
+                group, lambda c, d: ((raw and getattr(c, method + "_raw", None)) or getattr(c, method))(d, upstream))
         except LLMError as e:
             self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", stream=True, error=e)
             raise
         return self._relay(route, endpoint, body, ctx, model, include_usage, started, est)
 
     def _relay(self, route: StreamRoute, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
-               include_usage: bool, started: float, est: int) -> Iterator[tuple[dict[str, Any], bool]]:
-        """(chunk, next_is_buffered) pairs; records usage when the stream ends."""
+               include_usage: bool, started: float, est: int) -> Iterator[tuple[Any, bool]]:
+        """(chunk, next_is_buffered) pairs; records usage when the stream ends. Chunks are dicts,
+        or `RawChunk`s (forwarded as received; parsed only for usage, or for an estimate when the
+        upstream sent no usage)."""
         usage: Usage | None = None
         pieces: list[str] = []
+        raws: list[RawChunk] = []
+
+        def collect(d: dict[str, Any]) -> None:
+            for ch in d.get("choices") or []:
+                if endpoint == "chat":
+                    delta = ch.get("delta") or {}
+                    c = delta.get("content")
+                    if c:
+                        pieces.append(c)
+                    for tc in delta.get("tool_calls") or []:
+                        a = (tc.get("function") or {}).get("arguments")
+                        if a:
+                            pieces.append(a)
+                else:
+                    t = ch.get("text")
+                    if t:
+                        pieces.append(t)
+
+        def estimate() -> Usage:
+            for r in raws:
+                try:
+                    collect(r.parsed())
+                except StreamInterruptedError:
+                    pass
+            raws.clear()
+            pt = est or self._estimate_prompt(endpoint, body)
+            ct = count_tokens("".join(pieces))
+            return Usage(pt, ct, pt + ct, True)
+
         status, error = "success", None
         usage_sent = False
         try:
@@ -361,25 +394,28 @@ class LanguageModelGateway:
             it = route.rest
             ready = getattr(it, "ready", None) or (lambda: False)
             while chunk is not None:
+                if isinstance(chunk, RawChunk):
+                    if not chunk.has_usage:
+                        raws.append(chunk)
+                        yield chunk, ready()
+                        chunk = next(it, None)
+                        continue
+                    parsed = chunk.parsed()
+                    usage = Usage.from_openai(parsed.get("usage"))
+                    if parsed.get("choices"):
+                        raws.append(chunk)
+                        yield chunk, ready()
+                    elif include_usage:
+                        usage_sent = True
+                        yield chunk, ready()
+                    chunk = next(it, None)
+                    continue
                 u = chunk.get("usage")
                 choices = chunk.get("choices")
                 if u:
                     usage = Usage.from_openai(u)
                 if choices:
-                    for ch in choices:
-                        if endpoint == "chat":
-                            delta = ch.get("delta") or {}
-                            c = delta.get("content")
-                            if c:
-                                pieces.append(c)
-                            for tc in delta.get("tool_calls") or []:
-                                a = (tc.get("function") or {}).get("arguments")
-                                if a:
-                                    pieces.append(a)
-                        else:
-                            t = ch.get("text")
-                            if t:
-                                pieces.append(t)
+                    collect(chunk)
                     if not include_usage and "usage" in chunk:
                         chunk = dict(chunk)
                         chunk.pop("usage", None)
@@ -392,13 +428,12 @@ class LanguageModelGateway:
                     yield chunk, ready()
                 chunk = next(it, None)
             if usage is None:
-                pt = est or self._estimate_prompt(endpoint, body)
-                ct = count_tokens("".join(pieces))
-                usage = Usage(pt, ct, pt + ct, True)
+                usage = estimate()
             if include_usage and not usage_sent:
-                yield {"id": (route.first or {}).get("id", ""), "object": "chat.completion.chunk"
+                first = route.first.parsed() if isinstance(route.first, RawChunk) else (route.first or {})
+                yield {"id": first.get("id", ""), "object": "chat.completion.chunk"
                        if endpoint == "chat" else "text_completion", "created": int(time.time()),
-                       "model": (route.first or {}).get("model", model), "choices": [],
+                       "model": first.get("model", model), "choices": [],
                        "usage": usage.to_openai()}, False
         except LLMError as e:
             status, error = "error", e
@@ -412,9 +447,7 @@ class LanguageModelGateway:
             raise
         finally:
             if usage is None:
-                ct = count_tokens("".join(pieces))
-                pt = est or self._estimate_prompt(endpoint, body)
-                usage = Usage(pt, ct, pt + ct, True)
+                usage = estimate()
             self._record(ctx, model=model, endpoint=endpoint, started=started, status=status,
                          route_dep=route.deployment, usage=usage, stream=True, ttft_ms=route.ttft_ms,
                          attempts=route.attempts, error=error)

@@ -106,3 +106,35 @@ def test_stream_through_client_returns_connection_to_pool(upstream):
         chunks = list(client.chat_stream(dep, {"messages": MSG, "stream_options": {"include_usage": True}}))
         assert chunks[-1]["usage"]["total_tokens"] > 0
     assert sum(len(v) for v in pool._idle.values()) == 1  # the same keep-alive connection every time
+
+
+@pytest.mark.parametrize("model,include_usage,estimated", [
+    ("m", True, False), ("m", False, False), ("m-no-usage", True, True), ("m-no-usage", False, True)])
+def test_gateway_relays_upstream_bytes_and_accounts_usage(upstream, model, include_usage, estimated):
+    from internal.core.language_model.catalog import LanguageModelCatalog
+    from internal.core.language_model.gateway import CallContext, LanguageModelGateway
+    from internal.core.language_model.router import Router
+    from internal.core.language_model.router_config import parse_router_config
+    from internal.core.language_model.usage import MemoryUsageSink
+
+    catalog = LanguageModelCatalog()
+    cfg = parse_router_config({"model_groups": {"g": {"deployments": [
+        {"id": "d", "provider": "openai_compatible", "model": model, "api_base": upstream + "/v1"}]}}},
+        {p.name: p.provider_entity.protocol for p in catalog.get_providers()})
+    sink = MemoryUsageSink()
+    gw = LanguageModelGateway(Router(cfg, catalog), catalog, sink)
+    body = {"model": "g", "messages": MSG, "stream": True}
+    if include_usage:
+        body["stream_options"] = {"include_usage": True}
+    raw = b"".join(gw.chat_stream(body, CallContext()))
+    frames = [f[len(b"data: "):] for f in raw.split(b"\n\n") if f]
+    assert frames[-1] == b"[DONE]"
+    events = [json.loads(f) for f in frames[:-1]]
+    text = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
+    assert text == "Hello from the fake upstream model here is"
+    usage_events = [e for e in events if not e["choices"]]
+    assert len(usage_events) == (1 if include_usage else 0)
+    (rec,) = sink.records
+    assert rec.estimated is estimated and rec.completion_tokens > 0 and rec.status == "success"
+    if include_usage:
+        assert usage_events[0]["usage"]["completion_tokens"] == rec.completion_tokens
