@@ -19,7 +19,7 @@ from internal.schema.api_key_schema import (
 from internal.schema.auth_schema import unix_seconds
 from internal.service.api_key_service import ApiKeyService
 from pkg.paginator import page_data
-from pkg.response import success_json, success_message
+from pkg.response import HttpCode, json, success_json, success_message
 
 from .validation import validate
 
@@ -48,7 +48,10 @@ class ApiKeyHandler:
     def create_api_key(self, req: CreateApiKeyReq):
         """Create a key; `data.api_key` is the full key, shown only in this response."""
         api_key, raw = self.api_key_service.create_api_key(current_user.id, req.is_active, req.remark)
-        return success_json(dump_api_key(api_key, full_key=raw))
+        # llmops-ui shows only `message` after creating a key (and lists keys masked), so the
+        # full key travels there too: it is the only moment the user can copy it.
+        return json(HttpCode.SUCCESS, f"API key created; copy it now, it will not be shown again: {raw}",
+                    dump_api_key(api_key, full_key=raw))
 
     @login_required
     @validate(body=UpdateApiKeyReq)
