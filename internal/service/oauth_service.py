@@ -101,8 +101,9 @@ class OAuthService:
         try:
             with self.db.auto_commit():
                 if account is None:
+                    avatar = info.avatar if info.avatar.startswith(("https://", "http://")) else ""
                     account = Account(email=info.email, name=(info.name or info.email.split("@")[0])[:100],
-                                      avatar=info.avatar[:500], password_hash=None)
+                                      avatar=avatar[:500], password_hash=None)
                     self.db.session.add(account)
                     self.db.session.flush()
                 self.db.session.add(AccountOAuth(account_id=account.id, provider=info.provider,
