@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from app.http.app import create_app
 from config import Config
 from internal.exception import CustomException
-from internal.service.account_service import AccountService
+from internal.service.account_service import AccountExistsError, AccountService
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMAIL = "admin@llmops.local"
@@ -31,9 +31,11 @@ def ensure_first_account(app, conf: Config) -> None:
     with app.app_context():
         try:
             service.create_account(email=email, password=password, name="Admin")
-        except CustomException:
+        except AccountExistsError:
             print(f"  account {email} already exists (its password was printed when it was created)")
             return
+        except CustomException as exc:  # e.g. INIT_ACCOUNT_PASSWORD too weak
+            raise SystemExit(f"cannot create the first account {email}: {exc.message}")
     shown = password if not conf.INIT_ACCOUNT_PASSWORD else "(from INIT_ACCOUNT_PASSWORD)"
     print(f"  first account created — e-mail: {email}  password: {shown}")
 
