@@ -26,6 +26,7 @@ from internal.core.language_model import (
     load_router_config,
 )
 from internal.core.language_model.clients import LocalClient
+from internal.core.language_model.rate_limit import LocalFirstRateLimiter
 from internal.core.language_model.url_guard import UrlGuard
 from internal.service.model_usage_writer import ModelUsageWriter
 
@@ -57,7 +58,8 @@ class LanguageModelModule(Module):
     @singleton
     @provider
     def rate_limiter(self, redis: Redis) -> RateLimiter:
-        return RedisRateLimiter(redis) if self.conf.uses_redis else InMemoryRateLimiter()
+        # Redis: shared by every process; keys far below a generous limit skip most round trips
+        return LocalFirstRateLimiter(RedisRateLimiter(redis)) if self.conf.uses_redis else InMemoryRateLimiter()
 
     @singleton
     @provider

@@ -129,6 +129,14 @@ class InMemoryRateLimiter:
             st = self._roll(key, now)
             st["tok"][1] += tokens
 
+    def add_requests(self, key: str, n: int) -> None:
+        if n <= 0:
+            return
+        now = self._clock()
+        with self._lock:
+            st = self._roll(key, now)
+            st["req"][1] += n
+
 
 _ACQUIRE_LUA = """
 local rprev = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -209,6 +217,15 @@ class RedisRateLimiter:
             self.redis.decr(rc)
         return d
 
+    def add_requests(self, key: str, n: int) -> None:
+        if n <= 0:
+            return
+        rc = self._keys(key, int(self._clock() // WINDOW))[1]
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incrby(rc, int(n))
+        pipe.expire(rc, int(WINDOW * 2) + 5)
+        pipe.execute()
+
     def record_tokens(self, key: str, tokens: int) -> None:
         if tokens <= 0:
             return
@@ -218,3 +235,55 @@ class RedisRateLimiter:
         pipe.incrby(tc, int(tokens))
         pipe.expire(tc, int(WINDOW * 2) + 5)
         pipe.execute()
+
+
+class LocalFirstRateLimiter:
+    """Saves the shared store a round trip per request for keys far below a generous limit.
+
+    For request-only limits of at least `min_rpm`, a process admits a request locally while its
+    last view of the key (at most `max_staleness` s old) plus what it admitted locally since then
+    stays under `local_share` of the limit and its unflushed local admissions stay under
+    `batch_share` of the limit; otherwise it flushes those admissions and asks the shared limiter
+    (exact). Near the limit every request is exact; the overshoot is bounded by
+    processes x `batch_share` of the limit. Token limits are always exact.
+    """
+
+    def __init__(self, inner: Any, min_rpm: int = 600, max_staleness: float = 0.25, local_share: float = 0.5,
+                 batch_share: float = 0.01, clock=time.monotonic) -> None:
+        self.inner = inner
+        self.min_rpm = min_rpm
+        self.max_staleness = max_staleness
+        self.local_share = local_share
+        self.batch_share = batch_share
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: dict[str, list[float]] = {}  # key -> [read at, used then, admitted locally since]
+
+    def acquire(self, key: str, limit: RateLimit, tokens: int = 0) -> RateLimitDecision:
+        rpm = limit.rpm
+        if limit.tpm or not rpm or rpm < self.min_rpm:
+            return self.inner.acquire(key, limit, tokens)
+        now = self._clock()
+        with self._lock:
+            st = self._state.get(key)
+            pending = 0
+            if st is not None:
+                used, pending = st[1], int(st[2])
+                if (now - st[0] < self.max_staleness and used + pending + 1 <= self.local_share * rpm
+                        and pending + 1 <= max(1, int(self.batch_share * rpm))):
+                    st[2] += 1
+                    return RateLimitDecision(True, limit=rpm, remaining=max(0, int(rpm - used - pending - 1)))
+                st[2] = 0  # this thread flushes them
+        if pending:
+            self.inner.add_requests(key, pending)
+        d = self.inner.acquire(key, limit, tokens)
+        used_now = float(rpm - d.remaining) if d.allowed and d.remaining is not None else float(rpm)
+        with self._lock:
+            if len(self._state) > 100_000:
+                self._state.clear()
+            cur = self._state.get(key)
+            self._state[key] = [now, used_now, cur[2] if cur is not None else 0]
+        return d
+
+    def record_tokens(self, key: str, tokens: int) -> None:
+        self.inner.record_tokens(key, tokens)

@@ -70,3 +70,42 @@ def test_redis_limiter_is_shared_between_instances():
     limit = RateLimit(rpm=2)
     assert a.acquire("k", limit).allowed and b.acquire("k", limit).allowed
     assert not a.acquire("k", limit).allowed and not b.acquire("k", limit).allowed
+
+
+class CountingLimiter:
+    def __init__(self, inner):
+        self.inner, self.calls, self.added = inner, 0, 0
+
+    def acquire(self, key, limit, tokens=0):
+        self.calls += 1
+        return self.inner.acquire(key, limit, tokens)
+
+    def add_requests(self, key, n):
+        self.added += n
+        self.inner.add_requests(key, n)
+
+    def record_tokens(self, key, tokens):
+        self.inner.record_tokens(key, tokens)
+
+
+def test_local_first_saves_round_trips_far_from_the_limit_and_is_exact_near_it():
+    from internal.core.language_model.rate_limit import LocalFirstRateLimiter
+
+    clock = Clock()
+    shared = CountingLimiter(RedisRateLimiter(fakeredis.FakeRedis(), clock=clock))
+    mono = Clock(0.0)
+    local = LocalFirstRateLimiter(shared, min_rpm=100, batch_share=0.05, clock=mono)
+    limit = RateLimit(rpm=1000)
+    assert all(local.acquire("k", limit).allowed for _ in range(300))
+    assert shared.calls < 300 / 40  # one shared call per 50 local admissions (5 % of the limit)
+    # nothing is lost: everything admitted locally reaches the shared counter
+    mono.t += 1  # the local view is stale now: the next request flushes and asks the shared store
+    local.acquire("k", limit)
+    assert shared.added + shared.calls == 301
+    # near the limit every request is exact and the limit holds (over-admission <= the local batch)
+    admitted = 301 + sum(local.acquire("k", limit).allowed for _ in range(2000))
+    assert 1000 <= admitted <= 1000 + 50
+    # small limits are always exact
+    before = shared.calls
+    local.acquire("small", RateLimit(rpm=10))
+    assert shared.calls == before + 1
