@@ -13,13 +13,12 @@ If the queue is full, records are dropped and counted (never blocks a request).
 from __future__ import annotations
 
 import atexit
+import collections
 import hashlib
 import logging
 import os
-import queue
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -197,46 +196,44 @@ class MemoryUsageSink:
 
 
 class BufferedUsageSink:
-    """Non-blocking sink: a bounded queue drained by one background thread per process."""
+    """Non-blocking sink: `emit()` appends to an in-memory deque (no lock, no thread wake-up);
+    one background thread per process wakes every `flush_interval` seconds and writes what
+    accumulated in batches of `batch_size`. Beyond `max_queue` pending records new ones are
+    dropped (and counted) rather than slowing requests down."""
 
     def __init__(self, writer: Callable[[list[UsageRecord]], None], *, batch_size: int = 200,
                  flush_interval: float = 1.0, max_queue: int = 100_000) -> None:
         self.writer = writer
-        self.batch_size = batch_size
+        self.batch_size = max(1, batch_size)
         self.flush_interval = flush_interval
-        self._queue: queue.Queue[UsageRecord] = queue.Queue(maxsize=max_queue)
+        self.max_queue = max_queue
+        self._queue: collections.deque[UsageRecord] = collections.deque()
         self.dropped = 0
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._start_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._stop = threading.Event()
         atexit.register(self.close)
 
     def _ensure_thread(self) -> None:
         # (re)start lazily so a sink created before a gunicorn fork still works in each worker
-        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+        if self._thread is not None and self._pid == os.getpid():
             return
         with self._start_lock:
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            if self._thread is None or self._pid != os.getpid():
                 self._pid = os.getpid()
+                self._stop = threading.Event()
                 self._thread = threading.Thread(target=self._run, name="usage-sink", daemon=True)
                 self._thread.start()
 
     def emit(self, record: UsageRecord) -> None:
-        self._ensure_thread()
-        try:
-            self._queue.put_nowait(record)
-        except queue.Full:
+        if self._pid != os.getpid() or self._thread is None:
+            self._ensure_thread()
+        if len(self._queue) >= self.max_queue:
             self.dropped += 1
-
-    def _drain(self, first: UsageRecord | None = None) -> list[UsageRecord]:
-        batch = [first] if first is not None else []
-        while len(batch) < self.batch_size:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+            return
+        self._queue.append(record)
 
     def _write(self, batch: list[UsageRecord]) -> None:
         if not batch:
@@ -247,26 +244,19 @@ class BufferedUsageSink:
             log.exception("usage sink: failed to write %d records", len(batch))
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                first = self._queue.get(timeout=self.flush_interval)
-            except queue.Empty:
-                continue
-            # small linger to batch bursts together
-            deadline = time.monotonic() + min(0.05, self.flush_interval)
-            batch = self._drain(first)
-            while len(batch) < self.batch_size and time.monotonic() < deadline:
-                time.sleep(0.005)
-                batch.extend(self._drain())
-            self._write(batch)
+        stop = self._stop
+        while not stop.wait(self.flush_interval):
+            self.flush()
 
     def flush(self) -> None:
         """Write whatever is queued now, in the calling thread."""
-        while True:
-            batch = self._drain()
-            if not batch:
-                return
-            self._write(batch)
+        with self._write_lock:
+            q = self._queue
+            while q:
+                batch = []
+                while q and len(batch) < self.batch_size:
+                    batch.append(q.popleft())
+                self._write(batch)
 
     def close(self) -> None:
         self._stop.set()
