@@ -91,7 +91,7 @@ def main() -> int:
                 # the shared machine hits both paths alike
                 results = {"direct": Result(), "gateway": Result()}
                 targets = (("direct", upstream_url, None), ("gateway", gateway_url, api_key))
-                for target, url, key in targets:  # warm-up (connections, caches, lazy loads)
+                for _target, url, key in targets:  # warm-up (connections, caches, lazy loads)
                     run(url + "/v1/chat/completions", body, key, concurrency, args.warmup, 0.0)
                 for _ in range(args.rounds):
                     for target, url, key in targets:
