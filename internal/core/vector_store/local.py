@@ -1,9 +1,15 @@
 """Embedded default vector store: exact (brute-force) cosine search over contiguous float32
 matrices, one shard per dataset (see ``shards.py`` for the on-disk/multi-process design).
 
-Exact search keeps recall at 100% and, at 384 dimensions, scans 100k vectors in a few
-milliseconds on two cores (one BLAS mat-vec). Vector files are memory-mapped, so the web and
-worker processes share the page cache instead of each holding a copy.
+Small parts (< ``ivf_min_rows``) are searched exactly (one BLAS mat-vec). Large parts (built by
+compaction) also get an IVF index at write time: spherical k-means centroids (~sqrt(n) lists)
+and the rows grouped by list; a query scans only the lists of the ``probe_fraction`` nearest
+centroids (10% of the rows by default), then scores those rows exactly. This bounds the memory
+read per query (the cost of exact search at 100k x 384 is ~150 MB of memory traffic), which
+keeps latency stable on a loaded 2-core box; the bench reports its recall against exact search.
+Filters still apply inside the scan; sparse filters (< 25% of a part) fall back to exact search
+over the selected rows. Vector files are memory-mapped, so web and worker processes share the
+page cache instead of each holding a copy.
 """
 from __future__ import annotations
 
@@ -17,19 +23,33 @@ from .shards import Part, ShardedStore
 
 
 class LocalVectorStore(ShardedStore, VectorStore):
-    payload_suffixes = ("vec.npy",)
+    payload_suffixes = ("vec.npy", "ivf.npz")
 
-    def __init__(self, root: str | Path, dimension: int, fsync: bool = True):
+    def __init__(self, root: str | Path, dimension: int, fsync: bool = True, ivf_min_rows: int = 20_000,
+                 probe_fraction: float = 0.1):
         super().__init__(root, fsync=fsync)
         self.dimension = int(dimension)
+        self.ivf_min_rows = ivf_min_rows
+        self.probe_fraction = probe_fraction
 
     def _write_payload(self, directory: Path, name: str, payload: dict) -> None:
         from .shards import _atomic_save
 
-        _atomic_save(directory / f"{name}.vec.npy", np.ascontiguousarray(payload["vectors"], dtype=np.float32), self.fsync)
+        vecs = np.ascontiguousarray(payload["vectors"], dtype=np.float32)
+        if self.ivf_min_rows and len(vecs) >= self.ivf_min_rows:
+            centroids, perm, offsets = build_ivf(vecs)
+            tmp = directory / f"{name}.ivf.tmp.npz"
+            np.savez(tmp, centroids=centroids, perm=perm, offsets=offsets)
+            tmp.replace(directory / f"{name}.ivf.npz")
+        _atomic_save(directory / f"{name}.vec.npy", vecs, self.fsync)
 
     def _load_payload(self, directory: Path, name: str) -> dict:
-        return {"vectors": np.load(directory / f"{name}.vec.npy", mmap_mode="r")}
+        out = {"vectors": np.load(directory / f"{name}.vec.npy", mmap_mode="r")}
+        ivf = directory / f"{name}.ivf.npz"
+        if ivf.exists():
+            with np.load(ivf) as z:
+                out["ivf"] = (z["centroids"], z["perm"], z["offsets"])
+        return out
 
     def _merge_payloads(self, parts):
         vecs = [np.asarray(p.payload["vectors"])[m] for p, m in parts]
@@ -56,12 +76,12 @@ class LocalVectorStore(ShardedStore, VectorStore):
         cands: list[tuple[float, str, str, str]] = []
         for shard in self.shards_for(flt.account_id, flt.dataset_ids):
             for part in shard.parts:
-                cands.extend(self._search_part(part, shard.dataset_id, q, k, flt))
+                cands.extend(self._search_part(part, shard.dataset_id, q, k, flt, self.probe_fraction))
         cands.sort(key=lambda c: (-c[0], c[1]))
         return [ScoredSegment(seg, doc, ds, float(s)) for s, seg, doc, ds in cands[:k]]
 
     @staticmethod
-    def _search_part(part: Part, dataset_id: str, q: np.ndarray, k: int, flt: SegmentFilter):
+    def _search_part(part: Part, dataset_id: str, q: np.ndarray, k: int, flt: SegmentFilter, probe_fraction: float = 0.1):
         if part.rows == 0:
             return []
         mask = part.row_mask(flt.document_ids, flt.include_disabled)
@@ -69,6 +89,22 @@ class LocalVectorStore(ShardedStore, VectorStore):
         if n_ok == 0:
             return []
         vecs = part.payload["vectors"]
+        ivf = part.payload.get("ivf")
+        if ivf is not None and n_ok >= part.rows // 4 and probe_fraction < 1.0:
+            centroids, perm, offsets = ivf
+            nprobe = max(1, int(np.ceil(len(centroids) * probe_fraction)))
+            probe = np.argpartition(-(centroids @ q), nprobe - 1)[:nprobe]
+            rows = np.concatenate([perm[offsets[c] : offsets[c + 1]] for c in probe])
+            rows = rows[mask[rows]]
+            if len(rows) >= k:
+                rows.sort()  # sequential reads of the memory map
+                scores = vecs[rows] @ q
+                kk = min(k, len(rows))
+                top = np.argpartition(-scores, kk - 1)[:kk] if kk < len(rows) else np.arange(len(rows))
+                return [
+                    (float(scores[t]), str(part.ids[rows[t]]), str(part.docs[part.doc_idx[rows[t]]]), dataset_id)
+                    for t in top
+                ]
         if n_ok < part.rows // 4:
             rows = np.flatnonzero(mask)
             scores = vecs[rows] @ q
@@ -84,3 +120,31 @@ class LocalVectorStore(ShardedStore, VectorStore):
             r = int(rows[t]) if rows is not None else int(t)
             out.append((float(scores[t]), str(part.ids[r]), str(part.docs[part.doc_idx[r]]), dataset_id))
         return out
+
+
+def build_ivf(vecs: np.ndarray, iterations: int = 8, sample: int = 25_000, seed: int = 0):
+    """Spherical k-means on a sample, then every row assigned to its nearest centroid.
+    Returns (centroids, row permutation grouped by list, list offsets)."""
+    n = len(vecs)
+    nlist = max(8, int(np.sqrt(n)))
+    rng = np.random.default_rng(seed)
+    train = np.asarray(vecs[rng.choice(n, size=min(n, sample), replace=False)], dtype=np.float32)
+    cent = train[rng.choice(len(train), size=nlist, replace=False)].copy()
+    for _ in range(iterations):
+        assign = np.argmax(train @ cent.T, axis=1)
+        order = np.argsort(assign, kind="stable")
+        counts = np.bincount(assign, minlength=nlist)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        sums = np.zeros_like(cent)
+        nonempty = counts > 0
+        sums[nonempty] = np.add.reduceat(train[order], starts[nonempty], axis=0)
+        empty = counts == 0
+        if empty.any():  # re-seed empty lists with random training rows
+            sums[empty] = train[rng.choice(len(train), size=int(empty.sum()), replace=False)]
+        cent = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    labels = np.empty(n, dtype=np.int32)
+    for i in range(0, n, 20_000):
+        labels[i : i + 20_000] = np.argmax(np.asarray(vecs[i : i + 20_000]) @ cent.T, axis=1)
+    perm = np.argsort(labels, kind="stable").astype(np.int32)
+    offsets = np.searchsorted(labels[perm], np.arange(nlist + 1)).astype(np.int64)
+    return cent.astype(np.float32), perm, offsets

@@ -325,6 +325,25 @@ class ShardedStore:
 
         self._mutate(dataset_id, account_id, fn)
 
+    def optimize(self, dataset_id: str) -> None:
+        """Merge every part of a dataset into one (drops deleted rows; large merged parts get
+        the payload's acceleration structures). Safe to run while readers query."""
+
+        def fn(d: Path, cur: Shard | None, version: int):
+            if cur is None or (len(cur.parts) <= 1 and all(((p.flags & ALIVE) == ALIVE).all() for p in cur.parts)):
+                return None
+            sel = [(p, (p.flags & ALIVE) == ALIVE) for p in cur.parts]
+            n = sum(int(m.sum()) for _, m in sel)
+            if n == 0:
+                return []
+            ids = np.concatenate([p.ids[m] for p, m in sel])
+            doc_ids = np.concatenate([p.docs[p.doc_idx[m]] for p, m in sel])
+            flags = np.concatenate([p.flags[m] for p, m in sel]).astype(np.uint8)
+            name = self._write_part(d, ids, doc_ids, self._merge_payloads(sel))
+            return [{"name": name, "flags": self._save_flags(d, name, version, flags), "rows": int(n)}]
+
+        self._mutate(dataset_id, None, fn)
+
     def _update_flags(self, dataset_id: str, select, op) -> None:
         """``select(part) -> bool mask``; ``op(flags, mask) -> new flags``."""
 

@@ -184,3 +184,32 @@ def test_keyword_compaction_preserves_postings(tmp_path, monkeypatch):
     for i in range(6):
         assert idx.search(f"unique{i}", 1, flt)[0].segment_id == f"k{i}"
     assert len(idx.search("共享", 10, flt)) == 6
+
+
+def test_ivf_index_on_large_parts_keeps_recall_and_filters(tmp_path):
+    rng = np.random.default_rng(5)
+    centers = rng.standard_normal((40, DIM)).astype(np.float32)
+    v = centers[rng.integers(0, 40, 6000)] + 0.35 * rng.standard_normal((6000, DIM)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    store = LocalVectorStore(tmp_path, DIM, ivf_min_rows=5000, probe_fraction=0.15)
+    for i in range(0, 6000, 1000):
+        store.upsert([SegmentRef(f"s{j}", f"doc-{j % 50}", "ds", "a") for j in range(i, i + 1000)], v[i : i + 1000])
+    store.optimize("ds")
+    shard = store.load_shard("ds")
+    assert len(shard.parts) == 1 and "ivf" in shard.parts[0].payload
+    flt = SegmentFilter("a", ("ds",))
+    queries = v[rng.choice(6000, 50, replace=False)] + 0.1 * rng.standard_normal((50, DIM)).astype(np.float32)
+    recall = []
+    for q in queries:
+        q = q / np.linalg.norm(q)
+        exact = {f"s{i}" for i in np.argsort(-(v @ q))[:10]}
+        got = {h.segment_id for h in store.search(q, 10, flt)}
+        recall.append(len(exact & got) / 10)
+    assert np.mean(recall) >= 0.9, np.mean(recall)
+    # filters still apply inside the IVF scan
+    store.set_document_enabled("ds", "doc-3", False)
+    for q in queries[:10]:
+        assert all(h.document_id != "doc-3" for h in store.search(q / np.linalg.norm(q), 20, flt))
+    assert store.search(queries[0], 5, SegmentFilter("other", ("ds",))) == []
+    # a reader in another instance sees the optimized shard
+    assert LocalVectorStore(tmp_path, DIM).count(flt) == 6000 - 120
