@@ -29,6 +29,7 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 5)))
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=5, help="alternating direct/gateway slices per scenario")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
     ap.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_GATEWAY_WORKERS", 2)))
     ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_GATEWAY_THREADS", 16)))
     ap.add_argument("--worker-class", default=os.environ.get("BENCH_GATEWAY_WORKER_CLASS", "gthread"))
@@ -132,4 +133,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # exit non-zero only with --strict: `make bench` runs every bench package in one process
+    if main() and "--strict" in sys.argv:
+        sys.exit(1)
