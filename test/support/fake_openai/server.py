@@ -108,6 +108,7 @@ class FakeState:
     def __init__(self) -> None:
         self.by_model: Counter = Counter()
         self.total = 0
+        self.last: dict[str, Any] = {}
 
 
 class FakeOpenAIProtocol(asyncio.Protocol):
@@ -161,6 +162,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             self.buf = self.buf[end + 4 + length:]
             keep = headers.get("connection", "").lower() != "close"
             path = target.split("?", 1)[0]
+            self._target = target
             self.busy = True
             result = self.handle(method, path, headers, body, keep)
             if asyncio.iscoroutine(result):
@@ -223,6 +225,17 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             return self._json(200, {"object": "list", "data": [
                 {"id": m, "object": "model", "created": 1700000000, "owned_by": "fake"}
                 for m in ("fake-gpt", "fake-embed")]}, keep=keep)
+        if path == "/_last":
+            return self._json(200, self.state.last, keep=keep)
+        self.state.last = {"method": method, "path": path, "headers": headers,
+                           "query": self._target.split("?", 1)[1] if "?" in self._target else ""}
+        azure = re.match(r"^/openai/deployments/([^/]+)(/chat/completions|/completions|/embeddings)$", path)
+        if azure:  # Azure OpenAI layout: the deployment in the path, `api-key` header
+            if not headers.get("api-key"):
+                return self._error(401, "Access denied due to missing subscription key.", "401", keep=keep)
+            path = "/v1" + azure.group(2)
+        if path == "/v1/messages" and method == "POST":
+            return self._anthropic(headers, body, keep)
         if method != "POST" or path not in ("/v1/chat/completions", "/v1/completions", "/v1/embeddings"):
             return self._error(404, f"Unknown route {method} {path}", "not_found", keep=keep)
         if headers.get("x-fake-auth") and headers.get("authorization") != f"Bearer {headers['x-fake-auth']}":
@@ -251,6 +264,74 @@ class FakeOpenAIProtocol(asyncio.Protocol):
         if b.delay:
             return self._delayed(path, req, b, keep)
         return self._json(200, self._complete(path, req, b), keep=keep)
+
+    # ------------------------------------------------------------------ anthropic ---------
+    def _anthropic(self, headers: dict[str, str], body: bytes, keep: bool) -> Any:
+        """A small Anthropic Messages API: text or tool_use answers, blocking or SSE events."""
+        if not headers.get("x-api-key") or not headers.get("anthropic-version"):
+            return self._json(401, {"type": "error", "error": {"type": "authentication_error",
+                                                               "message": "invalid x-api-key"}}, keep=keep)
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            return self._json(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                               "message": "bad json"}}, keep=keep)
+        if not req.get("max_tokens") or not isinstance(req.get("messages"), list):
+            return self._json(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                               "message": "max_tokens and messages are required"}},
+                              keep=keep)
+        model = str(req.get("model") or "")
+        self.state.total += 1
+        self.state.by_model[model] += 1
+        last = req["messages"][-1] if req["messages"] else {}
+        content = last.get("content")
+        got_tool_result = isinstance(content, list) and any(b.get("type") == "tool_result" for b in content)
+        tools = req.get("tools") or []
+        pt = 10 + len(json.dumps(req.get("system", ""))) // 10
+        if tools and not got_tool_result:
+            tool = tools[0]
+            props = (tool.get("input_schema") or {}).get("properties") or {}
+            block = {"type": "tool_use", "id": "toolu_fake1", "name": tool["name"],
+                     "input": {k: "test" for k in props}}
+            stop = "tool_use"
+        else:
+            text = ("The tool returned: " + str(next(b.get("content") for b in content if b.get("type") == "tool_result"))
+                    if got_tool_result else "Hello from fake Claude")
+            block = {"type": "text", "text": text}
+            stop = "end_turn"
+        ct = 7
+        if not req.get("stream"):
+            return self._json(200, {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+                                    "content": [block], "stop_reason": stop, "stop_sequence": None,
+                                    "usage": {"input_tokens": pt, "output_tokens": ct}}, keep=keep)
+        events: list[tuple[str, dict]] = [
+            ("message_start", {"type": "message_start", "message": {"id": "msg_fake", "type": "message",
+                                                                    "role": "assistant", "model": model,
+                                                                    "content": [], "usage": {"input_tokens": pt,
+                                                                                             "output_tokens": 1}}})]
+        if block["type"] == "text":
+            events.append(("content_block_start", {"type": "content_block_start", "index": 0,
+                                                   "content_block": {"type": "text", "text": ""}}))
+            for i, word in enumerate(block["text"].split(" ")):
+                events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                       "delta": {"type": "text_delta",
+                                                                 "text": (" " if i else "") + word}}))
+        else:
+            events.append(("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {
+                "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}}))
+            args = json.dumps(block["input"])
+            for part in (args[: len(args) // 2], args[len(args) // 2:]):
+                events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                       "delta": {"type": "input_json_delta", "partial_json": part}}))
+        events += [("content_block_stop", {"type": "content_block_stop", "index": 0}),
+                   ("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop},
+                                      "usage": {"output_tokens": ct}}),
+                   ("message_stop", {"type": "message_stop"})]
+        self._stream_head()
+        payload = b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events)
+        assert self.transport is not None
+        self.transport.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload))
+        return None
 
     async def _delayed_error(self, status: int, b: Behavior, keep: bool) -> None:
         await asyncio.sleep(b.delay)

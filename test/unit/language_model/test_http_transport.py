@@ -1,40 +1,14 @@
 """The raw-socket upstream transport against the fake upstream (run in a thread, real sockets)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
-import threading
 
 import pytest
 
 from internal.core.language_model.http_transport import HTTPPool, TransportError, TransportTimeout
-from test.support.fake_openai.server import start_server
 
 H = {"content-type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def upstream():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = asyncio.run_coroutine_threadsafe(start_server("127.0.0.1", port), loop).result(10)
-    yield f"http://127.0.0.1:{port}"
-
-    async def shutdown():
-        server.close()
-        for task in asyncio.all_tasks():
-            if task is not asyncio.current_task():
-                task.cancel()
-
-    asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
-    loop.close()
 
 
 def post(pool, url, body, timeout=5.0):
