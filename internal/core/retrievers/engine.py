@@ -11,8 +11,10 @@ thing everywhere:
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -21,6 +23,18 @@ import numpy as np
 from internal.core.embeddings.base import Embeddings
 from internal.core.keyword_index.base import KeywordIndex
 from internal.core.vector_store.base import ScoredSegment, SegmentFilter, VectorStore
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="retrieval")
+    return _POOL
 
 
 class RetrievalStrategy(StrEnum):
@@ -133,7 +147,11 @@ class RetrievalEngine:
             ]
         else:
             ck = max(self.candidate_k, req.k)
-            hits = self._fuse(self.semantic(req, ck, timings), self.full_text(req, ck, timings), req.k)
+            # both sides release the GIL for most of their work (ONNX Runtime, BLAS, numpy):
+            # run the keyword search while the query is embedded and the vectors scanned
+            kw_future = _pool().submit(self.full_text, req, ck, timings)
+            sem = self.semantic(req, ck, timings)
+            hits = self._fuse(sem, kw_future.result(), req.k)
         hits = [h for h in hits if h.score >= req.score_threshold]
         return RetrievalResult(hits, (time.perf_counter() - t_start) * 1000, timings)
 

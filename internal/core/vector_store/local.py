@@ -23,7 +23,7 @@ from .shards import Part, ShardedStore
 
 
 class LocalVectorStore(ShardedStore, VectorStore):
-    payload_suffixes = ("vec.npy", "ivf.npz")
+    payload_suffixes = ("vec.npy", "ivf.npz", "ivfvec.npy")
 
     def __init__(self, root: str | Path, dimension: int, fsync: bool = True, ivf_min_rows: int = 20_000,
                  probe_fraction: float = 0.1):
@@ -38,6 +38,8 @@ class LocalVectorStore(ShardedStore, VectorStore):
         vecs = np.ascontiguousarray(payload["vectors"], dtype=np.float32)
         if self.ivf_min_rows and len(vecs) >= self.ivf_min_rows:
             centroids, perm, offsets = build_ivf(vecs)
+            # a copy of the vectors grouped by list: each probed list is one contiguous block
+            _atomic_save(directory / f"{name}.ivfvec.npy", np.ascontiguousarray(vecs[perm]), self.fsync)
             tmp = directory / f"{name}.ivf.tmp.npz"
             np.savez(tmp, centroids=centroids, perm=perm, offsets=offsets)
             tmp.replace(directory / f"{name}.ivf.npz")
@@ -48,7 +50,8 @@ class LocalVectorStore(ShardedStore, VectorStore):
         ivf = directory / f"{name}.ivf.npz"
         if ivf.exists():
             with np.load(ivf) as z:
-                out["ivf"] = (z["centroids"], z["perm"], z["offsets"])
+                out["ivf"] = (z["centroids"], z["perm"], z["offsets"],
+                              np.load(directory / f"{name}.ivfvec.npy", mmap_mode="r"))
         return out
 
     def _merge_payloads(self, parts):
@@ -91,20 +94,26 @@ class LocalVectorStore(ShardedStore, VectorStore):
         vecs = part.payload["vectors"]
         ivf = part.payload.get("ivf")
         if ivf is not None and n_ok >= part.rows // 4 and probe_fraction < 1.0:
-            centroids, perm, offsets = ivf
+            centroids, perm, offsets, grouped = ivf
             nprobe = max(1, int(np.ceil(len(centroids) * probe_fraction)))
             probe = np.argpartition(-(centroids @ q), nprobe - 1)[:nprobe]
-            rows = np.concatenate([perm[offsets[c] : offsets[c + 1]] for c in probe])
-            rows = rows[mask[rows]]
-            if len(rows) >= k:
-                rows.sort()  # sequential reads of the memory map
-                scores = vecs[rows] @ q
-                kk = min(k, len(rows))
-                top = np.argpartition(-scores, kk - 1)[:kk] if kk < len(rows) else np.arange(len(rows))
-                return [
-                    (float(scores[t]), str(part.ids[rows[t]]), str(part.docs[part.doc_idx[rows[t]]]), dataset_id)
-                    for t in top
-                ]
+            rows_l, scores_l = [], []
+            for c in np.sort(probe):
+                a, b = int(offsets[c]), int(offsets[c + 1])
+                if a < b:
+                    rows_l.append(perm[a:b])
+                    scores_l.append(grouped[a:b] @ q)
+            if rows_l:
+                rows = np.concatenate(rows_l)
+                scores = np.concatenate(scores_l)
+                ok = mask[rows]
+                rows, scores = rows[ok], scores[ok]
+                if len(rows) >= k:
+                    top = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+                    return [
+                        (float(scores[t]), str(part.ids[rows[t]]), str(part.docs[part.doc_idx[rows[t]]]), dataset_id)
+                        for t in top
+                    ]
         if n_ok < part.rows // 4:
             rows = np.flatnonzero(mask)
             scores = vecs[rows] @ q
