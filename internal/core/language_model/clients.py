@@ -581,13 +581,48 @@ class LocalClient:
                         from llama_cpp import Llama  # type: ignore
                     except ImportError as e:
                         raise LocalModelUnavailable("llama-cpp-python is not installed") from e
-                    cls._llama = Llama(model_path=self.model_path or default_gguf_path(), n_ctx=self.n_ctx,
-                                       n_threads=self.n_threads, verbose=False)
+                    try:
+                        cls._llama = Llama(model_path=self.model_path or default_gguf_path(), n_ctx=self.n_ctx,
+                                           n_threads=self.n_threads, verbose=False)
+                    except LLMError:
+                        raise
+                    except Exception as e:  # unreadable or incompatible model file
+                        raise LocalModelUnavailable(f"the local model could not be loaded: {type(e).__name__}") from e
         return cls._llama
 
     @staticmethod
+    def _translate(e: Exception) -> LLMError:
+        text = str(e)
+        if isinstance(e, ValueError) and ("context window" in text or "exceed" in text):
+            return InvalidRequestError("This model's maximum context length is exceeded by the prompt and "
+                                       "max_tokens; shorten the messages or lower max_tokens.",
+                                       code="context_length_exceeded", param="messages")
+        return UpstreamError(f"local model failed: {type(e).__name__}", code="local_model_error")
+
+    def _call(self, fn: Any, **kwargs: Any) -> Any:
+        try:
+            with self._run_lock:
+                return fn(**kwargs)
+        except LLMError:
+            raise
+        except Exception as e:
+            raise self._translate(e) from e
+
+    def _iterate(self, fn: Any, dep: Deployment, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        try:
+            with self._run_lock:
+                for c in fn(stream=True, **kwargs):
+                    c["model"] = dep.model
+                    yield c
+        except LLMError:
+            raise
+        except Exception as e:
+            raise self._translate(e) from e
+
+    @staticmethod
     def _kwargs(body: dict[str, Any]) -> dict[str, Any]:
-        kw: dict[str, Any] = {"max_tokens": body.get("max_completion_tokens") or body.get("max_tokens") or 256}
+        kw: dict[str, Any] = {"max_tokens": min(1024, body.get("max_completion_tokens") or body.get("max_tokens")
+                                                or 256)}
         for k in ("temperature", "top_p", "stop", "seed", "presence_penalty", "frequency_penalty"):
             if body.get(k) is not None:
                 kw[k] = body[k]
@@ -607,48 +642,30 @@ class LocalClient:
 
     def chat(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         llama = self._get()
-        with self._run_lock:
-            res = llama.create_chat_completion(messages=self._messages(body), **self._kwargs(body))
+        res = self._call(llama.create_chat_completion, messages=self._messages(body), **self._kwargs(body))
         res["model"] = dep.model
         return res
 
     def chat_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         llama = self._get()
-        messages = self._messages(body)
-        kw = self._kwargs(body)
+        return self._iterate(llama.create_chat_completion, dep, messages=self._messages(body), **self._kwargs(body))
 
-        def gen() -> Iterator[dict[str, Any]]:
-            with self._run_lock:
-                for c in llama.create_chat_completion(messages=messages, stream=True, **kw):
-                    c["model"] = dep.model
-                    yield c
-
-        return gen()
+    @staticmethod
+    def _prompt(body: dict[str, Any]) -> str:
+        prompt = body.get("prompt") or ""
+        if isinstance(prompt, list):
+            prompt = prompt[0] if prompt and isinstance(prompt[0], str) else ""
+        return prompt
 
     def completion(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         llama = self._get()
-        prompt = body.get("prompt") or ""
-        if isinstance(prompt, list):
-            prompt = prompt[0] if prompt else ""
-        with self._run_lock:
-            res = llama.create_completion(prompt=prompt, **self._kwargs(body))
+        res = self._call(llama.create_completion, prompt=self._prompt(body), **self._kwargs(body))
         res["model"] = dep.model
         return res
 
     def completion_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         llama = self._get()
-        prompt = body.get("prompt") or ""
-        if isinstance(prompt, list):
-            prompt = prompt[0] if prompt else ""
-        kw = self._kwargs(body)
-
-        def gen() -> Iterator[dict[str, Any]]:
-            with self._run_lock:
-                for c in llama.create_completion(prompt=prompt, stream=True, **kw):
-                    c["model"] = dep.model
-                    yield c
-
-        return gen()
+        return self._iterate(llama.create_completion, dep, prompt=self._prompt(body), **self._kwargs(body))
 
     def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidRequestError("the local chat model does not serve embeddings")
