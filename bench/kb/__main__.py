@@ -210,6 +210,10 @@ def main():
         vecs = raw_vecs[src] + noise
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         toks = toks or [tokenize(t) for t in chunk_texts]
+        import shutil
+
+        shutil.rmtree(work / "syn-vectors", ignore_errors=True)
+        shutil.rmtree(work / "syn-keywords", ignore_errors=True)
         svs = LocalVectorStore(work / "syn-vectors", emb.dimension, fsync=False)
         skw = LocalKeywordIndex(work / "syn-keywords", fsync=False)
         t0 = time.perf_counter()

@@ -48,7 +48,7 @@ class LocalVectorStore(ShardedStore, VectorStore):
     def _load_payload(self, directory: Path, name: str) -> dict:
         out = {"vectors": np.load(directory / f"{name}.vec.npy", mmap_mode="r")}
         ivf = directory / f"{name}.ivf.npz"
-        if ivf.exists():
+        if ivf.exists() and (directory / f"{name}.ivfvec.npy").exists():
             with np.load(ivf) as z:
                 out["ivf"] = (z["centroids"], z["perm"], z["offsets"],
                               np.load(directory / f"{name}.ivfvec.npy", mmap_mode="r"))
