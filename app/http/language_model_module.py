@@ -7,6 +7,8 @@ Usage records go through a `BufferedUsageSink` (bounded queue + background threa
 """
 from __future__ import annotations
 
+import os
+
 from injector import Binder, Module, provider, singleton
 from redis import Redis
 
@@ -27,6 +29,7 @@ from internal.core.language_model import (
 )
 from internal.core.language_model.clients import LocalClient
 from internal.core.language_model.rate_limit import LocalFirstRateLimiter
+from internal.core.language_model.router_config import apply_env_credentials
 from internal.core.language_model.url_guard import UrlGuard
 from internal.service.model_usage_writer import ModelUsageWriter
 
@@ -48,7 +51,7 @@ class LanguageModelModule(Module):
     @provider
     def router(self, catalog: LanguageModelCatalog, settings: LanguageModelSettings, redis: Redis) -> Router:
         protocols = {p.name: p.provider_entity.protocol for p in catalog.get_providers()}
-        config = load_router_config(settings.ROUTER_CONFIG, protocols)
+        config = apply_env_credentials(load_router_config(settings.ROUTER_CONFIG, protocols), dict(os.environ))
         state = (RedisDeploymentStateStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS) if self.conf.uses_redis
                  else InMemoryDeploymentStateStore())
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}

@@ -148,3 +148,33 @@ def load_router_config(path: str | None, protocols: dict[str, str] | None = None
         return parse_router_config({}, protocols)
     with open(path, encoding="utf-8") as f:
         return parse_router_config(yaml.safe_load(f) or {}, protocols)
+
+
+# Provider credentials picked up from conventional environment variables when the router YAML
+# does not configure the provider itself: provider -> {credential field: env var}.
+ENV_CREDENTIALS: dict[str, dict[str, str]] = {
+    "openai": {"api_key": "OPENAI_API_KEY", "api_base": "OPENAI_BASE_URL"},
+    "azure_openai": {"api_key": "AZURE_OPENAI_API_KEY", "api_base": "AZURE_OPENAI_ENDPOINT",
+                     "api_version": "OPENAI_API_VERSION"},
+    "anthropic": {"api_key": "ANTHROPIC_API_KEY", "api_base": "ANTHROPIC_BASE_URL"},
+    "deepseek": {"api_key": "DEEPSEEK_API_KEY"},
+    "moonshot": {"api_key": "MOONSHOT_API_KEY"},
+    "zhipu": {"api_key": "ZHIPUAI_API_KEY"},
+    "tongyi": {"api_key": "DASHSCOPE_API_KEY"},
+    "openrouter": {"api_key": "OPENROUTER_API_KEY"},
+    "ollama": {"api_base": "OLLAMA_BASE_URL"},
+    "vllm": {"api_base": "VLLM_BASE_URL", "api_key": "VLLM_API_KEY"},
+}
+_ENV_REQUIRED = {"ollama": "api_base", "vllm": "api_base", "azure_openai": "api_base"}
+
+
+def apply_env_credentials(config: RouterConfig, environ: dict[str, str]) -> RouterConfig:
+    """Fill `config.providers` from the environment for providers the YAML leaves out."""
+    for provider, fields_ in ENV_CREDENTIALS.items():
+        if provider in config.providers:
+            continue
+        creds = {name: environ[var] for name, var in fields_.items() if environ.get(var)}
+        required = _ENV_REQUIRED.get(provider, "api_key")
+        if creds.get(required):
+            config.providers[provider] = creds
+    return config

@@ -239,3 +239,16 @@ def test_redis_state_local_cache_sees_own_failures_at_once_and_others_within_ttl
     assert a.failures("z") == 1
     b.record_success("z")
     assert a.failures("z") == 0
+
+
+def test_provider_credentials_from_environment():
+    from internal.core.language_model.router_config import apply_env_credentials
+
+    cfg = parse_router_config({"providers": {"openai": {"api_key": "from-yaml"}}}, PROTOCOLS)
+    apply_env_credentials(cfg, {"OPENAI_API_KEY": "from-env", "DEEPSEEK_API_KEY": "ds", "OLLAMA_BASE_URL": "",
+                                "VLLM_API_KEY": "no-base-url"})
+    assert cfg.providers["openai"] == {"api_key": "from-yaml"}  # the YAML wins
+    assert cfg.providers["deepseek"] == {"api_key": "ds"}
+    assert "ollama" not in cfg.providers and "vllm" not in cfg.providers  # need a base URL
+    router = Router(cfg, CATALOG)
+    assert router.resolve("deepseek-chat").deployments[0].api_key == "ds"
