@@ -10,7 +10,7 @@ import sys
 import httpx
 
 from test.support.environment import free_port
-from test.support.processes import ManagedProcess, wait_until
+from test.support.processes import ManagedProcess, http_ready, wait_until
 
 EMAIL = "first@llmops.test"
 PASSWORD = "Dev-passw0rd-123"
@@ -24,13 +24,7 @@ def test_dev_runner_serves_ping_and_the_first_account_logs_in(tmp_path):
     dev = ManagedProcess([sys.executable, "-m", "app.dev"], env, tmp_path / "dev.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        def serving() -> bool:
-            try:
-                return httpx.get(f"{base}/ping", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(serving, timeout=90, what="make dev server", process=dev)
+        wait_until(lambda: http_ready(f"{base}/ping"), timeout=90, what="make dev server", process=dev)
         assert httpx.get(f"{base}/ping").json()["data"] == {"ping": "pong"}
         assert (tmp_path / "llmops.db").exists(), "embedded default must use SQLite in INSTANCE_DIR"
         assert "first account created" in dev.log_tail(20000)

@@ -60,19 +60,19 @@ def wait_until(predicate, *, timeout: float, what: str, process: ManagedProcess 
     raise TimeoutError(f"{what} not ready after {timeout}s\n{process.log_tail() if process else ''}")
 
 
+def http_ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def start_server(env: dict[str, str], port: int, log_path: Path, workers: int = 2) -> ManagedProcess:
     """The production server configuration (gunicorn, see docs/operations.md)."""
     args = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "app/http/gunicorn_conf.py"),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "app.http.app:app"]
     server = ManagedProcess(args, env, log_path)
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_until(up, timeout=60, what="HTTP server", process=server)
+    wait_until(lambda: http_ready(f"http://127.0.0.1:{port}/ping"), timeout=60, what="HTTP server", process=server)
     return server
 
 
