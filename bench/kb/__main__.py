@@ -74,6 +74,17 @@ def recall_at(ranked: list[str], rel: dict[str, int], k: int) -> float:
     return hit / max(1, sum(1 for v in rel.values() if v > 0))
 
 
+def timed(fn, repeat: int) -> float:
+    """Latency of one query in ms: the median of `repeat` runs (damps spikes caused by other
+    processes on a shared box; the per-query medians are then aggregated to p50/p95)."""
+    runs = []
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t0) * 1000)
+    return float(statistics.median(runs))
+
+
 def pct(xs, p):
     return float(np.percentile(np.asarray(xs), p)) if xs else float("nan")
 
@@ -115,6 +126,7 @@ def main():
     ap.add_argument("--synthetic", type=int, default=100_000)
     ap.add_argument("--docs-per-task", type=int, default=16, help="documents indexed per worker batch")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "kb.json"))
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs per query (median is kept)")
     ap.add_argument("--reuse", default="", help="work dir of an earlier run: skip indexing, re-measure retrieval")
     args = ap.parse_args()
 
@@ -192,11 +204,9 @@ def main():
             ranked = list(dict.fromkeys(seg_doc[h.segment_id] for h in res.segments))
             nd.append(ndcg_at(ranked, qrels[qid], 10))
             rc.append(recall_at(ranked, qrels[qid], 100))
-            t0 = time.perf_counter()
-            engine.retrieve(RetrievalRequest(qtext, ACCOUNT, (DATASET,), strategy, k=10))
-            lat.append((time.perf_counter() - t0) * 1000)
+            lat.append(timed(lambda engine=engine, qtext=qtext, strategy=strategy: engine.retrieve(RetrievalRequest(qtext, ACCOUNT, (DATASET,), strategy, k=10)), args.repeat))
         quality[name] = {"ndcg@10": statistics.mean(nd), "recall@100": statistics.mean(rc)}
-        latency[name] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
+        latency[name] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "loadavg_1m": os.getloadavg()[0]}
         print(name, quality[name], latency[name])
     results["quality"] = quality
     results["latency_scifact"] = latency
@@ -248,11 +258,10 @@ def main():
             eng.retrieve(RetrievalRequest(qlist[0], ACCOUNT, ("synthetic",), strategy, k=10))
             lat = []
             for q in qlist:
-                t0 = time.perf_counter()
                 res = eng.retrieve(RetrievalRequest(q, ACCOUNT, ("synthetic",), strategy, k=10))
-                lat.append((time.perf_counter() - t0) * 1000)
                 assert all(h.dataset_id == "synthetic" for h in res.segments)
-            syn[name] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
+                lat.append(timed(lambda q=q, strategy=strategy: eng.retrieve(RetrievalRequest(q, ACCOUNT, ("synthetic",), strategy, k=10)), args.repeat))
+            syn[name] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "loadavg_1m": os.getloadavg()[0]}
             print("synthetic", n, name, syn[name])
         results["latency_synthetic"] = syn
 
