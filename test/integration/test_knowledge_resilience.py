@@ -118,8 +118,10 @@ def test_worker_killed_mid_indexing_completes_exactly_once(crash_env):
     assert st["segment_count"] == st["completed_segment_count"] == len(expected)
 
 
-def test_claiming_is_fair_across_tenants(app):
-    """Tenant A queues 300 documents, then tenant B one: B's document is claimed next."""
+def test_claiming_is_fair_across_tenants(db_app):
+    """Tenant A queues 300 documents, then tenant B one: B's document is claimed next
+    (on SQLite and PostgreSQL)."""
+    app = db_app
     db: SQLAlchemy = app.extensions["injector"].get(SQLAlchemy)
     svc: IndexingService = app.extensions["injector"].get(IndexingService)
     a, b = make_account(app), make_account(app)
