@@ -6,6 +6,7 @@ OpenAI error JSON; everything else happens here so apps and tests can use it wit
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .usage import (
     estimate_prompt_tokens,
 )
 
+log = logging.getLogger(__name__)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 DONE = b"data: [DONE]\n\n"
 
@@ -323,6 +325,11 @@ class LanguageModelGateway:
                                                    "incomplete.", "type": "server_error", "param": None,
                                         "code": e.code}}))
             yield b"".join(batch)
+        except Exception:  # a bug must still end the stream with an error event, never silently
+            log.exception("gateway stream failed")
+            batch.append(sse({"error": {"message": "The stream failed because of an internal error.",
+                                        "type": "server_error", "param": None, "code": "internal_error"}}))
+            yield b"".join(batch)
 
     def chat_chunks(self, body: dict[str, Any], ctx: CallContext) -> Iterator[dict[str, Any]]:
         """Streamed chat as OpenAI chunk dicts (for in-process callers such as the LangChain
@@ -444,6 +451,9 @@ class LanguageModelGateway:
             raise e from None
         except GeneratorExit:
             status = "cancelled"
+            raise
+        except Exception:
+            status = "error"
             raise
         finally:
             if usage is None:

@@ -191,3 +191,19 @@ def test_frames_already_buffered_upstream_are_written_together():
     assert len(writes) <= 2  # first frame alone (it opened the stream), then the rest in one write
     assert writes[-1].endswith(b"data: [DONE]\n\n")
     assert b"".join(writes).count(b"data: ") == len(plain) + 1  # same frames (+ the usage chunk)
+
+
+def test_unexpected_failure_mid_stream_still_ends_with_an_error_event():
+    gw, client, sink = make_gateway(text="a b c")
+    original = client.chat_stream
+
+    def buggy(dep, body):
+        it = original(dep, body)
+        yield next(it)
+        raise KeyError("bug")
+
+    client.chat_stream = buggy
+    ev = events(b"".join(gw.chat_stream({"model": "g", "messages": MSG, "stream": True}, CallContext())))
+    assert ev[-1]["error"]["code"] == "internal_error" and "[DONE]" not in ev
+    assert "bug" not in str(ev)  # no internal text leaks
+    assert sink.records[0].status == "error"
