@@ -35,7 +35,7 @@ def ensure_first_account(app, conf: Config) -> None:
             print(f"  account {email} already exists (its password was printed when it was created)")
             return
         except CustomException as exc:  # e.g. INIT_ACCOUNT_PASSWORD too weak
-            raise SystemExit(f"cannot create the first account {email}: {exc.message}")
+            raise SystemExit(f"cannot create the first account {email}: {exc.message}") from None
     shown = password if not conf.INIT_ACCOUNT_PASSWORD else "(from INIT_ACCOUNT_PASSWORD)"
     print(f"  first account created — e-mail: {email}  password: {shown}")
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CsvList = Annotated[list[str], NoDecode]
@@ -120,7 +119,7 @@ class Config(BaseSettings):
         return value
 
     # --- derived values (no side effects besides creating INSTANCE_DIR on demand) -------
-    def resolved(self) -> "Config":
+    def resolved(self) -> Config:
         """Fill the embedded defaults that depend on INSTANCE_DIR."""
         self.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         if not self.SQLALCHEMY_DATABASE_URI:

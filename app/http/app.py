@@ -7,7 +7,7 @@ module has no side effects, while `gunicorn app.http.app:app` and
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from celery import Celery
 from flask_limiter import Limiter

@@ -1,8 +1,8 @@
 """The HTTP surfaces of DESIGN §1. Each decides how errors are rendered and how callers authenticate."""
-from enum import Enum
+from enum import StrEnum
 
 
-class Surface(str, Enum):
+class Surface(StrEnum):
     CONSOLE = "console"  # JWT, envelope with HTTP 200
     OPENAPI = "openapi"  # API key, JSON with real status codes
     OPENAI = "openai"    # API key, OpenAI shapes and error JSON

@@ -7,8 +7,9 @@ The parsed model arrives as the `req` (body) and `query` (query string) keyword 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import request
 from pydantic import BaseModel, ValidationError
@@ -31,7 +32,7 @@ def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
         return model.model_validate(data)
     except ValidationError as exc:
         message, details = describe_errors(exc)
-        raise ValidateErrorException(message, data={"errors": details})
+        raise ValidateErrorException(message, data={"errors": details}) from None
 
 
 def json_body() -> dict:

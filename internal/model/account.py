@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,5 +40,5 @@ class Account(UUIDPrimaryKey, Timestamps, Base):
         if value is None:
             return 0
         if value.tzinfo is None:  # SQLite does not keep the zone; we always store UTC
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return int(value.timestamp() * 1000)

@@ -11,9 +11,9 @@ from injector import inject
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
 from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.auth_handler import AuthHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
-from internal.handler.auth_handler import AuthHandler
 from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.openai_handler import OpenAIHandler

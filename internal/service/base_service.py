@@ -17,7 +17,7 @@ def get_owned(db: SQLAlchemy, model: type[T], object_id: Any, account_id: uuid.U
     try:
         key = object_id if isinstance(object_id, uuid.UUID) else uuid.UUID(str(object_id))
     except (TypeError, ValueError):
-        raise NotFoundException(message or f"{model.__name__} not found")
+        raise NotFoundException(message or f"{model.__name__} not found") from None
     row = db.session.get(model, key)
     if row is None or getattr(row, "account_id", None) != account_id:
         raise NotFoundException(message or f"{_label(model)} not found")

@@ -5,7 +5,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 from injector import inject
@@ -55,9 +55,9 @@ class JwtService:
             issued_at_ms = int(payload.get("iat_ms") or int(payload.get("iat") or 0) * 1000)
             claims = TokenClaims(uuid.UUID(payload["sub"]), str(payload["jti"]), int(payload["exp"]), issued_at_ms)
         except jwt.ExpiredSignatureError:
-            raise UnauthorizedException("login expired, please log in again")
+            raise UnauthorizedException("login expired, please log in again") from None
         except (jwt.InvalidTokenError, ValueError, KeyError):
-            raise UnauthorizedException("invalid access token")
+            raise UnauthorizedException("invalid access token") from None
         if self.db.session.get(RevokedToken, claims.jti) is not None:
             raise UnauthorizedException("access token revoked, please log in again")
         return claims
@@ -66,10 +66,10 @@ class JwtService:
         """Called inside the caller's transaction."""
         if self.db.session.get(RevokedToken, claims.jti) is None:
             self.db.session.add(RevokedToken(jti=claims.jti,
-                                             expires_at=datetime.fromtimestamp(claims.expire_at, timezone.utc)))
+                                             expires_at=datetime.fromtimestamp(claims.expire_at, UTC)))
 
     def purge_expired(self) -> int:
         with self.db.auto_commit():
             result = self.db.session.execute(delete(RevokedToken).where(
-                RevokedToken.expires_at < datetime.now(timezone.utc)))
+                RevokedToken.expires_at < datetime.now(UTC)))
         return result.rowcount or 0

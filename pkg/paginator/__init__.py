@@ -1,3 +1,3 @@
-from .paginator import PaginatorReq, Paginator, SearchPaginatorReq, page_data
+from .paginator import Paginator, PaginatorReq, SearchPaginatorReq, page_data
 
 __all__ = ["PaginatorReq", "Paginator", "SearchPaginatorReq", "page_data"]

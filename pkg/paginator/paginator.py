@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
@@ -27,7 +28,7 @@ class Paginator:
     page_size: int
 
     @classmethod
-    def paginate(cls, session: Session, stmt: Select, req: PaginatorReq) -> tuple[Sequence[Any], "Paginator"]:
+    def paginate(cls, session: Session, stmt: Select, req: PaginatorReq) -> tuple[Sequence[Any], Paginator]:
         total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         rows = session.scalars(stmt.limit(req.page_size).offset((req.current_page - 1) * req.page_size)).all()
         return rows, cls(math.ceil(total / req.page_size), total, req.current_page, req.page_size)

@@ -1,7 +1,7 @@
-from enum import Enum
+from enum import StrEnum
 
 
-class HttpCode(str, Enum):
+class HttpCode(StrEnum):
     """The `code` values of the console envelope (llmops-ui `httpCode`)."""
 
     SUCCESS = "success"

@@ -1,8 +1,8 @@
 """Flask-SQLAlchemy with one transaction helper. Only services call `auto_commit`."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
 
