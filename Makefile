@@ -34,6 +34,7 @@ services:
 
 test: venv services
 	$(BIN)/lint-imports
+	$(BIN)/ruff check app config internal pkg test bench
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup test
 
 bench: venv services
