@@ -104,39 +104,58 @@ class IndexingService:
         )
 
     def claim_next(self) -> tuple[uuid.UUID, int] | None:
+        got = self.claim_batch(1)
+        return got[0] if got else None
+
+    def claim_batch(self, max_docs: int) -> list[tuple[uuid.UUID, int]]:
+        """Claim up to ``max_docs`` eligible documents of the fairest account (oldest first).
+        Batching amortises per-task costs (queries, index commits, small embedding calls);
+        another tenant waits at most one batch."""
         for _ in range(10):
             now = utcnow()
-            doc_id = self.pick_next(now)
-            if doc_id is None:
+            first = self.pick_next(now)
+            if first is None:
                 self.db.session.rollback()
-                return None
-            with self.db.auto_commit():
-                res = self.db.session.execute(
-                    update(Document)
-                    .where(Document.id == doc_id, self._eligible(now))
-                    .values(
-                        status=DocumentStatus.PARSING.value,
-                        error="",
-                        attempts=Document.attempts + 1,
-                        lease_expires_at=now + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS),
-                        processing_started_at=now,
-                        stopped_at=None,
-                    )
-                    .execution_options(synchronize_session=False)
+                return []
+            account_id = self.db.session.scalar(select(Document.account_id).where(Document.id == first))
+            ids = [first] + [
+                x
+                for x in self.db.session.scalars(
+                    select(Document.id)
+                    .where(Document.account_id == account_id, Document.id != first, self._eligible(now))
+                    .order_by(Document.created_at, Document.position, Document.id)
+                    .limit(max(0, max_docs - 1))
                 )
-            if res.rowcount == 1:
-                attempt = self.db.session.scalar(select(Document.attempts).where(Document.id == doc_id))
-                return doc_id, int(attempt)
-        return None
+            ]
+            claimed = []
+            with self.db.auto_commit():
+                for doc_id in ids:
+                    res = self.db.session.execute(
+                        update(Document)
+                        .where(Document.id == doc_id, self._eligible(now))
+                        .values(
+                            status=DocumentStatus.PARSING.value,
+                            error="",
+                            attempts=Document.attempts + 1,
+                            lease_expires_at=now + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS),
+                            processing_started_at=now,
+                            stopped_at=None,
+                        )
+                        .execution_options(synchronize_session=False)
+                    )
+                    if res.rowcount == 1:
+                        claimed.append(doc_id)
+            if claimed:
+                attempts = dict(self.db.session.execute(select(Document.id, Document.attempts).where(Document.id.in_(claimed))).all())
+                return [(d, int(attempts[d])) for d in claimed]
+        return []
 
-    def index_next_document(self, hint_document_id: str | None = None) -> uuid.UUID | None:
-        """Entry point of the token task: claim the fairest document and index it."""
-        claimed = self.claim_next()
-        if claimed is None:
-            return None
-        doc_id, attempt = claimed
-        self.process(doc_id, attempt)
-        return doc_id
+    def index_next_document(self, hint_document_id: str | None = None) -> list[uuid.UUID]:
+        """Entry point of the token task: claim the fairest documents and index them."""
+        batch = self.claim_batch(self.conf.KB_DOCS_PER_TASK)
+        if batch:
+            self.process_batch(batch)
+        return [d for d, _ in batch]
 
     # -- processing -----------------------------------------------------------------------
     def _fenced(self, doc_id: uuid.UUID, attempt: int, **values) -> None:
@@ -152,11 +171,45 @@ class IndexingService:
             raise LeaseLost()
 
     def process(self, doc_id: uuid.UUID, attempt: int) -> None:
+        self.process_batch([(doc_id, attempt)])
+
+    def process_batch(self, batch: list[tuple[uuid.UUID, int]]) -> None:
+        """Parse and split each document, then embed + publish the segments of documents of
+        one dataset together (one embedding call, one commit per store) when they are small;
+        large documents are indexed alone in heartbeat-sized steps. Errors stay per document."""
+        ctxs = [c for c in (self._guard(d, a, self._prepare) for d, a in batch) if c]
+        groups: dict[tuple[str, str], list[dict]] = {}
+        for c in ctxs:
+            groups.setdefault((c["dataset_id"], c["model"]), []).append(c)
+        for (dataset_id, model), group in groups.items():
+            if len(group) > 1 and sum(len(c["segments"]) for c in group) <= INDEX_BATCH * 4:
+                try:
+                    self.kb.pipeline(model).index(
+                        group[0]["account_id"],
+                        dataset_id,
+                        [seg for c in group for seg in c["segments"]],
+                        document_enabled={c["doc_id_str"]: c["doc_enabled"] for c in group}.__getitem__,
+                        replace_documents=[c["doc_id_str"] for c in group if c["replace"]],
+                    )
+                except Exception:  # noqa: BLE001
+                    logger.exception("indexing a batch of %d documents failed", len(group))
+                    for c in group:
+                        self.db.session.rollback()
+                        self._fail(c["doc_id"], c["attempt"], "indexing failed: internal error")
+                    continue
+                for c in group:
+                    self._guard(c["doc_id"], c["attempt"], lambda _d, _a, c=c: self._finish(c))
+            else:
+                for c in group:
+                    self._guard(c["doc_id"], c["attempt"], lambda _d, _a, c=c: (self._index_alone(c), self._finish(c)))
+
+    def _guard(self, doc_id: uuid.UUID, attempt: int, fn):
+        """Run one document step; turn its failure into the document's status."""
         doc = self.db.session.get(Document, doc_id)
         ds = self.db.session.get(Dataset, doc.dataset_id) if doc is not None else None
         where = (str(doc.dataset_id), ds.embedding_model) if doc is not None and ds is not None else None
         try:
-            self._process(doc_id, attempt)
+            return fn(doc_id, attempt)
         except LeaseLost:
             self.db.session.rollback()
             logger.warning("document %s: lease lost (re-claimed or deleted meanwhile)", doc_id)
@@ -169,6 +222,7 @@ class IndexingService:
             self.db.session.rollback()
             logger.exception("document %s: indexing failed", doc_id)
             self._fail(doc_id, attempt, "indexing failed: internal error")
+        return None
 
     def _drop_orphans(self, doc_id: uuid.UUID, dataset_id: str, model: str) -> None:
         """The document (or its dataset) was deleted while we indexed it: remove what we may
@@ -187,11 +241,11 @@ class IndexingService:
         except LeaseLost:
             pass
 
-    def _process(self, doc_id: uuid.UUID, attempt: int) -> None:
+    def _prepare(self, doc_id: uuid.UUID, attempt: int) -> dict | None:
         s = self.db.session
         doc = s.get(Document, doc_id)
         if doc is None:
-            return
+            return None
         ds = s.get(Dataset, doc.dataset_id)
         rule_row = s.get(ProcessRule, doc.process_rule_id)
         upload = s.get(UploadFile, doc.upload_file_id) if doc.upload_file_id else None
@@ -229,19 +283,40 @@ class IndexingService:
             token_count=sum(p.token_count for p in prepared),
         )
 
-        # indexing: embed + publish to both stores, heartbeat per batch
         seg_rows = s.scalars(select(Segment).where(Segment.document_id == doc_id).order_by(Segment.position)).all()
         doc_enabled = s.scalar(select(Document.enabled).where(Document.id == doc_id))
-        for i in range(0, len(seg_rows), INDEX_BATCH):
-            batch = seg_rows[i : i + INDEX_BATCH]
+        return {
+            "doc_id": doc_id,
+            "doc_id_str": str(doc_id),
+            "attempt": attempt,
+            "account_id": str(doc.account_id),
+            "dataset_id": str(doc.dataset_id),
+            "model": model,
+            "doc_enabled": bool(doc_enabled),
+            # an earlier attempt (or a completed run) may have published rows, possibly of
+            # another split: drop them first; a first attempt has nothing to drop
+            "replace": attempt > 1 or doc.completed_at is not None,
+            "segments": [SegmentToIndex(str(r.id), str(doc_id), r.content, r.enabled) for r in seg_rows],
+        }
+
+    def _index_alone(self, c: dict) -> None:
+        """Embed + publish one (large) document in steps, renewing the lease after each."""
+        pipe = self.kb.pipeline(c["model"])
+        segs = c["segments"]
+        for i in range(0, len(segs), INDEX_BATCH):
             pipe.index(
-                str(doc.account_id),
-                str(doc.dataset_id),
-                [SegmentToIndex(str(r.id), str(doc_id), r.content, r.enabled) for r in batch],
-                document_enabled=bool(doc_enabled),
-                replace_documents=[str(doc_id)] if i == 0 else (),
+                c["account_id"],
+                c["dataset_id"],
+                segs[i : i + INDEX_BATCH],
+                document_enabled=c["doc_enabled"],
+                replace_documents=[c["doc_id_str"]] if i == 0 and c["replace"] else (),
             )
-            self._fenced(doc_id, attempt)
+            self._fenced(c["doc_id"], c["attempt"])
+
+    def _finish(self, c: dict) -> None:
+        s = self.db.session
+        doc_id, attempt = c["doc_id"], c["attempt"]
+        self._fenced(doc_id, attempt)  # still ours? (raises LeaseLost otherwise)
         now = utcnow()
         with self.db.auto_commit():
             s.execute(
@@ -255,8 +330,8 @@ class IndexingService:
         )
         # the document may have been toggled while it was being indexed
         enabled_now = s.scalar(select(Document.enabled).where(Document.id == doc_id))
-        if enabled_now is not None and bool(enabled_now) != bool(doc_enabled):
-            self.kb.set_document_enabled(str(doc.dataset_id), model, str(doc_id), bool(enabled_now))
+        if enabled_now is not None and bool(enabled_now) != c["doc_enabled"]:
+            self.kb.set_document_enabled(c["dataset_id"], c["model"], c["doc_id_str"], bool(enabled_now))
 
     # -- maintenance tasks ----------------------------------------------------------------
     def sweep(self) -> int:

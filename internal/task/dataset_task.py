@@ -17,10 +17,9 @@ def _service():
 
 
 @shared_task(name="knowledge.index_next_document", acks_late=True, reject_on_worker_lost=True)
-def index_next_document(document_id: str) -> str | None:
+def index_next_document(document_id: str) -> list[str]:
     """One fair-claim token per created document (see IndexingService)."""
-    done = _service().index_next_document(document_id)
-    return str(done) if done else None
+    return [str(d) for d in _service().index_next_document(document_id)]
 
 
 @shared_task(name="knowledge.sweep_documents")

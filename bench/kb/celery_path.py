@@ -1,0 +1,116 @@
+"""Indexing throughput through the platform path: console API upload -> documents -> Celery
+worker process -> PostgreSQL rows + stores -> completed, vs. the raw embedding model on the
+same segment texts.
+
+    python -m bench.kb.celery_path --limit 300
+
+Needs PostgreSQL and Redis (the same services as the integration tests). Uses its own
+database and Redis databases 14/15.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main():
+    from flask_migrate import upgrade
+
+    from app.http.app import create_app
+    from internal.core.indexing import KnowledgeBase
+    from internal.model.dataset import Segment
+    from pkg.sqlalchemy import SQLAlchemy
+    from test.conftest import ConsoleClient, make_account
+    from test.support.environment import config_env, create_pg_database, drop_pg_database, make_test_config, pg_url
+    from test.support.processes import start_celery_worker
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.environ.get("SCIFACT_DIR", str(ROOT.parent / "shared" / "data" / "scifact")))
+    ap.add_argument("--limit", type=int, default=300)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "kb-celery.json"))
+    args = ap.parse_args()
+
+    docs = []
+    with open(Path(args.data) / "corpus.jsonl") as fh:
+        for line in fh:
+            r = json.loads(line)
+            docs.append((r["_id"], (r.get("title", "") + "\n\n" + r.get("text", "")).strip()))
+            if len(docs) >= args.limit:
+                break
+    tmp = Path(tempfile.mkdtemp(prefix="kb-celery-bench-"))
+    database = create_pg_database("kbbench")
+    conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database),
+                            REDIS_URL="redis://127.0.0.1:6379/14", CELERY_BROKER_URL="redis://127.0.0.1:6379/15")
+    app = create_app(conf)
+    with app.app_context():
+        upgrade()
+    worker = start_celery_worker(config_env(conf), tmp / "worker.log", name=f"kbbench-{uuid.uuid4().hex[:6]}")
+    try:
+        console = ConsoleClient(app, make_account(app))
+        ds = console.post("/datasets", json={"name": "scifact", "icon": "", "description": ""})["data"]["id"]
+
+        def upload(name, text):
+            body = console.post("/upload-files/file", data={"file": (io.BytesIO(text.encode()), name)},
+                                content_type="multipart/form-data")
+            return body["data"]["id"]
+
+        def run(batch_ids):
+            batches = []
+            for i in range(0, len(batch_ids), 10):
+                body = console.post(f"/datasets/{ds}/documents",
+                                    json={"upload_file_ids": batch_ids[i : i + 10], "process_type": "automatic"})
+                batches.append(body["data"]["batch"])
+            while True:
+                states = [d["status"] for b in batches for d in console.get(f"/datasets/{ds}/documents/batch/{b}")["data"]]
+                if all(s in ("completed", "error") for s in states):
+                    return states
+                time.sleep(0.2)
+
+        # warm-up: the worker loads the model on its first document
+        run([upload("warmup.txt", "warm up document")])
+        ids = [upload(f"{cid}.txt", text) for cid, text in docs]
+        t0 = time.perf_counter()
+        states = run(ids)
+        elapsed = time.perf_counter() - t0
+        db = app.extensions["injector"].get(SQLAlchemy)
+        with app.app_context():
+            contents = db.session.scalars(select(Segment.content).where(Segment.dataset_id == uuid.UUID(ds))).all()
+        kb = app.extensions["injector"].get(KnowledgeBase)
+        emb = kb.embeddings(kb.default_model).inner  # the raw model, without the cache
+        emb.embed_array(["warm up"])
+        t0 = time.perf_counter()
+        emb.embed_array(list(contents))
+        raw = time.perf_counter() - t0
+        n = len(contents) - 1  # minus the warm-up segment
+        res = {
+            "documents": len(docs),
+            "completed": states.count("completed"),
+            "segments": n,
+            "platform_chunks_per_s": n / elapsed,
+            "raw_model_chunks_per_s": len(contents) / raw,
+            "ratio": (n / elapsed) / (len(contents) / raw),
+            "platform_seconds": elapsed,
+            "loadavg_1m": os.getloadavg()[0],
+        }
+        print(json.dumps(res, indent=1))
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(res, indent=2))
+    finally:
+        worker.stop()
+        with app.app_context():
+            app.extensions["injector"].get(SQLAlchemy).engine.dispose()
+        drop_pg_database(database)
+
+
+if __name__ == "__main__":
+    main()
