@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celery import Celery
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from injector import Injector, Module
@@ -39,7 +38,6 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
         redis_client=injector.get(Redis),
         celery_app=injector.get(Celery),
         login_manager=injector.get(LoginManager),
-        limiter=injector.get(Limiter),
         metrics=injector.get(Metrics),
         middleware=injector.get(Middleware),
         router=injector.get(Router),

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from celery import Celery
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from injector import Binder, Module, singleton
+from limits.strategies import RateLimiter
 from redis import Redis
 
 from config import Config
@@ -13,10 +13,11 @@ from internal.core.storage import Storage
 from internal.extension.celery_extension import build_celery
 from internal.extension.limiter_extension import build_limiter
 from internal.extension.metrics_extension import Metrics
-from internal.extension.redis_extension import build_redis
+from internal.extension.redis_extension import build_key_reader, build_redis
 from internal.extension.storage_extension import build_storage
 from internal.model.base import Base
 from pkg.crypto import Encryptor
+from pkg.redis_tracking import KeyReader
 from pkg.sqlalchemy import SQLAlchemy
 
 
@@ -30,10 +31,12 @@ class ExtensionModule(Module):
         binder.bind(SQLAlchemy, to=SQLAlchemy(metadata=Base.metadata, session_options={"expire_on_commit": False}),
                     scope=singleton)
         binder.bind(Migrate, to=Migrate(), scope=singleton)
-        binder.bind(Redis, to=build_redis(conf), scope=singleton)
+        redis_client = build_redis(conf)
+        binder.bind(Redis, to=redis_client, scope=singleton)
+        binder.bind(KeyReader, to=build_key_reader(conf, redis_client), scope=singleton)
         binder.bind(Celery, to=build_celery(conf), scope=singleton)
         binder.bind(LoginManager, to=LoginManager(), scope=singleton)
-        binder.bind(Limiter, to=build_limiter(conf), scope=singleton)
+        binder.bind(RateLimiter, to=build_limiter(conf), scope=singleton)
         binder.bind(Metrics, to=Metrics(), scope=singleton)
         binder.bind(Storage, to=build_storage(conf), scope=singleton)
         binder.bind(Encryptor, to=Encryptor(conf.ENCRYPTION_KEY, derive_from=conf.SECRET_KEY), scope=singleton)

@@ -6,6 +6,7 @@ import redis
 from flask import Flask
 
 from config import Config
+from pkg.redis_tracking import KeyReader, TrackedKeys, UntrackedKeys
 
 
 def build_redis(conf: Config) -> redis.Redis:
@@ -13,6 +14,14 @@ def build_redis(conf: Config) -> redis.Redis:
         return redis.Redis.from_url(conf.REDIS_URL, decode_responses=True, socket_timeout=5,
                                     socket_connect_timeout=5, health_check_interval=30)
     return fakeredis.FakeRedis(decode_responses=True)
+
+
+def build_key_reader(conf: Config, client: redis.Redis) -> KeyReader:
+    """Hot, rarely written keys (the API-key epoch): client-side cached with Redis invalidation
+    (a private RESP3 connection; `client` stays RESP2); the fakeredis default just GETs."""
+    if conf.REDIS_URL:
+        return TrackedKeys(conf.REDIS_URL, socket_timeout=5)
+    return UntrackedKeys(client)
 
 
 def init_app(app: Flask, client: redis.Redis) -> None:

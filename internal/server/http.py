@@ -6,7 +6,6 @@ import uuid
 
 from celery import Celery
 from flask import Flask, g, request
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from redis import Redis
@@ -17,7 +16,6 @@ from internal.extension import (
     celery_extension,
     cors_extension,
     database_extension,
-    limiter_extension,
     logging_extension,
     login_extension,
     metrics_extension,
@@ -35,7 +33,7 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 class Http(Flask):
     def __init__(self, *args, conf: Config, db: SQLAlchemy, migrate: Migrate, redis_client: Redis,
-                 celery_app: Celery, login_manager: LoginManager, limiter: Limiter, metrics: Metrics,
+                 celery_app: Celery, login_manager: LoginManager, metrics: Metrics,
                  middleware: Middleware, router: Router, **kwargs):
         super().__init__(*args, **kwargs)
         self.config.from_mapping(
@@ -61,7 +59,6 @@ class Http(Flask):
         celery_extension.init_app(self, celery_app)
         cors_extension.init_app(self, conf)
         login_extension.init_app(self, login_manager, middleware)
-        limiter_extension.init_app(self, limiter)
         metrics_extension.init_app(self, metrics)
         error_handlers.register(self)
         router.register_router(self)

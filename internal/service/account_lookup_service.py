@@ -11,6 +11,7 @@ from sqlalchemy import select
 from internal.exception import UnauthorizedException
 from internal.model.account import Account
 from internal.model.api_key import ApiKey
+from pkg.redis_tracking import KeyReader
 from pkg.secret_token import hash_secret
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -22,6 +23,7 @@ API_KEY_EPOCH = "api-key:epoch"
 class AccountLookupService:
     db: SQLAlchemy
     redis: Redis
+    hot_keys: KeyReader
 
     def get_active(self, account_id: uuid.UUID) -> Account:
         account = self.db.session.get(Account, account_id)
@@ -40,5 +42,9 @@ class AccountLookupService:
     def api_key_epoch(self) -> int:
         """Bumped after every API-key update or delete (ApiKeyService). A cache of authenticated
         keys (e.g. the /v1 gateway's) must read this BEFORE authenticating and treat an entry as
-        valid only while the epoch is unchanged, so disabling/deleting a key takes effect at once."""
-        return int(self.redis.get(API_KEY_EPOCH) or 0)
+        valid only while the epoch is unchanged, so disabling/deleting a key takes effect at once.
+
+        Read through Redis client-side caching (`pkg.redis_tracking`): no round trip while the
+        epoch is unchanged; a bump is pushed to every process before the bumping request answers
+        (ApiKeyService._invalidate_caches waits for that)."""
+        return int(self.hot_keys.get(API_KEY_EPOCH) or 0)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_limiter import Limiter
 from injector import inject
 from limits import parse
+from limits.strategies import RateLimiter
 from redis import Redis
 from sqlalchemy import or_, select, update
 
@@ -70,8 +70,14 @@ class ApiKeyService:
         self._invalidate_caches()
 
     def _invalidate_caches(self) -> None:
-        """After commit: every cached authentication made before now is stale."""
+        """After commit: every cached authentication made before now is stale.
+
+        Readers cache the epoch with Redis client-side caching (invalidation pushes). Redis
+        writes those pushes in the event-loop iteration of the INCR, possibly just after our
+        reply; the PING round trip that follows is served in a later iteration, so when it
+        returns every reader's push has been written (and, on one host, is already readable)."""
         self.redis.incr(API_KEY_EPOCH)
+        self.redis.ping()
 
 
 @inject
@@ -81,13 +87,13 @@ class ApiKeyUsageService:
 
     db: SQLAlchemy
     conf: Config
-    limiter: Limiter
+    limiter: RateLimiter
     redis: Redis
 
     def check_rate_limit(self, api_key_id: uuid.UUID) -> None:
         """Moving window in the limiter's storage (Redis in production), keyed by the key id."""
         item = parse(self.conf.API_KEY_RATE_LIMIT)
-        strategy = self.limiter.limiter
+        strategy = self.limiter
         if not strategy.hit(item, "api-key", str(api_key_id)):
             reset_at, _ = strategy.get_window_stats(item, "api-key", str(api_key_id))
             retry_after = max(1, int(reset_at - datetime.now(UTC).timestamp()) + 1)

@@ -1,11 +1,15 @@
 """Writes usage records in batches, from the usage sink's background thread.
 
 It owns a tiny engine of its own (pool of 1, created lazily in the process that writes, so a
-gunicorn fork never shares a connection) and issues one multi-row INSERT per batch. It needs
+gunicorn fork never shares a connection) and writes each batch in one statement: COPY on
+PostgreSQL/psycopg2 (the batch thread shares the GIL with the request threads, and a COPY of
+pre-rendered text costs a fraction of SQLAlchemy's multi-row INSERT rendering: ~20 % of a
+gateway worker's GIL time under load went to that INSERT), a multi-row INSERT elsewhere. It needs
 neither a Flask app context nor the request's session, and it never runs on a request thread.
 """
 from __future__ import annotations
 
+import io
 import os
 import threading
 import uuid
@@ -19,6 +23,20 @@ from sqlalchemy.engine import Engine
 from config import Config
 from internal.core.language_model.usage import UsageRecord
 from internal.model.language_model import ModelUsage
+
+
+def _copy_text(value: Any) -> str:
+    """One field in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    text = str(value)
+    if isinstance(value, str) and ("\\" in text or "\t" in text or "\n" in text or "\r" in text):
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -68,5 +86,14 @@ class ModelUsageWriter:
     def write(self, records: list[UsageRecord]) -> None:
         if not records:
             return
-        with self._get_engine().begin() as conn:
-            conn.execute(insert(ModelUsage.__table__), [self.to_row(r) for r in records])
+        rows = [self.to_row(r) for r in records]
+        engine = self._get_engine()
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg2":
+                columns = list(rows[0])
+                data = io.StringIO("".join("\t".join([_copy_text(row[c]) for c in columns]) + "\n" for row in rows))
+                sql = f"COPY {ModelUsage.__tablename__} ({', '.join(columns)}) FROM STDIN"
+                with conn.connection.driver_connection.cursor() as cursor:
+                    cursor.copy_expert(sql, data)
+            else:
+                conn.execute(insert(ModelUsage.__table__), rows)
