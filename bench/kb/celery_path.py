@@ -5,7 +5,7 @@ same segment texts.
     python -m bench.kb.celery_path --limit 300
 
 Needs PostgreSQL and Redis (the same services as the integration tests). Uses its own
-database and Redis databases 14/15.
+database and Redis database 0 (the test fixtures use 1-15 and flush them).
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="kb-celery-bench-"))
     database = create_pg_database("kbbench")
     conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database),
-                            REDIS_URL="redis://127.0.0.1:6379/14", CELERY_BROKER_URL="redis://127.0.0.1:6379/15")
+                            REDIS_URL="redis://127.0.0.1:6379/0", CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
     app = create_app(conf)
     with app.app_context():
         upgrade()
