@@ -6,22 +6,19 @@ is one GET. It is meant for small, hot, rarely written keys (e.g. an invalidatio
 whose every change must be seen on the very next read.
 
 Why it is consistent: the reader holds ONE dedicated RESP3 connection with
-`CLIENT TRACKING ON` (default mode: Redis remembers the keys this connection read). When
-any client modifies such a key, Redis queues an `invalidate` push on this connection while
-executing the write, i.e. before the writer's reply is sent. Every `get()` first drains the
-socket (a non-blocking poll, no round trip) and drops invalidated values, so a read that
-starts after the writer got its reply — and a fortiori after the writer's HTTP response —
-sees the new value. A FLUSHDB/FLUSHALL (push with a null key list) drops everything.
-Writers that need "the next request anywhere sees it" follow the write with one more round
-trip on any connection (e.g. PING): Redis writes the push to the tracking socket in the event
-loop iteration of the write, so once that later reply arrives the push has left Redis (on one
-host it is then already in this process's socket buffer; across hosts it trails by at most
-the network latency). Without that barrier the writer can see its reply a few microseconds
-before the push is written.
-Losing the connection drops everything too (invalidations may have been missed); the read
-reconnects, re-enables tracking and GETs (one retry, then the error is raised). As a bound for failures that no socket
-event reveals (a silent network partition), a value is also re-read after `max_age`
-seconds.
+`CLIENT TRACKING ON` (default mode: Redis remembers the keys this connection read). When any
+client modifies such a key, Redis queues an `invalidate` push on this connection while
+executing the write, and writes it to the socket in the same event-loop iteration as the
+writer's reply (possibly a few microseconds after it). Every `get()` first drains the socket
+(a non-blocking poll, no round trip) and drops invalidated values. So a writer that needs "the
+next request anywhere sees it" follows its write with one more round trip on any connection
+(e.g. PING): that reply is produced in a later iteration, after the push has left Redis (on one
+host it is then already readable in every reader's socket; across hosts it trails by at most
+the network latency), and any read starting after that sees the new value. A FLUSHDB/FLUSHALL
+(push with a null key list) drops everything. Losing the connection drops everything too
+(invalidations may have been missed): the read reconnects, re-enables tracking and GETs (one
+retry, then the error is raised). As a bound for failures that no socket event reveals (a
+silent network partition), a value is also re-read after `max_age` seconds.
 
 redis-py's own client-side cache (`CacheConfig`) needs Redis >= 7.4; this works with
 Redis >= 6. The shared application client stays on RESP2: only this private connection
