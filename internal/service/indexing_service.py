@@ -159,14 +159,19 @@ class IndexingService:
 
     # -- processing -----------------------------------------------------------------------
     def _fenced(self, doc_id: uuid.UUID, attempt: int, **values) -> None:
-        lease = utcnow() + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS)
+        """Update the document only if we still own it (same attempt), and commit."""
         with self.db.auto_commit():
-            res = self.db.session.execute(
-                update(Document)
-                .where(Document.id == doc_id, Document.attempts == attempt)
-                .values(**{"lease_expires_at": lease, **values})
-                .execution_options(synchronize_session=False)
-            )
+            self._fenced_update(doc_id, attempt, **values)
+
+    def _fenced_update(self, doc_id: uuid.UUID, attempt: int, **values) -> None:
+        """The fenced UPDATE inside the caller's transaction (raises LeaseLost -> rollback)."""
+        lease = utcnow() + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS)
+        res = self.db.session.execute(
+            update(Document)
+            .where(Document.id == doc_id, Document.attempts == attempt)
+            .values(**{"lease_expires_at": lease, **values})
+            .execution_options(synchronize_session=False)
+        )
         if res.rowcount != 1:
             raise LeaseLost()
 
@@ -264,7 +269,14 @@ class IndexingService:
         if not prepared:
             raise FileExtractionError("the document contains no text")
         new_ids = [uuid.UUID(p.segment_id) for p in prepared]
-        with self.db.auto_commit():
+        with self.db.auto_commit():  # segment rows and the INDEXING status in one transaction
+            self._fenced_update(
+                doc_id,
+                attempt,
+                status=DocumentStatus.INDEXING.value,
+                splitting_completed_at=utcnow(),
+                token_count=sum(p.token_count for p in prepared),
+            )
             s.execute(delete(Segment).where(Segment.document_id == doc_id, Segment.id.not_in(new_ids)))
             existing = {x.id: x for x in s.scalars(select(Segment).where(Segment.document_id == doc_id))}
             for p, sid in zip(prepared, new_ids, strict=False):
@@ -275,13 +287,6 @@ class IndexingService:
                 row.position, row.content, row.hash = p.position, p.content, p.hash
                 row.character_count, row.token_count, row.keywords = p.character_count, p.token_count, p.keywords
                 row.status, row.error = SegmentStatus.INDEXING.value, ""
-        self._fenced(
-            doc_id,
-            attempt,
-            status=DocumentStatus.INDEXING.value,
-            splitting_completed_at=utcnow(),
-            token_count=sum(p.token_count for p in prepared),
-        )
 
         seg_rows = s.scalars(select(Segment).where(Segment.document_id == doc_id).order_by(Segment.position)).all()
         doc_enabled = s.scalar(select(Document.enabled).where(Document.id == doc_id))
@@ -316,18 +321,18 @@ class IndexingService:
     def _finish(self, c: dict) -> None:
         s = self.db.session
         doc_id, attempt = c["doc_id"], c["attempt"]
-        self._fenced(doc_id, attempt)  # still ours? (raises LeaseLost otherwise)
         now = utcnow()
-        with self.db.auto_commit():
+        with self.db.auto_commit():  # document + its segments completed together, if still ours
+            self._fenced_update(
+                doc_id, attempt, status=DocumentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now,
+                lease_expires_at=None,
+            )
             s.execute(
                 update(Segment)
                 .where(Segment.document_id == doc_id)
                 .values(status=SegmentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now)
                 .execution_options(synchronize_session=False)
             )
-        self._fenced(
-            doc_id, attempt, status=DocumentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now, lease_expires_at=None
-        )
         # the document may have been toggled while it was being indexed
         enabled_now = s.scalar(select(Document.enabled).where(Document.id == doc_id))
         if enabled_now is not None and bool(enabled_now) != c["doc_enabled"]:
