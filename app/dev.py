@@ -55,7 +55,9 @@ def main() -> int:
     # One web process: the embedded in-process cache/limits/stop flags are not shared across processes.
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "app/http/gunicorn_conf.py",
                             "--workers", "1", "--bind", f"{host}:{port}", "app.http.app:app"], env=env)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.http.app:celery", "worker",
+    # -B embeds beat in the worker (periodic jobs such as the indexing recovery sweep); fine for one worker.
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.http.app:celery", "worker", "-B",
+                               "--schedule", str(conf.INSTANCE_DIR / "celerybeat-schedule"),
                                "--loglevel", "INFO", "--pool", "threads", "--concurrency", "2"], env=env)
     print(f"  serving on http://{host}:{port}  (health: /health, API docs: /docs) — Ctrl-C to stop")
 

@@ -37,5 +37,7 @@ def test_dev_runner_serves_ping_and_the_first_account_logs_in(tmp_path):
         wait_until(lambda: "ready." in dev.log_tail(50000), timeout=60,
                    what="Celery worker on the filesystem broker", process=dev)
         assert "filesystem://" in dev.log_tail(50000)
+        wait_until(lambda: "beat: Starting" in dev.log_tail(50000), timeout=30,
+                   what="embedded beat (periodic jobs such as the indexing recovery sweep)", process=dev)
     finally:
         dev.stop()
