@@ -3,30 +3,7 @@ import io
 import pytest
 
 from internal.core.file_extractor import FileExtractionError, UnsupportedFileTypeError, decode_text, extract_bytes
-
-
-def _pdf_bytes(lines):
-    """A minimal valid one-page PDF (Helvetica) with the given text lines."""
-    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
-    objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, o in enumerate(objs, 1):
-        offsets.append(out.tell())
-        out.write(f"{i} 0 obj\n{o}\nendobj\n".encode())
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+from test.support.kb_documents import pdf_bytes
 
 
 def test_txt_encodings():
@@ -54,7 +31,7 @@ def test_html_strips_scripts_and_keeps_blocks():
 
 
 def test_pdf():
-    doc = extract_bytes(_pdf_bytes(["Hello PDF world", "Second line here"]), "pdf")
+    doc = extract_bytes(pdf_bytes(["Hello PDF world", "Second line here"]), "pdf")
     assert "Hello PDF world" in doc.text and "Second line here" in doc.text
     assert doc.metadata["pages"] == 1
     with pytest.raises(FileExtractionError):
