@@ -23,8 +23,9 @@ class LanguageModelSettings(BaseSettings):
     # Usage records: batched, written by a background thread.
     USAGE_FLUSH_INTERVAL: float = 1.0
     USAGE_BATCH_SIZE: int = 200
-    # /v1 authenticates API keys through a short in-process cache (0 disables it): a disabled or
-    # deleted key stops working within this many seconds.
+    # /v1 authenticates API keys through a short in-process cache (0 disables it); entries are
+    # dropped as soon as any key is updated or deleted (the Redis API-key epoch), so a disabled
+    # or deleted key stops working on the next request.
     API_KEY_CACHE_SECONDS: float = 10.0
     # With Redis, each process caches deployment cooldown reads this long (a cooldown set by
     # another process is noticed at most this late).

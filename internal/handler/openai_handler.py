@@ -59,21 +59,18 @@ class OpenAIHandler:
 
     def chat_completions(self):
         """OpenAI `POST /v1/chat/completions` (blocking or SSE)."""
-        key = self._api_key()
-        body = _body()
-        if body.get("stream") is True:
-            stream = self.gateway_service.chat_stream(key, body)
-            return Response(stream, mimetype="text/event-stream", headers=_SSE_HEADERS)
-        return _json(self.gateway_service.chat(key, body))
+        return self._blocking_or_stream(self.gateway_service.chat, self.gateway_service.chat_stream)
 
     def completions(self):
         """OpenAI `POST /v1/completions` (blocking or SSE)."""
+        return self._blocking_or_stream(self.gateway_service.completion, self.gateway_service.completion_stream)
+
+    def _blocking_or_stream(self, blocking, streaming):
         key = self._api_key()
         body = _body()
         if body.get("stream") is True:
-            stream = self.gateway_service.completion_stream(key, body)
-            return Response(stream, mimetype="text/event-stream", headers=_SSE_HEADERS)
-        return _json(self.gateway_service.completion(key, body))
+            return Response(streaming(key, body), mimetype="text/event-stream", headers=_SSE_HEADERS)
+        return _json(blocking(key, body))
 
     def embeddings(self):
         """OpenAI `POST /v1/embeddings`."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -37,11 +38,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
-class KeyReader:
+class KeyReader(ABC):
     """Reads string keys; `TrackedKeys` caches them with server-assisted invalidation."""
 
-    def get(self, key: str) -> str | None:
-        raise NotImplementedError
+    @abstractmethod
+    def get(self, key: str) -> str | None: ...
 
 
 class UntrackedKeys(KeyReader):

@@ -27,6 +27,7 @@ import shutil
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ class Shard:
     parts: list[Part]
 
 
-class ShardedStore:
+class ShardedStore(ABC):
     """Base class; subclasses define how payloads are written/loaded/merged."""
 
     payload_suffixes: tuple[str, ...] = ()
@@ -105,15 +106,18 @@ class ShardedStore:
         self._parts: dict[tuple[str, str], Part] = {}
 
     # -- subclass hooks ---------------------------------------------------------------
+    @abstractmethod
     def _write_payload(self, directory: Path, name: str, payload: dict) -> None:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _load_payload(self, directory: Path, name: str) -> dict:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def _merge_payloads(self, parts: list[tuple[Part, np.ndarray]]) -> dict:
         """Concatenate the rows selected by each boolean mask into one payload."""
-        raise NotImplementedError
+        ...
 
     # -- paths / locking --------------------------------------------------------------
     def _dir(self, dataset_id: str) -> Path:
