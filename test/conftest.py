@@ -17,6 +17,7 @@ import pytest
 from flask_migrate import upgrade
 from redis import Redis
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app.http.app import create_app
 from internal.model.account import Account
@@ -49,12 +50,20 @@ def _wipe(app) -> None:
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
+        # The shared Celery worker may still be finishing a task of the previous test on these
+        # tables; PostgreSQL then picks one side as a deadlock victim. Retry ours (bounded).
+        for attempt in range(5):
+            try:
+                with db.engine.begin() as conn:
+                    if db.engine.dialect.name == "postgresql":
+                        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+                    else:
+                        for table in tables:
+                            conn.execute(text(f'DELETE FROM "{table}"'))
+                break
+            except OperationalError as exc:
+                if "deadlock" not in str(exc).lower() or attempt == 4:
+                    raise
     app.extensions["redis"].flushdb()
 
 
