@@ -1,17 +1,44 @@
 // Drive the llmops-ui console (built and served OUTSIDE this repo) against our server in
 // headless Chromium: log in, reach /home, check the account is shown, take a screenshot.
-// Optionally upload an avatar through the settings dialog (exercises /upload-files/image).
+// CHECK=account (default): optionally upload an avatar through the settings dialog
+//   (exercises /upload-files/image).
+// CHECK=datasets: the knowledge-base screens: create a dataset, upload a document (automatic
+//   process rule), wait for "处理完成", see it "可用" in the document list and its segment, then
+//   hit-test a query and see the segment in the result.
 // Usage (see docs/console-check.md):
 //   NODE_PATH=<dir with playwright-core> CONSOLE_URL=http://127.0.0.1:5173 API_URL=http://127.0.0.1:5000 \
-//   EMAIL=... PASSWORD=... SCREENSHOT=/tmp/console-home.png [AVATAR=/path/to.png] node test/support/console_check.cjs
+//   EMAIL=... PASSWORD=... SCREENSHOT=/tmp/console-home.png [AVATAR=/path/to.png] \
+//   [CHECK=datasets] [DOC=/path/to.txt QUERY='...' EXPECT='text of the hit'] node test/support/console_check.cjs
 const { chromium } = require("playwright-core");
 
 const CONSOLE_URL = process.env.CONSOLE_URL || "http://127.0.0.1:5173";
 const API_URL = process.env.API_URL || "http://127.0.0.1:5000";
 const { EMAIL, PASSWORD } = process.env;
 const SCREENSHOT = process.env.SCREENSHOT || "/tmp/console-home.png";
-// Console routes of later issues that the home page calls; reported, but not a failure here.
-const NOT_YET = (process.env.NOT_YET || "/assistant-agent/").split(",").filter(Boolean);
+const CHECK = process.env.CHECK || "account";
+// Console routes of later issues that the pages call; reported, but not a failure here
+// (the space layout opens on /space/apps before the 知识库 tab is clicked).
+const NOT_YET = (process.env.NOT_YET || "/assistant-agent/,/apps").split(",").filter(Boolean);
+const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
+// A valid 1x1 PNG: the dataset form requires an icon.
+const ICON_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+// The document uploaded by CHECK=datasets (English + Chinese), the query and the text the hit must show.
+const DOC_TEXT = [
+  "# Console check knowledge base",
+  "",
+  "The lighthouse keeper on Puffin Island records the wind speed every morning at six o'clock.",
+  "He writes the numbers in a blue notebook and sends them to the harbour office by radio.",
+  "",
+  "灯塔看守人每天早上六点记录风速，并通过无线电把数据发送给港口办公室。",
+  "知识库召回测试应该能找到这一段中文内容。",
+  "",
+].join("\n");
+const QUERY = process.env.QUERY || "When does the lighthouse keeper record the wind speed?";
+const EXPECT = process.env.EXPECT || "lighthouse keeper";
+// second hit test: 全文检索 (the 检索设置 dialog) with a Chinese query and a low 最小匹配度
+const QUERY_ZH = process.env.QUERY_ZH || "灯塔看守人什么时候记录风速";
+const EXPECT_ZH = process.env.EXPECT_ZH || "灯塔看守人";
+const ZH_SCORE = process.env.ZH_SCORE || "0.1";
 
 (async () => {
   const browser = await chromium.launch({
@@ -30,7 +57,11 @@ const NOT_YET = (process.env.NOT_YET || "/assistant-agent/").split(",").filter(B
   });
   page.on("response", async (res) => {
     const req = res.request();
-    if (!req.url().startsWith(API_URL) || req.method() === "OPTIONS") return;
+    if (!req.url().startsWith(API_URL)) {
+      if (res.status() >= 400) other.push(`static file: ${req.method()} ${req.url()} -> ${res.status()}`);
+      return;
+    }
+    if (req.method() === "OPTIONS") return;
     let code = "";
     try {
       const ct = res.headers()["content-type"] || "";
@@ -54,7 +85,7 @@ const NOT_YET = (process.env.NOT_YET || "/assistant-agent/").split(",").filter(B
   await page.screenshot({ path: SCREENSHOT, fullPage: false });
   console.log(`home reached: ${page.url()}, account e-mail visible, screenshot ${SCREENSHOT}`);
 
-  if (process.env.AVATAR) {
+  if (CHECK === "account" && process.env.AVATAR) {
     // Settings dialog: account menu -> 账号设置, replace the avatar (uploads to /upload-files/image,
     // then POST /account/avatar with the returned image_url), then check the <img> loads it.
     await page.getByText(EMAIL).first().click();
@@ -83,6 +114,8 @@ const NOT_YET = (process.env.NOT_YET || "/assistant-agent/").split(",").filter(B
     if (!loaded.length || !loaded.every(Boolean)) problems.push("avatar image did not load from image_url");
   }
 
+  if (CHECK === "datasets") await checkDatasets(page, problems);
+
   console.log("API calls:\n  " + calls.join("\n  "));
   if (notYet.length) console.log("calls to routes of later issues:\n  " + notYet.join("\n  "));
   if (other.length) console.log("browser console errors (static files, later routes):\n  " + other.join("\n  "));
@@ -90,3 +123,150 @@ const NOT_YET = (process.env.NOT_YET || "/assistant-agent/").split(",").filter(B
   await browser.close();
   process.exit(problems.length ? 1 : 0);
 })().catch((err) => { console.error(err); process.exit(2); });
+
+// CHECK=datasets: every step goes through the console's own screens (the static server has no
+// SPA fallback, so navigation is by clicking router links, never by URL).
+async function checkDatasets(page, problems) {
+  const api = (path) => (r) => r.url().startsWith(API_URL + path) && r.request().method() !== "OPTIONS";
+  const apiRe = (re) => (r) => re.test(r.url().slice(API_URL.length)) && r.request().method() !== "OPTIONS";
+  const name = `console-check ${new Date().toISOString().slice(0, 19)}`;
+
+  // 1. 个人空间 -> 知识库 tab: GET /datasets
+  await page.getByText("个人空间", { exact: true }).first().click();
+  await page.waitForURL(/\/space\//, { timeout: 15000 });
+  const listed = page.waitForResponse(api("/datasets?"), { timeout: 15000 });
+  await page.locator("a[href='/space/datasets']").first().click();
+  await listed;
+
+  // 2. 创建知识库: icon (required, POST /upload-files/image), name, description -> POST /datasets
+  await page.getByRole("button", { name: "创建知识库" }).click();
+  const modal = page.locator(".arco-modal").filter({ hasText: "知识库名称" });
+  await modal.waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500); // open animation
+  const icon = page.waitForResponse(api("/upload-files/image"), { timeout: 15000 });
+  await modal.locator("input[type=file]").first().setInputFiles({ name: "icon.png", mimeType: "image/png", buffer: ICON_PNG });
+  await icon;
+  await modal.getByPlaceholder("请输入知识库名称").fill(name);
+  await modal.getByPlaceholder("请输入知识库内容的描述").fill("Created by test/support/console_check.cjs — 控制台检查");
+  const created = page.waitForResponse((r) => r.url() === API_URL + "/datasets" && r.request().method() === "POST", { timeout: 15000 });
+  const relisted = page.waitForResponse(api("/datasets?"), { timeout: 15000 });
+  await modal.getByRole("button", { name: "保存" }).click();
+  await created;
+  await relisted;
+  const card = page.locator(".arco-card").filter({ hasText: name });
+  await card.waitFor({ timeout: 10000 });
+  await page.waitForLoadState("networkidle");
+  // the card's icon is an <img> of the uploaded image_url (signed URL, no token)
+  const iconOk = await card.locator("img").first().evaluate((img) => img.complete && img.naturalWidth > 0).catch(() => false);
+  await page.screenshot({ path: shot("datasets-list") });
+  console.log(`dataset "${name}" created and listed, icon loaded: ${iconOk}, screenshot ${shot("datasets-list")}`);
+  if (!iconOk) problems.push("the dataset card's icon did not load");
+
+  // 3. open it: GET /datasets/<id> and /datasets/<id>/documents
+  await card.getByText(name).first().click();
+  await page.waitForURL(/\/space\/datasets\/[0-9a-f-]+\/documents$/, { timeout: 15000 });
+  await page.getByText(`知识库 / ${name}`).waitFor({ timeout: 10000 });
+
+  // 4. 添加文件: upload (POST /upload-files/file), 下一步, 自动分段与清洗, 下一步 -> POST documents
+  await page.getByRole("button", { name: "添加文件" }).click();
+  await page.waitForURL(/\/documents\/create$/, { timeout: 15000 });
+  const uploaded = page.waitForResponse(api("/upload-files/file"), { timeout: 30000 });
+  const docFile = process.env.DOC
+    ? process.env.DOC
+    : { name: "console-check.md", mimeType: "text/markdown", buffer: Buffer.from(DOC_TEXT, "utf-8") };
+  await page.locator("input[type=file]").first().setInputFiles(docFile);
+  await uploaded;
+  await page.locator(".arco-upload-list-item-done, .arco-upload-list-item .arco-upload-progress").first()
+    .waitFor({ timeout: 10000 }).catch(() => {});
+  await page.getByRole("button", { name: "下一步" }).click();
+  await page.getByText("自动分段与清洗", { exact: true }).click();
+  const docsCreated = page.waitForResponse(apiRe(/^\/datasets\/[^/]+\/documents$/), { timeout: 15000 });
+  await page.getByRole("button", { name: "下一步" }).click();
+  await docsCreated;
+
+  // 5. 数据处理: the page polls /documents/batch/<batch> every 5 s until 处理完成
+  const done = await page.getByText("处理完成", { exact: true }).first()
+    .waitFor({ timeout: 120000 }).then(() => true, () => false);
+  await page.screenshot({ path: shot("datasets-processing") });
+  console.log(`document processing: ${done ? "处理完成" : "NOT completed"}, screenshot ${shot("datasets-processing")}`);
+  if (!done) { problems.push("document did not reach 处理完成 within 120 s"); return; }
+
+  // 6. 确定 -> document list: the document row is 可用 and its status is completed
+  const docList = page.waitForResponse(apiRe(/^\/datasets\/[^/]+\/documents\?/), { timeout: 15000 });
+  await page.getByRole("button", { name: "确定" }).click();
+  const docs = (await (await docList).json()).data.list;
+  const docName = typeof docFile === "string" ? require("path").basename(docFile) : docFile.name;
+  const row = page.locator(".arco-table-tr").filter({ hasText: docName });
+  await row.waitFor({ timeout: 10000 });
+  const rowOk = await row.getByText("可用", { exact: true }).count() > 0;
+  const statuses = docs.map((d) => `${d.name}: ${d.status}, enabled=${d.enabled}, ${d.character_count} chars`);
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: shot("datasets-documents") });
+  console.log(`document list: ${statuses.join("; ")}; row shows 可用: ${rowOk}; screenshot ${shot("datasets-documents")}`);
+  if (!rowOk || !docs.some((d) => d.name === docName && d.status === "completed" && d.enabled)) {
+    problems.push(`document ${docName} not listed as completed and 可用`);
+  }
+
+  // 7. 召回测试: GET /queries, POST /hit with the console's defaults (semantic, k=5, score=0.5)
+  const queries = page.waitForResponse(apiRe(/^\/datasets\/[^/]+\/queries$/), { timeout: 15000 });
+  await page.getByRole("button", { name: "召回测试" }).first().click();
+  await queries;
+  const hitModal = page.locator(".arco-modal").filter({ hasText: "基于给定的查询文本测试知识库的召回效果" });
+  await hitModal.waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500);
+  await hitModal.getByPlaceholder("请输入文本，建议使用简短的陈述句").fill(QUERY);
+  const hit = page.waitForResponse(apiRe(/^\/datasets\/[^/]+\/hit$/), { timeout: 30000 });
+  const requeried = page.waitForResponse(apiRe(/^\/datasets\/[^/]+\/queries$/), { timeout: 30000 });
+  await hitModal.getByRole("button", { name: "召回测试" }).click();
+  const hits = (await (await hit).json()).data || [];
+  await requeried;
+  // the result cards (right column): segment content and its document name
+  const hitCard = hitModal.locator(".arco-col").filter({ hasText: EXPECT }).filter({ hasText: docName });
+  const shown = await hitCard.first().waitFor({ timeout: 10000 }).then(() => true, () => false);
+  const recent = await hitModal.locator(".arco-table-tr").filter({ hasText: QUERY }).count();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: shot("datasets-hit") });
+  console.log(`hit test "${QUERY}": ${hits.length} segment(s) [${hits.map((h) => `${h.document?.name} #${h.position} score=${h.score}`).join(", ")}]; `
+    + `"${EXPECT}" shown: ${shown}; in 最近查询: ${recent > 0}; screenshot ${shot("datasets-hit")}`);
+  if (!hits.length || !shown) problems.push(`hit test did not show a segment containing "${EXPECT}"`);
+  if (!recent) problems.push("the query is not listed under 最近查询");
+  // 7b. 检索设置 -> 全文检索 with 最小匹配度 0.1, a Chinese query (jieba tokens on both sides)
+  await hitModal.getByRole("button", { name: "相似性检索" }).click();
+  const setting = page.locator(".arco-modal").filter({ hasText: "检索策略" });
+  await setting.waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500);
+  await setting.getByText("全文检索", { exact: true }).click();
+  const scoreInput = setting.locator(".arco-input-number input").nth(1);
+  await scoreInput.fill(ZH_SCORE);
+  await scoreInput.press("Tab");
+  await setting.getByRole("button", { name: "保存" }).click();
+  await setting.waitFor({ state: "hidden", timeout: 5000 }).catch(() => {});
+  await hitModal.getByRole("button", { name: "全文检索" }).waitFor({ timeout: 5000 });
+  await hitModal.getByPlaceholder("请输入文本，建议使用简短的陈述句").fill(QUERY_ZH);
+  const hitZh = page.waitForResponse(apiRe(/^\/datasets\/[^/]+\/hit$/), { timeout: 30000 });
+  await hitModal.getByRole("button", { name: "召回测试" }).click();
+  const hitZhRes = await hitZh;
+  const sent = JSON.parse(hitZhRes.request().postData() || "{}");
+  const hitsZh = (await hitZhRes.json()).data || [];
+  const zhCard = hitModal.locator(".arco-col").filter({ hasText: EXPECT_ZH }).filter({ hasText: docName });
+  const zhShown = await zhCard.first().waitFor({ timeout: 10000 }).then(() => true, () => false);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: shot("datasets-hit-zh") });
+  console.log(`hit test ${JSON.stringify(sent)}: ${hitsZh.length} segment(s) [${hitsZh.map((h) => `${h.document?.name} #${h.position} score=${h.score}`).join(", ")}]; `
+    + `"${EXPECT_ZH}" shown: ${zhShown}; screenshot ${shot("datasets-hit-zh")}`);
+  if (sent.retrieval_strategy !== "full_text" || Number(sent.score) !== Number(ZH_SCORE)) problems.push(`检索设置 not applied: sent ${JSON.stringify(sent)}`);
+  if (!hitsZh.length || !zhShown) problems.push(`full-text hit test did not show a segment containing "${EXPECT_ZH}"`);
+
+  await hitModal.locator("button").filter({ has: page.locator(".arco-icon-close") }).first().click();
+  await hitModal.waitFor({ state: "hidden", timeout: 5000 }).catch(() => {});
+
+  // 8. the document's segments page: GET /documents/<id> and /segments
+  const segs = page.waitForResponse(apiRe(/\/segments\?/), { timeout: 15000 });
+  await row.getByText(docName).first().click();
+  const segList = (await (await segs).json()).data?.list || [];
+  const segShown = await page.getByText(EXPECT).first().waitFor({ timeout: 10000 }).then(() => true, () => false);
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: shot("datasets-segments") });
+  console.log(`segments page: ${segList.length} segment(s), "${EXPECT}" shown: ${segShown}; screenshot ${shot("datasets-segments")}`);
+  if (!segShown) problems.push("the segments page does not show the document's text");
+}
