@@ -35,6 +35,21 @@ def test_minilm_batching_and_order_do_not_change_vectors(minilm):
     assert minilm.embed_array([]).shape == (0, 384)
 
 
+def test_length_buckets_cover_every_row_once_and_limit_padding():
+    from internal.core.embeddings.local_minilm import length_buckets
+
+    lengths = np.array([240, 18, 150, 22, 236, 20, 160, 30, 200, 25] * 5)
+    batches = length_buckets(lengths, max_batch=8)
+    assert sorted(int(i) for b in batches for i in b) == list(range(len(lengths)))
+    assert max(len(b) for b in batches) <= 8
+    for b in batches:  # each batch is padded to its longest row: at most 1.2x its shortest + 8
+        assert lengths[b].max() <= 1.2 * lengths[b].min() + 8
+    # a small mixed call (a few documents' segments): one padded batch would be 2.1x the tokens
+    small = np.array([240, 18, 150, 22, 236, 20])
+    padded = sum(len(b) * small[b].max() for b in length_buckets(small, max_batch=32))
+    assert padded <= 1.1 * small.sum()
+
+
 def test_minilm_similarity_is_meaningful(minilm):
     a, b, c = minilm.embed_array(["The cat sits on the mat.", "A cat is sitting on a rug.", "Quarterly tax filing deadline"])
     assert a @ b > a @ c + 0.2
