@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from celery import Celery
 from injector import inject
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from config import Config
 from internal.core.file_extractor import FileExtractionError
@@ -36,6 +36,22 @@ from pkg.sqlalchemy import SQLAlchemy
 
 logger = logging.getLogger(__name__)
 INDEX_BATCH = 64  # segments per embedding+publish step; the lease is renewed after each
+
+
+@dataclass
+class IndexingJob:
+    """One claimed document and what the worker needs about it (read once per batch)."""
+
+    doc_id: uuid.UUID
+    attempt: int
+    account_id: uuid.UUID
+    dataset_id: uuid.UUID
+    enabled: bool
+    replace: bool
+    model: str | None  # None: the dataset is gone
+    rule: dict | None
+    upload: UploadFile | None
+    segments: list[SegmentToIndex] = field(default_factory=list)
 
 
 class LeaseLost(Exception):
@@ -62,46 +78,36 @@ class IndexingService:
             and_(Document.status.in_(IN_PROGRESS_STATUSES), or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now)),
         )
 
-    def pick_next(self, now: datetime | None = None) -> uuid.UUID | None:
-        """The fairest eligible document id, or None."""
-        now = now or utcnow()
+    def _fairest_account(self, now: datetime) -> uuid.UUID | None:
+        """Among accounts with eligible documents: the fewest documents in progress, then the
+        one served least recently."""
         s = self.db.session
-        accounts = s.execute(
-            select(Document.account_id, func.min(Document.created_at)).where(self._eligible(now)).group_by(Document.account_id)
-        ).all()
+        accounts = s.scalars(select(Document.account_id).where(self._eligible(now)).group_by(Document.account_id)).all()
         if not accounts:
             return None
-        ids = [a for a, _ in accounts]
         running = dict(
             s.execute(
                 select(Document.account_id, func.count(Document.id))
-                .where(Document.account_id.in_(ids), Document.status.in_(IN_PROGRESS_STATUSES), Document.lease_expires_at >= now)
+                .where(Document.account_id.in_(accounts), Document.status.in_(IN_PROGRESS_STATUSES), Document.lease_expires_at >= now)
                 .group_by(Document.account_id)
             ).all()
         )
         last = dict(
             s.execute(
                 select(Document.account_id, func.max(Document.processing_started_at))
-                .where(Document.account_id.in_(ids))
+                .where(Document.account_id.in_(accounts))
                 .group_by(Document.account_id)
             ).all()
         )
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
 
-        def key(row):
-            acct, oldest = row
+        def key(acct):
             started = last.get(acct) or epoch
             if started.tzinfo is None:
                 started = started.replace(tzinfo=UTC)
             return (running.get(acct, 0), started, str(acct))
 
-        account_id = min(accounts, key=key)[0]
-        return s.scalar(
-            select(Document.id)
-            .where(Document.account_id == account_id, self._eligible(now))
-            .order_by(Document.created_at, Document.position, Document.id)
-            .limit(1)
-        )
+        return min(accounts, key=key)
 
     def claim_next(self) -> tuple[uuid.UUID, int] | None:
         got = self.claim_batch(1)
@@ -113,41 +119,34 @@ class IndexingService:
         another tenant waits at most one batch."""
         for _ in range(10):
             now = utcnow()
-            first = self.pick_next(now)
-            if first is None:
+            account_id = self._fairest_account(now)
+            if account_id is None:
                 self.db.session.rollback()
                 return []
-            account_id = self.db.session.scalar(select(Document.account_id).where(Document.id == first))
-            ids = [first] + [
-                x
-                for x in self.db.session.scalars(
-                    select(Document.id)
-                    .where(Document.account_id == account_id, Document.id != first, self._eligible(now))
-                    .order_by(Document.created_at, Document.position, Document.id)
-                    .limit(max(0, max_docs - 1))
-                )
-            ]
-            claimed = []
-            with self.db.auto_commit():
-                for doc_id in ids:
-                    res = self.db.session.execute(
-                        update(Document)
-                        .where(Document.id == doc_id, self._eligible(now))
-                        .values(
-                            status=DocumentStatus.PARSING.value,
-                            error="",
-                            attempts=Document.attempts + 1,
-                            lease_expires_at=now + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS),
-                            processing_started_at=now,
-                            stopped_at=None,
-                        )
-                        .execution_options(synchronize_session=False)
+            ids = self.db.session.scalars(
+                select(Document.id)
+                .where(Document.account_id == account_id, self._eligible(now))
+                .order_by(Document.created_at, Document.position, Document.id)
+                .limit(max(1, max_docs))
+            ).all()
+            with self.db.auto_commit():  # the conditional UPDATE is the claim: a racing worker gets other rows
+                rows = self.db.session.execute(
+                    update(Document)
+                    .where(Document.id.in_(ids), self._eligible(now))
+                    .values(
+                        status=DocumentStatus.PARSING.value,
+                        error="",
+                        attempts=Document.attempts + 1,
+                        lease_expires_at=now + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS),
+                        processing_started_at=now,
+                        stopped_at=None,
                     )
-                    if res.rowcount == 1:
-                        claimed.append(doc_id)
-            if claimed:
-                attempts = dict(self.db.session.execute(select(Document.id, Document.attempts).where(Document.id.in_(claimed))).all())
-                return [(d, int(attempts[d])) for d in claimed]
+                    .returning(Document.id, Document.attempts)
+                    .execution_options(synchronize_session=False)
+                ).all()
+            if rows:
+                attempts = {d: int(a) for d, a in rows}
+                return [(d, attempts[d]) for d in ids if d in attempts]
         return []
 
     def index_next_document(self, hint_document_id: str | None = None) -> list[uuid.UUID]:
@@ -182,63 +181,88 @@ class IndexingService:
         """Parse and split each document, then embed + publish the segments of documents of
         one dataset together (one embedding call, one commit per store) when they are small;
         large documents are indexed alone in heartbeat-sized steps. Errors stay per document."""
-        ctxs = [c for c in (self._guard(d, a, self._prepare) for d, a in batch) if c]
-        groups: dict[tuple[str, str], list[dict]] = {}
-        for c in ctxs:
-            groups.setdefault((c["dataset_id"], c["model"]), []).append(c)
-        for (dataset_id, model), group in groups.items():
-            if len(group) > 1 and sum(len(c["segments"]) for c in group) <= INDEX_BATCH * 4:
+        jobs = [j for j in self._load_jobs(batch) if self._guard(j, self._prepare)]
+        groups: dict[tuple[uuid.UUID, str], list[IndexingJob]] = {}
+        for j in jobs:
+            groups.setdefault((j.dataset_id, j.model), []).append(j)
+        for group in groups.values():
+            if len(group) > 1 and sum(len(j.segments) for j in group) <= INDEX_BATCH * 4:
+                first = group[0]
                 try:
-                    self.kb.pipeline(model).index(
-                        group[0]["account_id"],
-                        dataset_id,
-                        [seg for c in group for seg in c["segments"]],
-                        document_enabled={c["doc_id_str"]: c["doc_enabled"] for c in group}.__getitem__,
-                        replace_documents=[c["doc_id_str"] for c in group if c["replace"]],
+                    self.kb.pipeline(first.model).index(
+                        str(first.account_id),
+                        str(first.dataset_id),
+                        [seg for j in group for seg in j.segments],
+                        document_enabled={str(j.doc_id): j.enabled for j in group}.__getitem__,
+                        replace_documents=[str(j.doc_id) for j in group if j.replace],
                     )
                 except Exception:  # noqa: BLE001
                     logger.exception("indexing a batch of %d documents failed", len(group))
-                    for c in group:
-                        self.db.session.rollback()
-                        self._fail(c["doc_id"], c["attempt"], "indexing failed: internal error")
+                    self.db.session.rollback()
+                    for j in group:
+                        self._fail(j.doc_id, j.attempt, "indexing failed: internal error")
                     continue
-                for c in group:
-                    self._guard(c["doc_id"], c["attempt"], lambda _d, _a, c=c: self._finish(c))
+                self._finish(group)
             else:
-                for c in group:
-                    self._guard(c["doc_id"], c["attempt"], lambda _d, _a, c=c: (self._index_alone(c), self._finish(c)))
+                for j in group:
+                    if self._guard(j, self._index_alone):
+                        self._finish([j])
 
-    def _guard(self, doc_id: uuid.UUID, attempt: int, fn):
+    def _load_jobs(self, batch: list[tuple[uuid.UUID, int]]) -> list[IndexingJob]:
+        """What the worker needs about each claimed document, in one query (documents deleted
+        meanwhile are skipped: their delete task cleans up)."""
+        attempts = dict(batch)
+        rows = self.db.session.execute(
+            select(
+                Document.id, Document.account_id, Document.dataset_id, Document.enabled, Document.completed_at,
+                Dataset.embedding_model, ProcessRule.mode, ProcessRule.rule, UploadFile,
+            )
+            .outerjoin(Dataset, Dataset.id == Document.dataset_id)
+            .outerjoin(ProcessRule, ProcessRule.id == Document.process_rule_id)
+            .outerjoin(UploadFile, UploadFile.id == Document.upload_file_id)
+            .where(Document.id.in_(list(attempts)))
+        ).all()
+        by_id = {
+            r[0]: IndexingJob(
+                doc_id=r[0], attempt=attempts[r[0]], account_id=r[1], dataset_id=r[2], enabled=bool(r[3]), model=r[5],
+                rule={"mode": r[6], "rule": r[7]} if r[6] is not None else None, upload=r[8],
+                # an earlier attempt (or a completed run) may have published rows, possibly of
+                # another split: drop them first; a first attempt has nothing to drop
+                replace=attempts[r[0]] > 1 or r[4] is not None,
+            )
+            for r in rows
+        }
+        return [by_id[d] for d, _ in batch if d in by_id]
+
+    def _guard(self, job: IndexingJob, fn) -> bool:
         """Run one document step; turn its failure into the document's status."""
-        doc = self.db.session.get(Document, doc_id)
-        ds = self.db.session.get(Dataset, doc.dataset_id) if doc is not None else None
-        where = (str(doc.dataset_id), ds.embedding_model) if doc is not None and ds is not None else None
         try:
-            return fn(doc_id, attempt)
+            fn(job)
+            return True
         except LeaseLost:
             self.db.session.rollback()
-            logger.warning("document %s: lease lost (re-claimed or deleted meanwhile)", doc_id)
-            if where is not None:
-                self._drop_orphans(doc_id, *where)
+            logger.warning("document %s: lease lost (re-claimed or deleted meanwhile)", job.doc_id)
+            self._drop_orphans(job)
         except FileExtractionError as exc:
             self.db.session.rollback()
-            self._fail(doc_id, attempt, str(exc))
+            self._fail(job.doc_id, job.attempt, str(exc))
         except Exception:  # noqa: BLE001 - record a clean reason, keep the traceback in logs
             self.db.session.rollback()
-            logger.exception("document %s: indexing failed", doc_id)
-            self._fail(doc_id, attempt, "indexing failed: internal error")
-        return None
+            logger.exception("document %s: indexing failed", job.doc_id)
+            self._fail(job.doc_id, job.attempt, "indexing failed: internal error")
+        return False
 
-    def _drop_orphans(self, doc_id: uuid.UUID, dataset_id: str, model: str) -> None:
+    def _drop_orphans(self, job: IndexingJob) -> None:
         """The document (or its dataset) was deleted while we indexed it: remove what we may
         have published after the delete task ran, so no orphan rows stay in the stores."""
         s = self.db.session
-        if s.get(Document, doc_id) is not None:
+        if job.model is None or s.scalar(select(Document.id).where(Document.id == job.doc_id)) is not None:
             return  # re-claimed by another worker: it owns the rows now
-        if s.get(Dataset, uuid.UUID(dataset_id)) is None:
-            self.kb.delete_dataset(dataset_id, model)
+        if s.scalar(select(Dataset.id).where(Dataset.id == job.dataset_id)) is None:
+            self.kb.delete_dataset(str(job.dataset_id), job.model)
         else:
-            self.kb.delete_documents(dataset_id, model, [str(doc_id)])
+            self.kb.delete_documents(str(job.dataset_id), job.model, [str(job.doc_id)])
+        s.rollback()
 
     def _fail(self, doc_id, attempt, reason: str) -> None:
         try:
@@ -246,97 +270,100 @@ class IndexingService:
         except LeaseLost:
             pass
 
-    def _prepare(self, doc_id: uuid.UUID, attempt: int) -> dict | None:
-        s = self.db.session
-        doc = s.get(Document, doc_id)
-        if doc is None:
-            return None
-        ds = s.get(Dataset, doc.dataset_id)
-        rule_row = s.get(ProcessRule, doc.process_rule_id)
-        upload = s.get(UploadFile, doc.upload_file_id) if doc.upload_file_id else None
-        if ds is None or rule_row is None or upload is None:
+    def _prepare(self, job: IndexingJob) -> None:
+        if job.model is None or job.rule is None or job.upload is None:
             raise FileExtractionError("the uploaded file no longer exists")
-        model = ds.embedding_model
-        pipe = self.kb.pipeline(model)
-        rule = EngineProcessRule.from_dict({"mode": rule_row.mode, "rule": rule_row.rule})
+        s = self.db.session
+        pipe = self.kb.pipeline(job.model)
 
         # parsing
-        text = pipe.parse(self.upload_file_service.read(upload), upload.extension)
-        self._fenced(doc_id, attempt, status=DocumentStatus.SPLITTING.value, parsing_completed_at=utcnow(), character_count=len(text))
+        text = pipe.parse(self.upload_file_service.read(job.upload), job.upload.extension)
+        self._fenced(job.doc_id, job.attempt, status=DocumentStatus.SPLITTING.value, parsing_completed_at=utcnow(), character_count=len(text))
 
         # splitting: replace the document's segment rows by the deterministic new set
-        prepared = pipe.split(str(doc_id), text, rule)
+        prepared = pipe.split(str(job.doc_id), text, EngineProcessRule.from_dict(job.rule))
         if not prepared:
             raise FileExtractionError("the document contains no text")
         new_ids = [uuid.UUID(p.segment_id) for p in prepared]
+        enabled: dict[uuid.UUID, bool] = {}
         with self.db.auto_commit():  # segment rows and the INDEXING status in one transaction
             self._fenced_update(
-                doc_id,
-                attempt,
+                job.doc_id,
+                job.attempt,
                 status=DocumentStatus.INDEXING.value,
                 splitting_completed_at=utcnow(),
                 token_count=sum(p.token_count for p in prepared),
             )
-            s.execute(delete(Segment).where(Segment.document_id == doc_id, Segment.id.not_in(new_ids)))
-            existing = {x.id: x for x in s.scalars(select(Segment).where(Segment.document_id == doc_id))}
-            for p, sid in zip(prepared, new_ids, strict=False):
-                row = existing.get(sid)
-                if row is None:
-                    row = Segment(id=sid, account_id=doc.account_id, dataset_id=doc.dataset_id, document_id=doc_id)
-                    s.add(row)
-                row.position, row.content, row.hash = p.position, p.content, p.hash
-                row.character_count, row.token_count, row.keywords = p.character_count, p.token_count, p.keywords
-                row.status, row.error = SegmentStatus.INDEXING.value, ""
+            if job.replace:  # keep rows of the same split (their enabled flag and hit count)
+                s.execute(delete(Segment).where(Segment.document_id == job.doc_id, Segment.id.not_in(new_ids)))
+                enabled = dict(s.execute(select(Segment.id, Segment.enabled).where(Segment.document_id == job.doc_id)).all())
+            rows = [
+                {
+                    "id": sid, "account_id": job.account_id, "dataset_id": job.dataset_id, "document_id": job.doc_id,
+                    "position": p.position, "content": p.content, "hash": p.hash, "character_count": p.character_count,
+                    "token_count": p.token_count, "keywords": p.keywords, "status": SegmentStatus.INDEXING.value, "error": "",
+                }
+                for p, sid in zip(prepared, new_ids, strict=True)
+            ]
+            if enabled:
+                s.execute(update(Segment), [r for r in rows if r["id"] in enabled])  # bulk UPDATE by primary key
+            if len(enabled) < len(rows):
+                s.execute(insert(Segment), [r for r in rows if r["id"] not in enabled])  # one multi-row INSERT
+        job.segments = [
+            SegmentToIndex(p.segment_id, str(job.doc_id), p.content, bool(enabled.get(sid, True)), tokens=p.tokens)
+            for p, sid in zip(prepared, new_ids, strict=True)
+        ]
 
-        seg_rows = s.scalars(select(Segment).where(Segment.document_id == doc_id).order_by(Segment.position)).all()
-        doc_enabled = s.scalar(select(Document.enabled).where(Document.id == doc_id))
-        return {
-            "doc_id": doc_id,
-            "doc_id_str": str(doc_id),
-            "attempt": attempt,
-            "account_id": str(doc.account_id),
-            "dataset_id": str(doc.dataset_id),
-            "model": model,
-            "doc_enabled": bool(doc_enabled),
-            # an earlier attempt (or a completed run) may have published rows, possibly of
-            # another split: drop them first; a first attempt has nothing to drop
-            "replace": attempt > 1 or doc.completed_at is not None,
-            "segments": [SegmentToIndex(str(r.id), str(doc_id), r.content, r.enabled) for r in seg_rows],
-        }
-
-    def _index_alone(self, c: dict) -> None:
+    def _index_alone(self, job: IndexingJob) -> None:
         """Embed + publish one (large) document in steps, renewing the lease after each."""
-        pipe = self.kb.pipeline(c["model"])
-        segs = c["segments"]
+        pipe = self.kb.pipeline(job.model)
+        segs = job.segments
         for i in range(0, len(segs), INDEX_BATCH):
             pipe.index(
-                c["account_id"],
-                c["dataset_id"],
+                str(job.account_id),
+                str(job.dataset_id),
                 segs[i : i + INDEX_BATCH],
-                document_enabled=c["doc_enabled"],
-                replace_documents=[c["doc_id_str"]] if i == 0 and c["replace"] else (),
+                document_enabled=job.enabled,
+                replace_documents=[str(job.doc_id)] if i == 0 and job.replace else (),
             )
-            self._fenced(c["doc_id"], c["attempt"])
+            self._fenced(job.doc_id, job.attempt)
 
-    def _finish(self, c: dict) -> None:
+    def _finish(self, jobs: list[IndexingJob]) -> None:
+        """Mark indexed documents (and their segments) completed in one transaction — only
+        those still ours (same attempt); the others were re-claimed or deleted meanwhile."""
         s = self.db.session
-        doc_id, attempt = c["doc_id"], c["attempt"]
         now = utcnow()
-        with self.db.auto_commit():  # document + its segments completed together, if still ours
-            self._fenced_update(
-                doc_id, attempt, status=DocumentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now,
-                lease_expires_at=None,
-            )
-            s.execute(
-                update(Segment)
-                .where(Segment.document_id == doc_id)
-                .values(status=SegmentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-        # the document may have been toggled while it was being indexed
-        enabled_now = s.scalar(select(Document.enabled).where(Document.id == doc_id))
-        if enabled_now is not None and bool(enabled_now) != c["doc_enabled"]:
-            self.kb.set_document_enabled(c["dataset_id"], c["model"], c["doc_id_str"], bool(enabled_now))
+        try:
+            with self.db.auto_commit():
+                done = dict(
+                    s.execute(
+                        update(Document)
+                        .where(or_(*(and_(Document.id == j.doc_id, Document.attempts == j.attempt) for j in jobs)))
+                        .values(
+                            status=DocumentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now, lease_expires_at=None,
+                        )
+                        .returning(Document.id, Document.enabled)
+                        .execution_options(synchronize_session=False)
+                    ).all()
+                )
+                if done:
+                    s.execute(
+                        update(Segment)
+                        .where(Segment.document_id.in_(list(done)))
+                        .values(status=SegmentStatus.COMPLETED.value, indexing_completed_at=now, completed_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
+        except Exception:  # noqa: BLE001
+            logger.exception("completing %d documents failed", len(jobs))
+            for j in jobs:
+                self._fail(j.doc_id, j.attempt, "indexing failed: internal error")
+            return
+        for j in jobs:
+            if j.doc_id not in done:
+                logger.warning("document %s: lease lost (re-claimed or deleted meanwhile)", j.doc_id)
+                self._drop_orphans(j)
+            elif bool(done[j.doc_id]) != j.enabled:  # toggled while it was being indexed
+                self.kb.set_document_enabled(str(j.dataset_id), j.model, str(j.doc_id), bool(done[j.doc_id]))
 
     # -- maintenance tasks ----------------------------------------------------------------
     def sweep(self) -> int:

@@ -30,6 +30,7 @@ class PreparedSegment:
     hash: str
     token_count: int
     keywords: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list, repr=False)  # BM25 terms, reused by index()
 
     @property
     def character_count(self) -> int:
@@ -42,6 +43,7 @@ class SegmentToIndex:
     document_id: str
     content: str
     enabled: bool = True
+    tokens: Sequence[str] | None = None  # BM25 terms when already computed (split())
 
 
 def segment_id_for(document_id: str, position: int, content_hash: str) -> str:
@@ -82,7 +84,9 @@ class IndexingPipeline:
         for c in chunks:
             toks = tokenize(c.content)
             out.append(
-                PreparedSegment(segment_id_for(document_id, c.position, c.hash), c.position, c.content, c.hash, c.token_count, top_keywords(toks))
+                PreparedSegment(
+                    segment_id_for(document_id, c.position, c.hash), c.position, c.content, c.hash, c.token_count, top_keywords(toks), toks
+                )
             )
         return out
 
@@ -110,7 +114,7 @@ class IndexingPipeline:
             self.keyword_index.delete_documents(dataset_id, list(replace_documents))
         if refs:
             self.vector_store.upsert(refs, vectors)
-            self.keyword_index.upsert(refs, [s.content for s in segments])
+            self.keyword_index.upsert_tokens(refs, [tokenize(s.content) if s.tokens is None else s.tokens for s in segments])
         timings["store_s"] = time.perf_counter() - t0
         return timings
 
@@ -120,6 +124,6 @@ class IndexingPipeline:
         prepared: dict[str, list[PreparedSegment]] = {}
         for document_id, data, ext, rule in docs:
             prepared[document_id] = self.split(document_id, self.parse(data, ext), rule)
-        segs = [SegmentToIndex(p.segment_id, d, p.content) for d, ps in prepared.items() for p in ps]
+        segs = [SegmentToIndex(p.segment_id, d, p.content, tokens=p.tokens) for d, ps in prepared.items() for p in ps]
         self.index(account_id, dataset_id, segs, replace_documents=list(prepared))
         return prepared

@@ -110,13 +110,6 @@ class LocalKeywordIndex(ShardedStore, KeywordIndex):
             "lengths": lengths.astype(np.float32),
         }
 
-    def upsert(self, refs: Sequence[SegmentRef], texts: Sequence[str]) -> None:
-        if not refs:
-            return
-        if len(refs) != len(texts):
-            raise ValueError("refs and texts differ in length")
-        self.upsert_tokens(refs, [tokenize(t) for t in texts])
-
     def upsert_tokens(self, refs: Sequence[SegmentRef], token_lists: Sequence[Sequence[str]]) -> None:
         by_ds: dict[tuple[str, str], list[int]] = {}
         for i, r in enumerate(refs):
