@@ -58,7 +58,8 @@ def main() -> int:
     # -B embeds beat in the worker (periodic jobs such as the indexing recovery sweep); fine for one worker.
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.http.app:celery", "worker", "-B",
                                "--schedule", str(conf.INSTANCE_DIR / "celerybeat-schedule"),
-                               "--loglevel", "INFO", "--pool", "threads", "--concurrency", "2"], env=env)
+                               "--loglevel", "INFO", "--pool", "threads",
+                               "--concurrency", str(max(2, os.cpu_count() or 1))], env=env)
     print(f"  serving on http://{host}:{port}  (health: /health, API docs: /docs) — Ctrl-C to stop")
 
     def shutdown(*_):

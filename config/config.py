@@ -101,7 +101,10 @@ class Config(BaseSettings):
     EMBEDDING_BASE_URL: str = ""
     EMBEDDING_API_KEY: str = ""
     EMBEDDING_DIMENSION: int = 0
-    EMBEDDING_THREADS: int = 0  # ONNX Runtime intra-op threads for the local model; 0 = all cores
+    # ONNX Runtime intra-op threads per embedding call of the local model; 0 = all cores.
+    # 1 by default: indexing parallelism comes from worker processes (one per core), which
+    # measured ~1.3x the throughput of one process using both cores (docs/knowledge-base.md)
+    EMBEDDING_THREADS: int = 1
     # content-hash embedding cache: auto = Redis when REDIS_URL is set, else in-process
     EMBEDDING_CACHE: Literal["auto", "memory", "redis", "database"] = "auto"
     KB_INDEXING_LEASE_SECONDS: int = 300  # a document in progress longer than this without a heartbeat is re-queued

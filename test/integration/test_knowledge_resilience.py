@@ -32,7 +32,9 @@ RULE = {
 }
 
 
-def big_text(n: int = 160) -> bytes:
+def big_text(n: int = 480) -> bytes:
+    """~240 segments with RULE: embedding them takes seconds even on a fast machine, so the
+    test reliably observes (and kills the worker in) the indexing stage."""
     topics = ["glacier", "volcano", "enzyme", "satellite", "harbour", "orchard", "protein", "lattice"]
     paras = []
     for i in range(n):
@@ -53,7 +55,8 @@ def crash_env(tmp_path):
     # token only claims documents of this test's own database.
     broker = redis_url(2)
     conf = make_test_config(tmp_path / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=broker,
-                            CELERY_BROKER_URL=broker, KB_INDEXING_LEASE_SECONDS=10)
+                            CELERY_BROKER_URL=broker, KB_INDEXING_LEASE_SECONDS=10,
+                            EMBEDDING_CACHE="memory")  # a Redis cache warm from an earlier run would skip the model
     app = create_app(conf)
     _migrate(app)
     workers = []
