@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import uuid
 
@@ -13,6 +14,7 @@ from internal.core.indexing import KnowledgeBase
 from internal.core.text_splitter import ProcessRule as EngineRule
 from internal.core.vector_store import SegmentFilter
 from internal.model.dataset import Dataset, Document, ProcessRule, Segment
+from internal.model.upload_file import UploadFile
 from internal.service.indexing_service import IndexingService
 from pkg.sqlalchemy import SQLAlchemy
 from test.conftest import ConsoleClient, _migrate, make_account
@@ -165,3 +167,41 @@ def test_claiming_is_fair_across_tenants(db_app):
         db.session.add(late)
         db.session.commit()
         assert svc.claim_next()[0] == late.id
+
+
+def test_document_deleted_mid_indexing_leaves_no_rows_in_the_stores(crash_env):
+    """The user deletes a document while a worker is indexing it, and the delete tasks run at
+    once on a second worker process: the indexing worker's fenced writes fail, it removes what
+    it published after the delete task ran, and nothing of the document stays behind."""
+    app, conf, workers, tmp = crash_env
+    console = ConsoleClient(app, make_account(app))
+    ds = console.post("/datasets", json={"name": "gone", "icon": "", "description": ""})["data"]["id"]
+    fid = console.post("/upload-files/file", data={"file": (io.BytesIO(big_text()), "big.txt")}, content_type="multipart/form-data")["data"]["id"]
+    worker = start_celery_worker(config_env(conf), tmp / "w.log", name=f"gone-{uuid.uuid4().hex[:6]}", concurrency=2)
+    workers.append(worker)
+    created = console.post(f"/datasets/{ds}/documents", json={"upload_file_ids": [fid], "process_type": "custom", "rule": RULE})
+    doc_id, batch = created["data"]["documents"][0]["id"], created["data"]["batch"]
+
+    def status():
+        return console.get(f"/datasets/{ds}/documents/batch/{batch}")["data"][0]["status"]
+
+    wait_until(lambda: status() == "indexing", timeout=120, what="document reaching indexing", process=worker)
+    assert console.post(f"/datasets/{ds}/documents/{doc_id}/delete")["code"] == "success"
+
+    def done(task: str) -> bool:
+        return re.search(rf"Task {re.escape(task)}\[[^\]]+\] succeeded", worker.log_tail(500_000)) is not None
+
+    tasks = ("knowledge.index_next_document", "knowledge.delete_document_index", "knowledge.delete_upload_files")
+    wait_until(lambda: all(done(t) for t in tasks), timeout=120, what="indexing and delete tasks done", process=worker)
+    assert "lease lost" in worker.log_tail(500_000)  # the delete really landed mid-indexing
+    db = app.extensions["injector"].get(SQLAlchemy)
+    kb = app.extensions["injector"].get(KnowledgeBase)
+    with app.app_context():
+        assert db.session.scalar(select(Segment.id).where(Segment.document_id == uuid.UUID(doc_id))) is None
+        model = db.session.get(Dataset, uuid.UUID(ds)).embedding_model
+    flt = SegmentFilter(str(console.account.account_id), (ds,), document_ids=(doc_id,))
+    assert kb.vector_store(model).count(flt) == 0
+    assert kb.keyword_index.count(flt) == 0
+    assert console.get(f"/datasets/{ds}/documents/{doc_id}")["code"] == "not_found"
+    with app.app_context():  # the upload file went with its only document
+        assert db.session.get(UploadFile, uuid.UUID(fid)) is None
