@@ -1,8 +1,11 @@
-"""``make bench``: run every benchmark package under bench/ (each has a ``__main__``)."""
+"""``make bench``: run every benchmark package under bench/ (each has a ``__main__``), plus the
+extra entry points a package lists below (e.g. the knowledge base's platform-path run)."""
 import pkgutil
 import runpy
 import sys
 from pathlib import Path
+
+EXTRA = {"kb": ["bench.kb.celery_path"]}  # upload -> Celery worker -> completed, needs PostgreSQL + Redis
 
 here = Path(__file__).resolve().parent
 names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.ispkg and (here / m.name / "__main__.py").exists())
@@ -10,6 +13,7 @@ only = sys.argv[1:]
 for name in names:
     if only and name not in only:
         continue
-    print(f"== bench.{name} ==", flush=True)
-    sys.argv = [f"bench.{name}"]
-    runpy.run_module(f"bench.{name}", run_name="__main__")
+    for module in (f"bench.{name}", *EXTRA.get(name, ())):
+        print(f"== {module} ==", flush=True)
+        sys.argv = [module]
+        runpy.run_module(module, run_name="__main__")
