@@ -1,7 +1,13 @@
 """Production gunicorn settings; every value can be overridden by GUNICORN_* env or CLI flags.
 
-gthread workers: one process per core, threads for concurrent I/O-bound requests (model
-calls and SSE streams spend their time waiting on upstreams).
+gevent workers (the default): one process per core, each serving many concurrent requests as
+greenlets — the gateway's work is waiting on upstreams (model calls, SSE streams), and a
+greenlet switch costs far less CPU than gthread's poller/thread hand-off (docs/operations.md,
+docs/language-models.md §9). gunicorn's gevent worker monkey-patches the process before the app
+is imported; `post_fork` below makes psycopg2 cooperative (psycogreen) so a database query
+parks only its own greenlet, and CPU-bound calls (local model, ONNX embeddings, vector scans)
+run on gevent's native thread pool via pkg.cooperative. GUNICORN_WORKER_CLASS=gthread (with
+GUNICORN_THREADS) is the thread-based alternative; it needs none of this.
 """
 import multiprocessing
 import os
@@ -9,11 +15,12 @@ import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:5000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "app.http.gevent_worker.GeventWorker")
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))  # gevent: per worker
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))  # gthread only
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))  # long streams
 graceful_timeout = 30
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # idle keep-alive connections close after this
 accesslog = None  # request logs come from the app, with request ids
 errorlog = "-"
 
@@ -22,6 +29,14 @@ def on_starting(server):
     # Prometheus multiprocess mode: each worker writes mmap files that /metrics sums.
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="llmops-metrics-")
+
+
+def post_fork(server, worker):
+    # Runs in the new worker before the app is loaded, so before any database connection.
+    if "gevent" in server.cfg.worker_class_str:
+        from psycogreen.gevent import patch_psycopg
+
+        patch_psycopg()  # psycopg2 waits through gevent: a query parks its greenlet, not the worker
 
 
 def child_exit(server, worker):

@@ -6,7 +6,9 @@ production components), and our server under gunicorn with the production config
 the upstream directly and through the gateway, and prints RPS, p50/p95/p99 latency, TTFT and
 the ratios against the budget (c=1: gateway adds <= 2 ms p50; c=20: >= 10 % of direct RPS).
 
-Options: --duration S (per scenario, default 5), --workers N, --threads N, --worker-class K.
+Options: --duration S (per scenario, default 5), --workers N, --worker-class K (default: the
+production class), --threads N (gthread only). The gateway rows also report the gunicorn CPU
+time (master + workers, /proc utime + stime) per request.
 """
 from __future__ import annotations
 
@@ -18,10 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.gateway.loadgen import Result, run
+from bench.gateway.loadgen import Result, run, server_cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "bench-model"
+
+
+def _production_worker_class() -> str:
+    import runpy
+
+    return runpy.run_path(str(ROOT / "app/http/gunicorn_conf.py"))["worker_class"]
 
 
 def main() -> int:
@@ -31,8 +39,10 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5, help="alternating direct/gateway slices per scenario")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
     ap.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_GATEWAY_WORKERS", 2)))
-    ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_GATEWAY_THREADS", 16)))
-    ap.add_argument("--worker-class", default=os.environ.get("BENCH_GATEWAY_WORKER_CLASS", "gthread"))
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_GATEWAY_THREADS", 16)),
+                    help="threads per worker (gthread only)")
+    ap.add_argument("--worker-class", default=os.environ.get("BENCH_GATEWAY_WORKER_CLASS"),
+                    help="gunicorn worker class (default: the production one in app/http/gunicorn_conf.py)")
     args = ap.parse_args(sys.argv[1:])
 
     from flask_migrate import upgrade
@@ -72,12 +82,15 @@ def main() -> int:
             _, api_key = app.extensions["injector"].get(ApiKeyService).create_api_key(account.account_id, True,
                                                                                         "bench")
         env = config_env(conf)
-        env.update({"LLM_ROUTER_CONFIG": str(tmp / "router.yaml"), "GUNICORN_THREADS": str(args.threads),
-                    "GUNICORN_WORKER_CLASS": args.worker_class})
+        env.update({"LLM_ROUTER_CONFIG": str(tmp / "router.yaml"), "GUNICORN_THREADS": str(args.threads)})
+        if args.worker_class:
+            env["GUNICORN_WORKER_CLASS"] = args.worker_class
         port = free_port()
         server = start_server(env, port, tmp / "server.log", workers=args.workers)
         gateway_url = f"http://127.0.0.1:{port}"
-        print(f"gunicorn: {args.workers} workers x {args.threads} threads ({args.worker_class}); "
+        worker_class = args.worker_class or _production_worker_class()
+        per_worker = f"{args.threads} threads" if worker_class == "gthread" else "greenlets"
+        print(f"gunicorn: {args.workers} workers x {per_worker} ({worker_class}); "
               f"PostgreSQL + Redis; {args.duration:.0f}s per target and scenario in {args.rounds} alternating "
               f"slices, after {args.warmup:.0f}s warm-up", flush=True)
 
@@ -94,17 +107,26 @@ def main() -> int:
                 targets = (("direct", upstream_url, None), ("gateway", gateway_url, api_key))
                 for _target, url, key in targets:  # warm-up (connections, caches, lazy loads)
                     run(url + "/v1/chat/completions", body, key, concurrency, args.warmup, 0.0)
+                cpu = 0.0  # gunicorn CPU seconds (master + workers) during the gateway slices
                 for _ in range(args.rounds):
                     for target, url, key in targets:
+                        before = server_cpu_seconds(server.proc.pid) if target == "gateway" else 0.0
                         results[target].merge(run(url + "/v1/chat/completions", body, key, concurrency,
                                                   args.duration / args.rounds, 0.0))
+                        if target == "gateway":
+                            cpu += server_cpu_seconds(server.proc.pid) - before
                 for target, _url, _key in targets:
                     s = results[target].summary()
                     s.update(target=target, concurrency=concurrency, mode="stream" if stream else "blocking")
+                    if target == "gateway" and s["requests"]:
+                        s["server_cpu_ms_per_request"] = cpu * 1000 / s["requests"]
                     rows.append(s)
+                    cpu_note = (f"  server_cpu={s['server_cpu_ms_per_request']:.2f}ms/req"
+                                if "server_cpu_ms_per_request" in s else "")
                     print(f"{s['mode']:<8} c={concurrency:<2} {target:<7} rps={s['rps']:8.1f}  "
                           f"p50={s['p50_ms']:7.2f}ms p95={s['p95_ms']:7.2f}ms p99={s['p99_ms']:7.2f}ms  "
-                          f"ttft_p50={s['ttft_p50_ms']:7.2f}ms  n={s['requests']} errors={s['errors']}", flush=True)
+                          f"ttft_p50={s['ttft_p50_ms']:7.2f}ms  n={s['requests']} errors={s['errors']}{cpu_note}",
+                          flush=True)
 
         print("\nbudget check (gateway vs direct):")
         ok_all = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -147,3 +148,22 @@ async def _run(url: str, body: dict, api_key: str | None, concurrency: int, dura
 def run(url: str, body: dict, api_key: str | None, concurrency: int, duration: float = 5.0,
         warmup: float = 1.0) -> Result:
     return asyncio.run(_run(url, body, api_key, concurrency, duration, warmup))
+
+
+def server_cpu_seconds(root_pid: int) -> float:
+    """utime + stime (seconds) of `root_pid` and its direct children (gunicorn master + workers),
+    from /proc; a worker that exits between two readings drops out of the sum."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[0] is the state (field 3); ppid is field 4, utime 14, stime 15
+        if int(entry) == root_pid or int(fields[1]) == root_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick

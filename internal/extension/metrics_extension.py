@@ -34,11 +34,22 @@ def init_app(app: Flask, metrics: Metrics) -> None:
     def _start_timer():
         g.request_started = time.perf_counter()
 
+    # labelled children by (method, route, status): `labels()` validates and locks on every call
+    children: dict[tuple[str, str, int], tuple] = {}
+
     @app.after_request
     def _observe(response):
-        route = request.url_rule.rule if request.url_rule else "<unmatched>"
+        req = request._get_current_object()
+        route = req.url_rule.rule if req.url_rule else "<unmatched>"
+        key = (req.method, route, response.status_code)
+        pair = children.get(key)
+        if pair is None:
+            if len(children) > 10_000:  # routes are templates, methods and statuses few: never in practice
+                children.clear()
+            pair = children[key] = (metrics.requests.labels(key[0], route, str(key[2])),
+                                    metrics.latency.labels(key[0], route))
+        pair[0].inc()
         started = g.get("request_started")
-        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
         if started is not None:
-            metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            pair[1].observe(time.perf_counter() - started)
         return response

@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from pkg.cooperative import iterate_off_hub, run_off_hub
+
 from .deployment import Deployment
 from .errors import (
     InvalidRequestError,
@@ -581,9 +583,9 @@ class LocalClient:
                         from llama_cpp import Llama  # type: ignore
                     except ImportError as e:
                         raise LocalModelUnavailable("llama-cpp-python is not installed") from e
-                    try:
-                        cls._llama = Llama(model_path=self.model_path or default_gguf_path(), n_ctx=self.n_ctx,
-                                           n_threads=self.n_threads, verbose=False)
+                    try:  # loading reads and maps the GGUF for a while: off the gevent hub
+                        cls._llama = run_off_hub(Llama, model_path=self.model_path or default_gguf_path(),
+                                                 n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False)
                     except LLMError:
                         raise
                     except Exception as e:  # unreadable or incompatible model file
@@ -599,10 +601,12 @@ class LocalClient:
                                        code="context_length_exceeded", param="messages")
         return UpstreamError(f"local model failed: {type(e).__name__}", code="local_model_error")
 
+    # Generation is CPU-bound C code: under gevent it runs on a native thread (pkg.cooperative),
+    # so the worker's other requests keep being served while the model computes.
     def _call(self, fn: Any, **kwargs: Any) -> Any:
         try:
             with self._run_lock:
-                return fn(**kwargs)
+                return run_off_hub(fn, **kwargs)
         except LLMError:
             raise
         except Exception as e:
@@ -611,7 +615,7 @@ class LocalClient:
     def _iterate(self, fn: Any, dep: Deployment, **kwargs: Any) -> Iterator[dict[str, Any]]:
         try:
             with self._run_lock:
-                for c in fn(stream=True, **kwargs):
+                for c in iterate_off_hub(fn(stream=True, **kwargs)):
                     c["model"] = dep.model
                     yield c
         except LLMError:

@@ -23,6 +23,7 @@ import numpy as np
 from internal.core.embeddings.base import Embeddings
 from internal.core.keyword_index.base import KeywordIndex
 from internal.core.vector_store.base import ScoredSegment, SegmentFilter, VectorStore
+from pkg.cooperative import run_off_hub
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -114,11 +115,12 @@ class RetrievalEngine:
         for (model_id, _), (b, ds_ids) in groups.items():
             t0 = time.perf_counter()
             if model_id not in qcache:
-                qcache[model_id] = b.embeddings.embed_array([req.query])[0]
+                # CPU-bound (ONNX) or a remote call: on a native thread under gevent (pkg.cooperative)
+                qcache[model_id] = run_off_hub(b.embeddings.embed_array, [req.query])[0]
             timings["embed_ms"] = timings.get("embed_ms", 0.0) + (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             flt = SegmentFilter(req.account_id, tuple(ds_ids), req.document_ids)
-            out.extend(b.vector_store.search(qcache[model_id], k, flt))
+            out.extend(run_off_hub(b.vector_store.search, qcache[model_id], k, flt))
             timings["vector_ms"] = timings.get("vector_ms", 0.0) + (time.perf_counter() - t0) * 1000
         out.sort(key=lambda s: -s.score)
         return [ScoredSegment(s.segment_id, s.document_id, s.dataset_id, max(0.0, min(1.0, s.score)), s.extra) for s in out[:k]]

@@ -1,4 +1,5 @@
-"""ModelUsageWriter: a batch round-trips field for field (COPY on PostgreSQL, INSERT on SQLite)."""
+"""ModelUsageWriter: a batch round-trips field for field (a JSON-array INSERT on PostgreSQL, a multi-row
+INSERT on SQLite)."""
 from __future__ import annotations
 
 import uuid

@@ -1,0 +1,61 @@
+"""The production gunicorn worker: gunicorn's gevent pywsgi worker with two additions.
+
+`GUNICORN_WORKER_CLASS=app.http.gevent_worker.GeventWorker` (the default in gunicorn_conf.py).
+gunicorn's own `gevent_pywsgi` worker (gevent's WSGI server inside gunicorn's process model:
+monkey patching, graceful restarts, worker heartbeat) is the leanest gevent option measured for
+the gateway (docs/language-models.md §9: it writes a response's headers and body in one send);
+this subclass only adds
+
+- fair accepts: with several workers sharing the listening socket, the worker that wakes first
+  used to accept a whole burst of new connections (all 20 keep-alive connections of the
+  benchmark on one worker in about one slice of three, the other worker idle). After each
+  accept a worker that already serves another connection stops accepting for ACCEPT_PAUSE
+  seconds, so a burst spreads over the workers; a connection waits at most that long in the
+  backlog, and only while its worker is busy.
+- an idle keep-alive timeout: pywsgi waits for the next request on a kept-alive connection
+  forever; like gunicorn's other workers, close it after `keepalive` seconds without one.
+"""
+from __future__ import annotations
+
+import gevent
+from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler, PyWSGIServer
+
+ACCEPT_PAUSE = 0.0005  # seconds
+
+
+class _Handler(PyWSGIHandler):
+    def read_requestline(self):
+        # only the wait for a request line is bounded: request bodies and streamed responses
+        # are not (a slow client of a long SSE stream must not be cut off)
+        with gevent.Timeout(self.server.keepalive_timeout, False):
+            return super().read_requestline()
+        return None  # timed out: pywsgi closes the connection
+
+    def log_request(self):
+        if self.server.log.access_log_enabled:  # skip building the log record when it is off
+            super().log_request()
+
+
+class _Server(PyWSGIServer):
+    keepalive_timeout = 5.0
+    fair_accept = False
+
+    def do_handle(self, *args):
+        super().do_handle(*args)
+        pool = self.pool
+        if self.fair_accept and pool is not None and pool.size - pool.free_count() > 1:
+            # the same pause-and-resume gevent uses after accept errors (baseserver._do_read)
+            self.stop_accepting()
+            self._timer = self.loop.timer(ACCEPT_PAUSE)
+            self._timer.start(self._start_accepting_if_started)
+
+
+class GeventWorker(GeventPyWSGIWorker):
+    server_class = _Server
+    wsgi_handler = _Handler
+
+    def init_process(self):
+        _Server.keepalive_timeout = float(self.cfg.keepalive) or None
+        _Server.fair_accept = self.cfg.workers > 1
+        _Server.max_accept = 1 if self.cfg.workers > 1 else PyWSGIServer.max_accept
+        super().init_process()

@@ -1,0 +1,156 @@
+"""The production server's gevent wiring, on real processes (gunicorn with app/http/gunicorn_conf.py,
+ONE worker, so a call that blocks the worker's gevent hub would stall every other request):
+
+- psycogreen (gunicorn_conf.post_fork): a request stuck in a PostgreSQL query (waiting on a lock
+  the test holds) parks only its own greenlet; /ping on the same worker still answers at once.
+- pkg.cooperative: the in-process local model (llama.cpp) generates on gevent's native thread
+  pool; /ping keeps answering while it computes.
+- fair accepts and the idle keep-alive timeout of app.http.gevent_worker.GeventWorker.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import psycopg2
+import pytest
+from flask_migrate import upgrade
+
+from app.http.app import create_app
+from internal.service.api_key_service import ApiKeyService
+from pkg.sqlalchemy import SQLAlchemy
+from test.conftest import make_account
+from test.support.environment import (
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    config_env,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    make_test_config,
+    pg_url,
+    redis_url,
+)
+from test.support.processes import start_server, wait_until
+
+PING_BUDGET = 1.0  # seconds; a blocked hub keeps /ping waiting for the whole blocking call
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gevent-e2e")
+    database = create_pg_database("gevent_e2e")
+    conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(3),
+                            CELERY_BROKER_URL=redis_url(3), API_KEY_RATE_LIMIT="100000/minute")
+    app = create_app(conf)
+    with app.app_context():
+        upgrade()
+    app.extensions["redis"].flushdb()
+    account = make_account(app)
+    env = config_env(conf)
+    env.update({"LLM_LOCAL_THREADS": "2", "GUNICORN_KEEPALIVE": "1"})
+    env.pop("GUNICORN_WORKER_CLASS", None)  # the production default
+    port = free_port()
+    server = start_server(env, port, tmp / "server.log", workers=1)
+
+    def new_key() -> str:
+        with app.app_context():
+            _, raw = app.extensions["injector"].get(ApiKeyService).create_api_key(account.account_id, True, "e2e")
+        return raw
+
+    try:
+        yield f"http://127.0.0.1:{port}", database, new_key, server
+    finally:
+        server.stop()
+        with app.app_context():
+            app.extensions["injector"].get(SQLAlchemy).engine.dispose()
+        drop_pg_database(database)
+
+
+def _timed_ping(url: str) -> float:
+    t0 = time.monotonic()
+    res = httpx.get(url + "/ping", timeout=10)
+    assert res.status_code == 200
+    return time.monotonic() - t0
+
+
+def test_a_request_waiting_on_postgresql_does_not_block_the_worker(one_worker):
+    url, database, new_key, _ = one_worker
+    key = new_key()  # not in the worker's API-key cache: the first /v1 call queries api_key
+    lock = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database)
+    monitor = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database)
+    monitor.autocommit = True  # a fresh pg_stat_activity snapshot per query
+    result: dict = {}
+    try:
+        with lock.cursor() as cur:
+            cur.execute("LOCK TABLE api_key IN ACCESS EXCLUSIVE MODE")  # held until rollback
+
+            def call():
+                result["res"] = httpx.get(url + "/v1/models", headers={"Authorization": f"Bearer {key}"},
+                                          timeout=60)
+
+            caller = threading.Thread(target=call)
+            caller.start()
+
+            def waiting_on_lock() -> bool:
+                with monitor.cursor() as probe:
+                    probe.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                                  "AND wait_event_type = 'Lock'", (database,))
+                    return probe.fetchone()[0] > 0
+
+            wait_until(waiting_on_lock, timeout=30, what="the /v1 request to wait on the api_key lock")
+            # the worker has a request parked inside psycopg2 right now
+            assert _timed_ping(url) < PING_BUDGET
+            assert caller.is_alive()
+    finally:
+        lock.rollback()
+        lock.close()
+        monitor.close()
+    caller.join(60)
+    assert result["res"].status_code == 200
+
+
+@pytest.mark.slow
+def test_the_local_model_computes_off_the_gevent_hub(one_worker):
+    url, _, new_key, _ = one_worker
+    headers = {"Authorization": f"Bearer {new_key()}"}
+    body = {"model": "smollm2-135m-instruct", "max_tokens": 96, "temperature": 0,
+            "messages": [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]}
+    # load the model first (that is off the hub too, but it is not what this test times)
+    warm = httpx.post(url + "/v1/chat/completions", json={**body, "max_tokens": 1}, headers=headers, timeout=120)
+    assert warm.status_code == 200, warm.text
+    results: list = []
+
+    def generate():
+        results.append(httpx.post(url + "/v1/chat/completions", json=body, headers=headers, timeout=120))
+
+    callers = [threading.Thread(target=generate) for _ in range(3)]  # serialised by the model's lock
+    t0 = time.monotonic()
+    for c in callers:
+        c.start()
+    pings = []
+    while any(c.is_alive() for c in callers):
+        pings.append(_timed_ping(url))
+    generating = time.monotonic() - t0
+    for c in callers:
+        c.join()
+    assert [r.status_code for r in results] == [200, 200, 200]
+    tokens = sum(r.json()["usage"]["completion_tokens"] for r in results)
+    # meaningful only when generating took clearly longer than the ping budget
+    assert generating > 3 * PING_BUDGET, f"generation too short to tell ({generating:.2f}s, {tokens} tokens)"
+    assert len(pings) >= 3 and max(pings) < PING_BUDGET, (pings, generating)
+
+
+def test_idle_keep_alive_connections_are_closed(one_worker):
+    url, *_ = one_worker
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(f"GET /ping HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200")
+        t0 = time.monotonic()
+        rest = sock.recv(65536)  # GUNICORN_KEEPALIVE=1: the server closes the idle connection
+        assert rest == b"" and time.monotonic() - t0 < 10
