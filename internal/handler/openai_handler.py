@@ -8,7 +8,6 @@ gateway's hot path; per-key limits are the model layer's own (requests and token
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,17 +17,20 @@ from injector import inject
 from internal.exception import ValidateErrorException
 from internal.middleware.middleware import bearer_token
 from internal.service.openai_gateway_service import ApiKeyIdentity, OpenAIGatewayService
+from pkg.json_codec import dumps, loads
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(_encode(data), status=status, mimetype="application/json")
+    return Response(dumps(data), status=status, mimetype="application/json")
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = loads(request.get_data())
+    except ValueError:
+        data = None
     if not isinstance(data, dict):
         raise ValidateErrorException("We could not parse the JSON body of your request. The body must be a JSON "
                                      "object.", openai_code="invalid_json")

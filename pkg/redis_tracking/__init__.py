@@ -27,6 +27,7 @@ speaks RESP3.
 from __future__ import annotations
 
 import os
+import select
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -92,7 +93,7 @@ class TrackedKeys(KeyReader):
     def _get(self, key: str) -> str | None:
         conn = self._connection()
         # Drain pending invalidation pushes (handled by _on_invalidate) without blocking.
-        while conn.can_read(0):
+        while _pending(conn):
             conn.read_response(push_request=True)
         now = self._clock()
         hit = self._values.get(key)
@@ -140,3 +141,14 @@ class TrackedKeys(KeyReader):
                 conn.disconnect()
             except Exception:  # noqa: BLE001 - already broken
                 pass
+
+
+def _pending(conn: Any) -> bool:
+    """Whether a reply or push waits for ``conn``: bytes already buffered by its parser, or a
+    readable socket. One zero-timeout ``select`` (gevent's answers a zero timeout without
+    yielding) instead of redis-py's ``can_read(0)``, which switches the socket to non-blocking
+    and back around a failing recv — four syscalls, ~40 µs of every tracked read here."""
+    buffer = getattr(conn._parser, "_buffer", None)
+    if not hasattr(buffer, "unread_bytes") or conn._sock is None:
+        return conn.can_read(0)  # another parser (e.g. hiredis): its own check
+    return bool(buffer.unread_bytes()) or bool(select.select([conn._sock], [], [], 0)[0])

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from pkg.cooperative import iterate_off_hub, run_off_hub
+from pkg.json_codec import dumps, loads
 
 from .deployment import Deployment
 from .errors import (
@@ -34,14 +35,7 @@ from .errors import (
 )
 from .http_transport import HTTPPool, TransportBlocked, TransportError, TransportTimeout
 
-_dumps_str = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-_loads = json.JSONDecoder().decode
-
-
-def _dumps(obj: Any) -> bytes:
-    return _dumps_str(obj).encode("utf-8")
+_dumps = dumps
 
 
 class ProviderClient(Protocol):
@@ -125,7 +119,7 @@ class RawChunk:
     def parsed(self) -> dict[str, Any]:
         if self._parsed is None:
             try:
-                value = _loads(self.data.decode("utf-8"))
+                value = loads(self.data)
             except ValueError as e:
                 raise StreamInterruptedError("malformed stream chunk") from e
             if not isinstance(value, dict):
@@ -223,7 +217,7 @@ class OpenAICompatibleClient:
             raise UpstreamConnectionError(f"[{dep.id}] upstream response broke", deployment_id=dep.id) from e
         _raise_for_status(resp.status, resp.headers, data, dep)
         try:
-            out = json.loads(data)
+            out = loads(data)
         except ValueError as e:
             raise UpstreamError(f"[{dep.id}] upstream returned invalid JSON", deployment_id=dep.id) from e
         if not isinstance(out, dict):
@@ -275,7 +269,7 @@ class OpenAICompatibleClient:
                     yield RawChunk(data)
                     continue
                 try:
-                    chunk = _loads(data.decode("utf-8"))
+                    chunk = loads(data)
                 except ValueError as e:
                     raise StreamInterruptedError(f"[{dep.id}] malformed stream chunk", deployment_id=dep.id) from e
                 if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:

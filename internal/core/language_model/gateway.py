@@ -5,12 +5,13 @@ OpenAI error JSON; everything else happens here so apps and tests can use it wit
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from pkg.json_codec import dumps
 
 from .catalog import LanguageModelCatalog
 from .clients import RawChunk
@@ -29,12 +30,11 @@ from .usage import (
 )
 
 log = logging.getLogger(__name__)
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 DONE = b"data: [DONE]\n\n"
 
 
 def sse(obj: Any) -> bytes:
-    return b"data: " + _dumps(obj).encode() + b"\n\n"
+    return b"data: " + dumps(obj) + b"\n\n"
 
 
 @dataclass
