@@ -16,58 +16,26 @@ import time
 import httpx
 import psycopg2
 import pytest
-from flask_migrate import upgrade
 
-from app.http.app import create_app
 from internal.service.api_key_service import ApiKeyService
-from pkg.sqlalchemy import SQLAlchemy
-from test.conftest import make_account
-from test.support.environment import (
-    PG_HOST,
-    PG_PORT,
-    PG_USER,
-    config_env,
-    create_pg_database,
-    drop_pg_database,
-    free_port,
-    make_test_config,
-    pg_url,
-    redis_url,
-)
-from test.support.processes import start_server, wait_until
+from test.support.environment import PG_HOST, PG_PORT, PG_USER
+from test.support.live_stack import live_stack
+from test.support.processes import wait_until
 
 PING_BUDGET = 1.0  # seconds; a blocked hub keeps /ping waiting for the whole blocking call
 
 
 @pytest.fixture(scope="module")
 def one_worker(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("gevent-e2e")
-    database = create_pg_database("gevent_e2e")
-    conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(3),
-                            CELERY_BROKER_URL=redis_url(3), API_KEY_RATE_LIMIT="100000/minute")
-    app = create_app(conf)
-    with app.app_context():
-        upgrade()
-    app.extensions["redis"].flushdb()
-    account = make_account(app)
-    env = config_env(conf)
-    env.update({"LLM_LOCAL_THREADS": "2", "GUNICORN_KEEPALIVE": "1"})
-    env.pop("GUNICORN_WORKER_CLASS", None)  # the production default
-    port = free_port()
-    server = start_server(env, port, tmp / "server.log", workers=1)
+    env = {"LLM_LOCAL_THREADS": "2", "GUNICORN_KEEPALIVE": "1", "GUNICORN_WORKER_CLASS": None}  # the production default
+    with live_stack(tmp_path_factory.mktemp("gevent-e2e"), "gevent_e2e", 3, env, workers=1) as stack:
 
-    def new_key() -> str:
-        with app.app_context():
-            _, raw = app.extensions["injector"].get(ApiKeyService).create_api_key(account.account_id, True, "e2e")
-        return raw
+        def new_key() -> str:
+            with stack.app.app_context():
+                _, raw = stack.app.extensions["injector"].get(ApiKeyService).create_api_key(stack.account.account_id, True, "e2e")
+            return raw
 
-    try:
-        yield f"http://127.0.0.1:{port}", database, new_key, server
-    finally:
-        server.stop()
-        with app.app_context():
-            app.extensions["injector"].get(SQLAlchemy).engine.dispose()
-        drop_pg_database(database)
+        yield stack.url, stack.database, new_key, stack.server
 
 
 def _timed_ping(url: str) -> float:

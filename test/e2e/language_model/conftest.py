@@ -7,23 +7,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from flask_migrate import upgrade
 
-from app.http.app import create_app
 from internal.service.api_key_service import ApiKeyService
-from pkg.sqlalchemy import SQLAlchemy
-from test.conftest import make_account
-from test.support.environment import (
-    config_env,
-    create_pg_database,
-    drop_pg_database,
-    free_port,
-    make_test_config,
-    pg_url,
-    redis_url,
-)
 from test.support.fake_openai.process import start_fake_upstream
-from test.support.processes import start_server
+from test.support.live_stack import live_stack
 
 RATE_LIMIT_RPM = 25
 
@@ -100,27 +87,13 @@ def gateway_server(tmp_path_factory):
     upstream, upstream_url = start_fake_upstream(tmp / "fake-upstream.log")
     router_yaml = tmp / "router.yaml"
     router_yaml.write_text(ROUTER_YAML.format(base=upstream_url))
-    database = create_pg_database("lm_e2e")
-    conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(2),
-                            CELERY_BROKER_URL=redis_url(2), API_KEY_RATE_LIMIT="100000/minute")
-    fixture_app = create_app(conf)
-    with fixture_app.app_context():
-        upgrade()
-    fixture_app.extensions["redis"].flushdb()
-    account = make_account(fixture_app)
-    env = config_env(conf)
-    env.update({"LLM_ROUTER_CONFIG": str(router_yaml), "LLM_RATE_LIMIT_RPM": str(RATE_LIMIT_RPM),
-                "LLM_USAGE_FLUSH_INTERVAL": "0.2", "LLM_LOCAL_THREADS": "2"})
-    port = free_port()
-    server = start_server(env, port, tmp / "server.log")
+    env = {"LLM_ROUTER_CONFIG": str(router_yaml), "LLM_RATE_LIMIT_RPM": str(RATE_LIMIT_RPM),
+           "LLM_USAGE_FLUSH_INTERVAL": "0.2", "LLM_LOCAL_THREADS": "2"}
     try:
-        yield GatewayServer(f"http://127.0.0.1:{port}", upstream_url, fixture_app, account.account_id, {})
+        with live_stack(tmp, "lm_e2e", 2, env) as stack:
+            yield GatewayServer(stack.url, upstream_url, stack.app, stack.account.account_id, {})
     finally:
-        server.stop()
         upstream.stop()
-        with fixture_app.app_context():
-            fixture_app.extensions["injector"].get(SQLAlchemy).engine.dispose()
-        drop_pg_database(database)
 
 
 @pytest.fixture

@@ -1,0 +1,66 @@
+"""Our server under gunicorn (the production config) on a fresh PostgreSQL database and a Redis
+database, with one account: the shared setup of the e2e fixtures that drive /v1 over HTTP."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask_migrate import upgrade
+
+from app.http.app import create_app
+from pkg.sqlalchemy import SQLAlchemy
+from test.support.environment import (
+    config_env,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    make_test_config,
+    pg_url,
+    redis_url,
+)
+from test.support.processes import ManagedProcess, start_server
+
+
+@dataclass
+class LiveStack:
+    url: str
+    app: Any  # the in-process twin of the server's app (same database, Redis and settings)
+    account: Any
+    database: str
+    server: ManagedProcess
+
+
+@contextmanager
+def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None] | None = None,
+               workers: int | None = None) -> Iterator[LiveStack]:
+    """``env`` is added to the server's environment; a ``None`` value removes the variable."""
+    from test.conftest import make_account  # the fixtures module imports this one's siblings
+
+    database = create_pg_database(purpose)
+    conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(redis_db),
+                            CELERY_BROKER_URL=redis_url(redis_db), API_KEY_RATE_LIMIT="100000/minute")
+    app = create_app(conf)
+    server = None
+    try:
+        with app.app_context():
+            upgrade()
+        app.extensions["redis"].flushdb()
+        account = make_account(app)
+        server_env = config_env(conf)
+        for k, v in (env or {}).items():
+            if v is None:
+                server_env.pop(k, None)
+            else:
+                server_env[k] = v
+        port = free_port()
+        server = start_server(server_env, port, tmp / "server.log", **({"workers": workers} if workers else {}))
+        yield LiveStack(f"http://127.0.0.1:{port}", app, account, database, server)
+    finally:
+        if server is not None:
+            server.stop()
+        with app.app_context():
+            app.extensions["injector"].get(SQLAlchemy).engine.dispose()
+        drop_pg_database(database)
