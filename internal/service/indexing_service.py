@@ -123,13 +123,19 @@ class IndexingService:
             if account_id is None:
                 self.db.session.rollback()
                 return []
-            ids = self.db.session.scalars(
-                select(Document.id)
-                .where(Document.account_id == account_id, self._eligible(now))
-                .order_by(Document.created_at, Document.position, Document.id)
-                .limit(max(1, max_docs))
-            ).all()
-            with self.db.auto_commit():  # the conditional UPDATE is the claim: a racing worker gets other rows
+            with self.db.auto_commit():
+                # rows another worker is claiming right now are skipped, not waited for (no lock
+                # queue, no deadlock between overlapping claims; SQLite has one writer anyway)
+                ids = self.db.session.scalars(
+                    select(Document.id)
+                    .where(Document.account_id == account_id, self._eligible(now))
+                    .order_by(Document.created_at, Document.position, Document.id)
+                    .limit(max(1, max_docs))
+                    .with_for_update(skip_locked=True)
+                ).all()
+                if not ids:
+                    return []  # all of them are being claimed by other workers right now
+                # the conditional UPDATE is the claim: it re-checks eligibility under the row lock
                 rows = self.db.session.execute(
                     update(Document)
                     .where(Document.id.in_(ids), self._eligible(now))
