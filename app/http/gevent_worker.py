@@ -3,8 +3,7 @@
 `GUNICORN_WORKER_CLASS=app.http.gevent_worker.GeventWorker` (the default in gunicorn_conf.py).
 gunicorn's own `gevent_pywsgi` worker (gevent's WSGI server inside gunicorn's process model:
 monkey patching, graceful restarts, worker heartbeat) is the leanest gevent option measured for
-the gateway (docs/language-models.md §9: it writes a response's headers and body in one send);
-this subclass only adds
+the gateway (docs/language-models.md §9); this subclass adds
 
 - fair accepts: with several workers sharing the listening socket, the worker that wakes first
   used to accept a whole burst of new connections (all 20 keep-alive connections of the
@@ -14,6 +13,8 @@ this subclass only adds
   backlog, and only while its worker is busy.
 - an idle keep-alive timeout: pywsgi waits for the next request on a kept-alive connection
   forever; like gunicorn's other workers, close it after `keepalive` seconds without one.
+- one send for the headers and a small first body chunk: pywsgi sends them separately, which
+  costs a second syscall and a second wake-up of the client on every blocking JSON response.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import gevent
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler, PyWSGIServer
 
 ACCEPT_PAUSE = 0.0005  # seconds
+COALESCE_MAX = 64 * 1024  # first body chunks up to this size go out with the headers
 
 
 class _Handler(PyWSGIHandler):
@@ -30,6 +32,18 @@ class _Handler(PyWSGIHandler):
         with gevent.Timeout(self.server.keepalive_timeout, False):
             return super().read_requestline()
         return None  # timed out: pywsgi closes the connection
+
+    def _write_with_headers(self, data):
+        if len(data) > COALESCE_MAX:
+            return super()._write_with_headers(data)
+        parts: list[bytes] = []
+        self._sendall = parts.append  # collect what pywsgi would send in two calls (headers, body)
+        try:
+            super()._write_with_headers(data)
+        finally:
+            del self._sendall
+        self._sendall(b"".join(parts))
+        return None
 
     def log_request(self):
         if self.server.log.access_log_enabled:  # skip building the log record when it is off
