@@ -1,11 +1,5 @@
-"""Worker side of the knowledge base: fair claiming and idempotent indexing of documents.
-
-Fairness (docs/knowledge-base.md#fairness): every new document enqueues one *token* task
-(`knowledge.index_next_document`, carrying its id as a hint). A token does not necessarily
-process its own document: it claims the next document fairly — among accounts with eligible
-documents, the one with the fewest documents in progress, then the one served least
-recently — so a tenant's 1,000 queued documents cannot starve another tenant's single one.
-The claim is an atomic conditional UPDATE (works on SQLite and PostgreSQL).
+"""Worker side of the knowledge base: idempotent indexing of the documents a token task
+claims (fair claiming itself: document_claims.py).
 
 Crash safety: a claimed document carries a lease (`lease_expires_at`) renewed at each stage
 and embedding batch, and `attempts` as a fencing token (every write checks it). A worker
@@ -18,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from celery import Celery
 from injector import inject
@@ -31,6 +25,7 @@ from internal.core.text_splitter import ProcessRule as EngineProcessRule
 from internal.entity.dataset_entity import IN_PROGRESS_STATUSES, DocumentStatus, SegmentStatus
 from internal.model.dataset import Dataset, Document, ProcessRule, Segment
 from internal.model.upload_file import UploadFile
+from internal.service.document_claims import DocumentClaims, utcnow
 from internal.service.upload_file_service import UploadFileService
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -58,10 +53,6 @@ class LeaseLost(Exception):
     """Another worker re-claimed the document (our lease expired); stop without writing."""
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @inject
 @dataclass
 class IndexingService:
@@ -70,94 +61,12 @@ class IndexingService:
     kb: KnowledgeBase
     upload_file_service: UploadFileService
     celery: Celery
+    claims: DocumentClaims
 
     # -- claiming -------------------------------------------------------------------------
-    def _eligible(self, now: datetime):
-        return or_(
-            Document.status == DocumentStatus.WAITING.value,
-            and_(Document.status.in_(IN_PROGRESS_STATUSES), or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now)),
-        )
-
-    def _fairest_account(self, now: datetime) -> uuid.UUID | None:
-        """Among accounts with eligible documents: the fewest documents in progress, then the
-        one served least recently."""
-        s = self.db.session
-        accounts = s.scalars(select(Document.account_id).where(self._eligible(now)).group_by(Document.account_id)).all()
-        if not accounts:
-            return None
-        running = dict(
-            s.execute(
-                select(Document.account_id, func.count(Document.id))
-                .where(Document.account_id.in_(accounts), Document.status.in_(IN_PROGRESS_STATUSES), Document.lease_expires_at >= now)
-                .group_by(Document.account_id)
-            ).all()
-        )
-        last = dict(
-            s.execute(
-                select(Document.account_id, func.max(Document.processing_started_at))
-                .where(Document.account_id.in_(accounts))
-                .group_by(Document.account_id)
-            ).all()
-        )
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-
-        def key(acct):
-            started = last.get(acct) or epoch
-            if started.tzinfo is None:
-                started = started.replace(tzinfo=UTC)
-            return (running.get(acct, 0), started, str(acct))
-
-        return min(accounts, key=key)
-
-    def claim_next(self) -> tuple[uuid.UUID, int] | None:
-        got = self.claim_batch(1)
-        return got[0] if got else None
-
-    def claim_batch(self, max_docs: int) -> list[tuple[uuid.UUID, int]]:
-        """Claim up to ``max_docs`` eligible documents of the fairest account (oldest first).
-        Batching amortises per-task costs (queries, index commits, small embedding calls);
-        another tenant waits at most one batch."""
-        for _ in range(10):
-            now = utcnow()
-            account_id = self._fairest_account(now)
-            if account_id is None:
-                self.db.session.rollback()
-                return []
-            with self.db.auto_commit():
-                # rows another worker is claiming right now are skipped, not waited for (no lock
-                # queue, no deadlock between overlapping claims; SQLite has one writer anyway)
-                ids = self.db.session.scalars(
-                    select(Document.id)
-                    .where(Document.account_id == account_id, self._eligible(now))
-                    .order_by(Document.created_at, Document.position, Document.id)
-                    .limit(max(1, max_docs))
-                    .with_for_update(skip_locked=True)
-                ).all()
-                if not ids:
-                    return []  # all of them are being claimed by other workers right now
-                # the conditional UPDATE is the claim: it re-checks eligibility under the row lock
-                rows = self.db.session.execute(
-                    update(Document)
-                    .where(Document.id.in_(ids), self._eligible(now))
-                    .values(
-                        status=DocumentStatus.PARSING.value,
-                        error="",
-                        attempts=Document.attempts + 1,
-                        lease_expires_at=now + timedelta(seconds=self.conf.KB_INDEXING_LEASE_SECONDS),
-                        processing_started_at=now,
-                        stopped_at=None,
-                    )
-                    .returning(Document.id, Document.attempts)
-                    .execution_options(synchronize_session=False)
-                ).all()
-            if rows:
-                attempts = {d: int(a) for d, a in rows}
-                return [(d, attempts[d]) for d in ids if d in attempts]
-        return []
-
     def index_next_document(self, hint_document_id: str | None = None) -> list[uuid.UUID]:
         """Entry point of the token task: claim the fairest documents and index them."""
-        batch = self.claim_batch(self.conf.KB_DOCS_PER_TASK)
+        batch = self.claims.claim_batch(self.conf.KB_DOCS_PER_TASK)
         if batch:
             self.process_batch(batch)
         return [d for d, _ in batch]

@@ -18,7 +18,7 @@ def _service():
 
 @shared_task(name="knowledge.index_next_document", acks_late=True, reject_on_worker_lost=True)
 def index_next_document(document_id: str) -> list[str]:
-    """One fair-claim token per created document (see IndexingService)."""
+    """One fair-claim token per created document (see DocumentClaims)."""
     return [str(d) for d in _service().index_next_document(document_id)]
 
 

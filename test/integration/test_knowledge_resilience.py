@@ -15,6 +15,7 @@ from internal.core.text_splitter import ProcessRule as EngineRule
 from internal.core.vector_store import SegmentFilter
 from internal.model.dataset import Dataset, Document, ProcessRule, Segment
 from internal.model.upload_file import UploadFile
+from internal.service.document_claims import DocumentClaims
 from internal.service.indexing_service import IndexingService
 from pkg.sqlalchemy import SQLAlchemy
 from test.conftest import ConsoleClient, _migrate, make_account
@@ -137,7 +138,7 @@ def test_claiming_is_fair_across_tenants(db_app):
     (on SQLite and PostgreSQL)."""
     app = db_app
     db: SQLAlchemy = app.extensions["injector"].get(SQLAlchemy)
-    svc: IndexingService = app.extensions["injector"].get(IndexingService)
+    svc: DocumentClaims = app.extensions["injector"].get(DocumentClaims)
     a, b = make_account(app), make_account(app)
     with app.app_context():
         docs = {}
