@@ -89,9 +89,6 @@ class IndexingService:
         if res.rowcount != 1:
             raise LeaseLost()
 
-    def process(self, doc_id: uuid.UUID, attempt: int) -> None:
-        self.process_batch([(doc_id, attempt)])
-
     def process_batch(self, batch: list[tuple[uuid.UUID, int]]) -> None:
         """Parse and split each document, then embed + publish the segments of documents of
         one dataset together (one embedding call, one commit per store) when they are small;

@@ -35,8 +35,6 @@ from .errors import (
 )
 from .http_transport import HTTPPool, TransportBlocked, TransportError, TransportTimeout
 
-_dumps = dumps
-
 
 class ProviderClient(Protocol):
     def chat(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]: ...
@@ -195,7 +193,7 @@ class OpenAICompatibleClient:
 
     def _send(self, dep: Deployment, path: str, payload: dict[str, Any]):
         try:
-            return self.pool.request("POST", self._url(dep, path), _dumps(payload), self._headers(dep),
+            return self.pool.request("POST", self._url(dep, path), dumps(payload), self._headers(dep),
                                      timeout=dep.timeout, connect_timeout=dep.connect_timeout,
                                      guard=self._guard_for(dep))
         except TransportBlocked as e:
@@ -485,7 +483,7 @@ class AnthropicClient(OpenAICompatibleClient):
                 if not line.startswith(b"data:"):
                     continue
                 try:
-                    ev = json.loads(line[5:].strip())
+                    ev = loads(line[5:].strip())
                 except ValueError as e:
                     raise StreamInterruptedError(f"[{dep.id}] malformed stream event", deployment_id=dep.id) from e
                 t = ev.get("type")
