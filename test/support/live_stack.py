@@ -35,13 +35,15 @@ class LiveStack:
 
 @contextmanager
 def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None] | None = None,
-               workers: int | None = None) -> Iterator[LiveStack]:
-    """``env`` is added to the server's environment; a ``None`` value removes the variable."""
+               workers: int | None = None, **settings: Any) -> Iterator[LiveStack]:
+    """``env`` is added to the server's environment (a ``None`` value removes the variable);
+    ``settings`` override the test configuration (e.g. ``ENV="production"``)."""
     from test.conftest import make_account  # the fixtures module imports this one's siblings
 
     database = create_pg_database(purpose)
     conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(redis_db),
-                            CELERY_BROKER_URL=redis_url(redis_db), API_KEY_RATE_LIMIT="100000/minute")
+                            CELERY_BROKER_URL=redis_url(redis_db),
+                            **{"API_KEY_RATE_LIMIT": "100000/minute", **settings})
     app = create_app(conf)
     server = None
     try:
