@@ -27,7 +27,7 @@ from internal.core.language_model import (
     UsageSink,
     load_router_config,
 )
-from internal.core.language_model.clients import LocalClient
+from internal.core.language_model.local_client import LocalClient
 from internal.core.language_model.rate_limit import LocalFirstRateLimiter
 from internal.core.language_model.router_config import apply_env_credentials
 from internal.core.language_model.url_guard import UrlGuard

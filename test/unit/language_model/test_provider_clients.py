@@ -7,7 +7,8 @@ import json
 import httpx
 import pytest
 
-from internal.core.language_model.clients import AnthropicClient, AzureOpenAIClient, openai_to_anthropic
+from internal.core.language_model.anthropic_client import AnthropicClient, openai_to_anthropic
+from internal.core.language_model.clients import AzureOpenAIClient
 from internal.core.language_model.deployment import Deployment
 from internal.core.language_model.errors import UpstreamError
 

@@ -1,0 +1,18 @@
+"""The provider client for a deployment's protocol."""
+from __future__ import annotations
+
+from typing import Any
+
+from .anthropic_client import AnthropicClient
+from .clients import AzureOpenAIClient, OpenAICompatibleClient, ProviderClient
+from .local_client import LocalClient
+
+
+def client_for_protocol(protocol: str, url_guard: Any = None) -> ProviderClient:
+    if protocol == "azure_openai":
+        return AzureOpenAIClient(url_guard=url_guard)
+    if protocol == "anthropic":
+        return AnthropicClient(url_guard=url_guard)
+    if protocol == "local":
+        return LocalClient()
+    return OpenAICompatibleClient(url_guard=url_guard)
