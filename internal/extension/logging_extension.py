@@ -5,7 +5,7 @@ import logging
 import sys
 from logging.handlers import RotatingFileHandler
 
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_app_context
 from pythonjsonlogger.json import JsonFormatter
 
 from config import Config
@@ -13,7 +13,8 @@ from config import Config
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = getattr(g, "request_id", "-") if has_request_context() else "-"
+        # `g` lives in the app context: Flask requests and the API lane both set it there
+        record.request_id = getattr(g, "request_id", "-") if has_app_context() else "-"
         return True
 
 

@@ -25,6 +25,21 @@ class Metrics:
         self.latency = Histogram("llmops_http_request_duration_seconds", "HTTP request latency",
                                  ["method", "route"], registry=metric_registry,
                                  buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
+        # labelled children by (method, route, status): `labels()` validates and locks on every call
+        self._children: dict[tuple[str, str, int], tuple] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float | None) -> None:
+        """Count one request by route template and status; `seconds` feeds the latency histogram."""
+        key = (method, route, status)
+        pair = self._children.get(key)
+        if pair is None:
+            if len(self._children) > 10_000:  # routes are templates, methods and statuses few: never in practice
+                self._children.clear()
+            pair = self._children[key] = (self.requests.labels(method, route, str(status)),
+                                          self.latency.labels(method, route))
+        pair[0].inc()
+        if seconds is not None:
+            pair[1].observe(seconds)
 
 
 def init_app(app: Flask, metrics: Metrics) -> None:
@@ -34,22 +49,10 @@ def init_app(app: Flask, metrics: Metrics) -> None:
     def _start_timer():
         g.request_started = time.perf_counter()
 
-    # labelled children by (method, route, status): `labels()` validates and locks on every call
-    children: dict[tuple[str, str, int], tuple] = {}
-
     @app.after_request
     def _observe(response):
         req = request._get_current_object()
-        route = req.url_rule.rule if req.url_rule else "<unmatched>"
-        key = (req.method, route, response.status_code)
-        pair = children.get(key)
-        if pair is None:
-            if len(children) > 10_000:  # routes are templates, methods and statuses few: never in practice
-                children.clear()
-            pair = children[key] = (metrics.requests.labels(key[0], route, str(key[2])),
-                                    metrics.latency.labels(key[0], route))
-        pair[0].inc()
         started = g.get("request_started")
-        if started is not None:
-            pair[1].observe(time.perf_counter() - started)
+        metrics.observe(req.method, req.url_rule.rule if req.url_rule else "<unmatched>", response.status_code,
+                        None if started is None else time.perf_counter() - started)
         return response

@@ -1,6 +1,10 @@
 """The OpenAI-compatible /v1 surface. Thin: authenticate the API key, parse JSON, call the
-gateway service, write OpenAI-shaped JSON or an SSE stream. Errors are rendered by
+gateway service, answer OpenAI-shaped JSON or an SSE stream. Errors are rendered by
 internal/server/error_handlers.py as OpenAI error JSON.
+
+Each method takes the request as its argument and answers `(body, status, headers)`, so the
+same method serves Flask's route and the API lane (internal/server/api_lane.py), which calls it
+without a Flask request context.
 
 Authentication: the same checks as the API-key middleware (AccountLookupService), behind a
 short per-process cache (`OpenAIGatewayService.authenticate`), because this surface is the
@@ -8,27 +12,33 @@ gateway's hot path; per-key limits are the model layer's own (requests and token
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, g, request
 from injector import inject
+from werkzeug.wrappers import Request
 
 from internal.exception import ValidateErrorException
 from internal.middleware.middleware import bearer_token
 from internal.service.openai_gateway_service import ApiKeyIdentity, OpenAIGatewayService
 from pkg.json_codec import dumps, loads
 
-_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+Reply = tuple[bytes | Iterator[bytes], int, list[tuple[str, str]]]
 
 
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(dumps(data), status=status, mimetype="application/json")
+def _json(data: Any) -> Reply:
+    return dumps(data), 200, [("Content-Type", "application/json")]
 
 
-def _body() -> dict[str, Any]:
+def _stream(chunks: Iterator[bytes]) -> Reply:
+    return chunks, 200, [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache"),
+                         ("X-Accel-Buffering", "no")]
+
+
+def _body(req: Request) -> dict[str, Any]:
     try:
-        data = loads(request.get_data())
+        data = loads(req.get_data())
     except ValueError:
         data = None
     if not isinstance(data, dict):
@@ -42,39 +52,37 @@ def _body() -> dict[str, Any]:
 class OpenAIHandler:
     gateway_service: OpenAIGatewayService
 
-    def _api_key(self) -> ApiKeyIdentity:
-        ident = self.gateway_service.authenticate(bearer_token(request))
-        g.api_key_identity = ident
-        return ident
+    def _api_key(self, req: Request) -> ApiKeyIdentity:
+        return self.gateway_service.authenticate(bearer_token(req))
 
-    def list_models(self):
+    def list_models(self, req: Request) -> Reply:
         """OpenAI `GET /v1/models`."""
-        return _json(self.gateway_service.list_models(self._api_key()))
+        return _json(self.gateway_service.list_models(self._api_key(req)))
 
-    def retrieve_model(self, model_id: str):
+    def retrieve_model(self, req: Request, model_id: str) -> Reply:
         """OpenAI `GET /v1/models/{model}`."""
-        return _json(self.gateway_service.retrieve_model(self._api_key(), model_id))
+        return _json(self.gateway_service.retrieve_model(self._api_key(req), model_id))
 
-    def model_health(self, model_id: str):
+    def model_health(self, req: Request, model_id: str) -> Reply:
         """Deployments of a model with their cooldown state, failures and latency."""
-        return _json(self.gateway_service.model_health(self._api_key(), model_id))
+        return _json(self.gateway_service.model_health(self._api_key(req), model_id))
 
-    def chat_completions(self):
+    def chat_completions(self, req: Request) -> Reply:
         """OpenAI `POST /v1/chat/completions` (blocking or SSE)."""
-        return self._blocking_or_stream(self.gateway_service.chat, self.gateway_service.chat_stream)
+        return self._blocking_or_stream(req, self.gateway_service.chat, self.gateway_service.chat_stream)
 
-    def completions(self):
+    def completions(self, req: Request) -> Reply:
         """OpenAI `POST /v1/completions` (blocking or SSE)."""
-        return self._blocking_or_stream(self.gateway_service.completion, self.gateway_service.completion_stream)
+        return self._blocking_or_stream(req, self.gateway_service.completion, self.gateway_service.completion_stream)
 
-    def _blocking_or_stream(self, blocking, streaming):
-        key = self._api_key()
-        body = _body()
+    def _blocking_or_stream(self, req: Request, blocking: Callable, streaming: Callable) -> Reply:
+        key = self._api_key(req)
+        body = _body(req)
         if body.get("stream") is True:
-            return Response(streaming(key, body), mimetype="text/event-stream", headers=_SSE_HEADERS)
+            return _stream(streaming(key, body))
         return _json(blocking(key, body))
 
-    def embeddings(self):
+    def embeddings(self, req: Request) -> Reply:
         """OpenAI `POST /v1/embeddings`."""
-        key = self._api_key()
-        return _json(self.gateway_service.embeddings(key, _body()))
+        key = self._api_key(req)
+        return _json(self.gateway_service.embeddings(key, _body(req)))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import Request, g
 from injector import inject
+from werkzeug.wrappers import Request as BaseRequest
 
 from internal.entity.surface import Surface, surface_for
 from internal.exception import UnauthorizedException
@@ -18,7 +19,7 @@ from internal.service.api_key_service import ApiKeyUsageService
 from internal.service.jwt_service import JwtService
 
 
-def bearer_token(request: Request) -> str:
+def bearer_token(request: BaseRequest) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:

@@ -3,9 +3,12 @@ surface name, which decides authentication (middleware) and error rendering (err
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from injector import inject
 
 from internal.entity.surface import Surface
@@ -120,16 +123,27 @@ class Router:
         bp.add_url_rule("/openapi/whoami", endpoint="whoami", view_func=self.api_key_handler.whoami)
         return bp
 
-    def openai(self) -> Blueprint:
-        """OpenAI-compatible gateway under /v1."""
-        bp = Blueprint(Surface.OPENAI.value, __name__, url_prefix="/v1")
+    def openai_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
+        """OpenAI-compatible gateway under /v1: (method, path, handler method taking the request)."""
         oa = self.openai_handler
-        bp.add_url_rule("/models", view_func=oa.list_models)
-        bp.add_url_rule("/models/<path:model_id>/health", view_func=oa.model_health)
-        bp.add_url_rule("/models/<path:model_id>", view_func=oa.retrieve_model)
-        bp.add_url_rule("/chat/completions", methods=["POST"], view_func=oa.chat_completions)
-        bp.add_url_rule("/completions", methods=["POST"], view_func=oa.completions)
-        bp.add_url_rule("/embeddings", methods=["POST"], view_func=oa.embeddings)
+        return [
+            ("GET", "/v1/models", oa.list_models),
+            ("GET", "/v1/models/<path:model_id>/health", oa.model_health),
+            ("GET", "/v1/models/<path:model_id>", oa.retrieve_model),
+            ("POST", "/v1/chat/completions", oa.chat_completions),
+            ("POST", "/v1/completions", oa.completions),
+            ("POST", "/v1/embeddings", oa.embeddings),
+        ]
+
+    def lane_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
+        """The /v1 routes the API lane serves besides Flask (internal/server/api_lane.py): the
+        ones without path parameters."""
+        return [route for route in self.openai_routes() if "<" not in route[1]]
+
+    def openai(self) -> Blueprint:
+        bp = Blueprint(Surface.OPENAI.value, __name__)
+        for method, path, view in self.openai_routes():
+            bp.add_url_rule(path, methods=[method], view_func=_with_request(view))
         return bp
 
     def ops(self) -> Blueprint:
@@ -142,3 +156,12 @@ class Router:
         bp.add_url_rule("/docs", view_func=self.ops_handler.docs)
         bp.add_url_rule("/docs/<path:filename>", view_func=self.ops_handler.docs_asset)
         return bp
+
+
+def _with_request(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A Flask view for a handler method that takes the request as its first argument."""
+    @functools.wraps(view)
+    def flask_view(**kwargs: Any) -> Any:
+        return view(request._get_current_object(), **kwargs)
+
+    return flask_view

@@ -47,6 +47,23 @@ def _from_http_exception(exc: HTTPException) -> CustomException:
     return cls()
 
 
+def as_custom_exception(exc: Exception, method: str, path: str) -> CustomException:
+    """Any exception as one of ours; an unexpected one is logged (with traceback and request id)
+    and becomes a generic internal error that names the request id and nothing else."""
+    if isinstance(exc, CustomException):
+        return exc
+    if isinstance(exc, HTTPException):
+        return _from_http_exception(exc)
+    logger.error("unhandled error on %s %s", method, path, exc_info=exc)
+    return InternalServerErrorException(f"internal server error (request id {g.get('request_id', '')})")
+
+
+def openai_error(exc: CustomException) -> tuple[dict, int, dict[str, str]]:
+    """OpenAI's error JSON, status and extra headers (e.g. Retry-After) for the /v1 surface."""
+    return ({"error": {"message": exc.message, "type": exc.openai_type, "param": exc.param,
+                       "code": exc.openai_code}}, exc.status, exc.headers)
+
+
 def render(exc: CustomException) -> Response:
     surface = surface_for(request.blueprint, request.path)
     request_id = g.get("request_id", "")
@@ -55,9 +72,9 @@ def render(exc: CustomException) -> Response:
         response = jsonify(envelope(exc.code, exc.message, exc.data))
         response.status_code = 200
     elif surface is Surface.OPENAI:
-        response = jsonify({"error": {"message": exc.message, "type": exc.openai_type,
-                                      "param": exc.param, "code": exc.openai_code}})
-        response.status_code = exc.status
+        body, status, _headers = openai_error(exc)
+        response = jsonify(body)
+        response.status_code = status
     else:
         response = jsonify({"code": exc.code.value, "message": exc.message, "data": exc.data,
                             "request_id": request_id})
@@ -78,6 +95,4 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        logger.exception("unhandled error on %s %s", request.method, request.path)
-        request_id = g.get("request_id", "")
-        return render(InternalServerErrorException(f"internal server error (request id {request_id})"))
+        return render(as_custom_exception(exc, request.method, request.path))
