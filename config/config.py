@@ -16,6 +16,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CsvList = Annotated[list[str], NoDecode]
 
 
+# PostgreSQL goes through psycopg 3 (it cooperates with gevent by itself, and COPY works there);
+# URLs naming no driver or the former psycopg2 one are read as psycopg URLs.
+_PG_URL_PREFIXES = ("postgresql://", "postgres://", "postgresql+psycopg2://")
+
+
+def with_psycopg_driver(url: str) -> str:
+    for prefix in _PG_URL_PREFIXES:
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 class Config(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -128,6 +140,7 @@ class Config(BaseSettings):
         self.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         if not self.SQLALCHEMY_DATABASE_URI:
             self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{self.INSTANCE_DIR / 'llmops.db'}"
+        self.SQLALCHEMY_DATABASE_URI = with_psycopg_driver(self.SQLALCHEMY_DATABASE_URI)
         if not self.CELERY_BROKER_URL:
             self.CELERY_BROKER_URL = "filesystem://"
         if self.LOG_DIR is None:

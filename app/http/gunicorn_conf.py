@@ -4,8 +4,8 @@ gevent workers (the default): one process per core, each serving many concurrent
 greenlets — the gateway's work is waiting on upstreams (model calls, SSE streams), and a
 greenlet switch costs far less CPU than gthread's poller/thread hand-off (docs/operations.md,
 docs/language-models.md §9). gunicorn's gevent worker monkey-patches the process before the app
-is imported; `post_fork` below makes psycopg2 cooperative (psycogreen) so a database query
-parks only its own greenlet, and CPU-bound calls (local model, ONNX embeddings, vector scans)
+is imported; psycopg 3 notices the patched process and waits through gevent, so a database
+query parks only its own greenlet; CPU-bound calls (local model, ONNX embeddings, vector scans)
 run on gevent's native thread pool via pkg.cooperative. GUNICORN_WORKER_CLASS=gthread (with
 GUNICORN_THREADS) is the thread-based alternative; it needs none of this.
 """
@@ -29,14 +29,6 @@ def on_starting(server):
     # Prometheus multiprocess mode: each worker writes mmap files that /metrics sums.
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="llmops-metrics-")
-
-
-def post_fork(server, worker):
-    # Runs in the new worker before the app is loaded, so before any database connection.
-    if "gevent" in server.cfg.worker_class_str:
-        from psycogreen.gevent import patch_psycopg
-
-        patch_psycopg()  # psycopg2 waits through gevent: a query parks its greenlet, not the worker
 
 
 def child_exit(server, worker):

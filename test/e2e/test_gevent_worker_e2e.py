@@ -1,8 +1,8 @@
 """The production server's gevent wiring, on real processes (gunicorn with app/http/gunicorn_conf.py,
 ONE worker, so a call that blocks the worker's gevent hub would stall every other request):
 
-- psycogreen (gunicorn_conf.post_fork): a request stuck in a PostgreSQL query (waiting on a lock
-  the test holds) parks only its own greenlet; /ping on the same worker still answers at once.
+- psycopg 3 under gevent: a request stuck in a PostgreSQL query (waiting on a lock the test
+  holds) parks only its own greenlet; /ping on the same worker still answers at once.
 - pkg.cooperative: the in-process local model (llama.cpp) generates on gevent's native thread
   pool; /ping keeps answering while it computes.
 - fair accepts and the idle keep-alive timeout of app.http.gevent_worker.GeventWorker.
@@ -14,7 +14,7 @@ import threading
 import time
 
 import httpx
-import psycopg2
+import psycopg
 import pytest
 
 from internal.service.api_key_service import ApiKeyService
@@ -48,9 +48,9 @@ def _timed_ping(url: str) -> float:
 def test_a_request_waiting_on_postgresql_does_not_block_the_worker(one_worker):
     url, database, new_key, _ = one_worker
     key = new_key()  # not in the worker's API-key cache: the first /v1 call queries api_key
-    lock = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database)
-    monitor = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database)
-    monitor.autocommit = True  # a fresh pg_stat_activity snapshot per query
+    lock = psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database)
+    # autocommit: a fresh pg_stat_activity snapshot per query
+    monitor = psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database, autocommit=True)
     result: dict = {}
     try:
         with lock.cursor() as cur:
@@ -70,7 +70,7 @@ def test_a_request_waiting_on_postgresql_does_not_block_the_worker(one_worker):
                     return probe.fetchone()[0] > 0
 
             wait_until(waiting_on_lock, timeout=30, what="the /v1 request to wait on the api_key lock")
-            # the worker has a request parked inside psycopg2 right now
+            # the worker has a request parked inside the driver right now
             assert _timed_ping(url) < PING_BUDGET
             assert caller.is_alive()
     finally:

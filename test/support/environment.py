@@ -10,8 +10,8 @@ import socket
 import uuid
 from pathlib import Path
 
-import psycopg2
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
 
 from config import Config
 
@@ -35,13 +35,12 @@ def redis_url(offset: int = 0) -> str:
 
 
 def pg_url(database: str) -> str:
-    return f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
 
 
 def _admin_connection():
-    conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=5)
-    conn.autocommit = True
-    return conn
+    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=5,
+                           autocommit=True)
 
 
 def create_pg_database(purpose: str) -> str:
