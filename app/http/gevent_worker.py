@@ -15,17 +15,52 @@ the gateway (docs/language-models.md §9); this subclass adds
   forever; like gunicorn's other workers, close it after `keepalive` seconds without one.
 - one send for the headers and a small first body chunk: pywsgi sends them separately, which
   costs a second syscall and a second wake-up of the client on every blocking JSON response.
+- request headers read without the email package (app/http/request_headers.py), and the `Date`
+  response header formatted once a second instead of once a response.
 """
 from __future__ import annotations
 
+import time
+
 import gevent
+from gevent.pywsgi import format_date_time
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler, PyWSGIServer
+
+from app.http.request_headers import read_headers
 
 ACCEPT_PAUSE = 0.0005  # seconds
 COALESCE_MAX = 64 * 1024  # first body chunks up to this size go out with the headers
 
 
+class _HttpDate:
+    """The `Date` header value, formatted again only when the second changes."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._value = b""
+
+    def now(self) -> bytes:
+        second = int(time.time())
+        if second != self._second:
+            self._value, self._second = format_date_time(second), second
+        return self._value
+
+
 class _Handler(PyWSGIHandler):
+    http_date = _HttpDate()
+
+    def MessageClass(self, rfile, *_):  # noqa: N802 — pywsgi's name
+        return read_headers(rfile)
+
+    def _headers(self):
+        return self.headers.environ_items()
+
+    def finalize_headers(self):
+        if self.provided_date is None:
+            self.response_headers.append((b"Date", self.http_date.now()))
+            self.provided_date = True
+        super().finalize_headers()
+
     def read_requestline(self):
         # only the wait for a request line is bounded: request bodies and streamed responses
         # are not (a slow client of a long SSE stream must not be cut off)

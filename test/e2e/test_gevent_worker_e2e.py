@@ -5,7 +5,8 @@ ONE worker, so a call that blocks the worker's gevent hub would stall every othe
   holds) parks only its own greenlet; /ping on the same worker still answers at once.
 - pkg.cooperative: the in-process local model (llama.cpp) generates on gevent's native thread
   pool; /ping keeps answering while it computes.
-- fair accepts and the idle keep-alive timeout of app.http.gevent_worker.GeventWorker.
+- fair accepts, the idle keep-alive timeout and the request-header reader of
+  app.http.gevent_worker.GeventWorker.
 """
 from __future__ import annotations
 
@@ -126,3 +127,42 @@ def test_small_responses_go_out_in_one_send_and_idle_connections_are_closed(one_
         t0 = time.monotonic()
         rest = sock.recv(65536)  # GUNICORN_KEEPALIVE=1: the server closes the idle connection
         assert rest == b"" and time.monotonic() - t0 < 10
+
+
+def _exchange(url: str, raw: bytes) -> tuple[bytes, bytes]:
+    """Send raw bytes on a fresh connection; (status line + headers, body) of the answer."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(raw)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            assert chunk, data
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next((int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:])
+                       if k.strip().lower() == b"content-length"), None)
+        while length is not None and len(body) < length:
+            body += sock.recv(65536)
+        return head, body
+
+
+def test_headers_are_read_strictly(one_worker):
+    url, *_ = one_worker
+    ok_head, _ = _exchange(url, b"GET /ping HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\tfolded\r\n"
+                                b"Connection: close\r\n\r\n")
+    assert ok_head.startswith(b"HTTP/1.1 200") and b"\r\nDate: " in ok_head  # a folded line continues a value
+    bad_head, _ = _exchange(url, b"GET /ping HTTP/1.1\r\nHost: x\r\nX-Smuggle : 1\r\n\r\n")
+    assert bad_head.startswith(b"HTTP/1.1 400")
+
+
+def test_a_chunked_v1_body_is_read(one_worker):
+    """No Content-Length: the API lane hands the request to Flask, which reads the chunked body."""
+    url, _, new_key, _ = one_worker
+    body = b'{"model": "no-such-model", "messages": [{"role": "user", "content": "hi"}]}'
+    raw = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {new_key()}\r\n"
+           f"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    raw += b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    head, payload = _exchange(url, raw)
+    assert head.startswith(b"HTTP/1.1 404"), head
+    assert b'"code":"model_not_found"' in payload.replace(b" ", b"")
