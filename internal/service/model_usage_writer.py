@@ -2,9 +2,9 @@
 
 It owns a tiny engine of its own (pool of 1, created lazily in the process that writes, so a
 gunicorn fork never shares a connection) and writes each batch in one statement: COPY on
-PostgreSQL (psycopg 3; the cheapest way in for the database and for the web worker whose thread
-renders the rows, ~5x less PostgreSQL CPU per row than the INSERT ... SELECT from a JSON array
-it replaced), a multi-row INSERT elsewhere. It needs neither a Flask app context nor the
+PostgreSQL, a multi-row INSERT elsewhere. In batches of 200, COPY took ~13 µs a row end to end
+(6.6 µs of it Python), the INSERT ... SELECT from one JSON array it replaced ~33 µs (4.7 µs
+Python): the database's share fell about five-fold. It needs neither a Flask app context nor the
 request's session, and it never runs on a request thread.
 """
 from __future__ import annotations
