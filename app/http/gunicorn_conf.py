@@ -11,6 +11,7 @@ GUNICORN_THREADS) is the thread-based alternative; it needs none of this.
 """
 import multiprocessing
 import os
+import shutil
 import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:5000")
@@ -25,10 +26,20 @@ accesslog = None  # request logs come from the app, with request ids
 errorlog = "-"
 
 
+_OWN_METRICS_DIR = "LLMOPS_GUNICORN_OWNS_METRICS_DIR"
+
+
 def on_starting(server):
     # Prometheus multiprocess mode: each worker writes mmap files that /metrics sums.
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="llmops-metrics-")
+        os.environ[_OWN_METRICS_DIR] = "1"
+
+
+def on_exit(server):
+    # a directory this master created dies with it (one was left in /tmp per start before)
+    if os.environ.pop(_OWN_METRICS_DIR, None):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def child_exit(server, worker):

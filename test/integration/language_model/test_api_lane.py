@@ -14,6 +14,7 @@ from injector import Module, provider, singleton
 
 from app.http.app import create_app
 from config.language_model import LanguageModelSettings
+from internal.core.language_model import UsageSink
 from internal.service.api_key_service import ApiKeyService
 from internal.service.openai_gateway_service import OpenAIGatewayService
 from test.conftest import make_account
@@ -57,7 +58,9 @@ class _Exploding(Module):
 @pytest.fixture(scope="module")
 def lane_app(pg_app, pg_config, router_yaml):
     """Same database as `app`; the router YAML points at the fake upstream."""
-    return create_app(pg_config, modules=[_Settings(router_yaml)])
+    app = create_app(pg_config, modules=[_Settings(router_yaml)])
+    yield app
+    app.extensions["injector"].get(UsageSink).close()  # write its usage rows while the database exists
 
 
 @pytest.fixture
@@ -154,8 +157,10 @@ def test_oversized_body_is_413_before_it_is_read(lane_app, key):
     assert lane.get_json() == flask.get_json() and lane.get_json()["error"]["code"] == "payload_too_large"
 
 
-def test_unexpected_failure_is_a_generic_500_naming_only_the_request_id(pg_config, router_yaml, app, caplog):
+def test_unexpected_failure_is_a_generic_500_naming_only_the_request_id(pg_config, router_yaml, app, caplog,
+                                                                       request):
     exploding = create_app(pg_config, modules=[_Settings(router_yaml), _Exploding()])
+    request.addfinalizer(exploding.extensions["injector"].get(UsageSink).close)
     account = make_account(exploding)
     with exploding.app_context():
         _, raw = exploding.extensions["injector"].get(ApiKeyService).create_api_key(account.account_id, True, "x")
@@ -195,3 +200,18 @@ def test_routes_the_lane_does_not_own_still_answer_openai_json(lane_app, key, fl
     assert wrong_method.status_code == 405 and wrong_method.get_json()["error"]["code"] == "method_not_allowed"
     assert detail.status_code == 200 and detail.get_json()["id"] == "lane-gpt"
     assert flask_dispatches == ["/v1/nothing-here", "/v1/chat/completions", "/v1/models/lane-gpt"]
+
+
+def test_the_lane_accounts_for_every_flask_request_hook(lane_app):
+    """The lane runs no Flask request hooks: it does the request id, timing, metrics and the
+    database-session teardown itself, and the rest do nothing for an API-key request without an
+    Origin header. A new hook must be weighed for the lane too (internal/server/api_lane.py)."""
+    def names(funcs):
+        return sorted(f.__name__ for f in funcs)
+
+    assert names(lane_app.before_request_funcs[None]) == ["_assign_request_id", "_start_timer"]
+    assert names(lane_app.after_request_funcs[None]) == [
+        "_echo_request_id", "_observe", "_update_remember_cookie", "cors_after_request_if_origin"]
+    assert set(lane_app.before_request_funcs) | set(lane_app.after_request_funcs) == {None}
+    assert not lane_app.teardown_request_funcs and not lane_app.url_value_preprocessors
+    assert names(lane_app.teardown_appcontext_funcs) == ["_teardown_session"]  # runs: the lane pushes an app context
