@@ -65,13 +65,11 @@ class ApiLane:
                 payload, status, extra = openai_error(as_custom_exception(exc, method, path))
                 body, headers = dumps(payload), [("Content-Type", "application/json"), *extra.items()]
         headers.append(("X-Request-Id", request_id))
+        result: Iterable[bytes] = body  # a stream is sent chunked
         if isinstance(body, bytes):
             headers.append(("Content-Length", str(len(body))))
-            start_response(_STATUS_LINES.get(status) or f"{status} UNKNOWN", headers)
-            result: Iterable[bytes] = [body]
-        else:
-            start_response(_STATUS_LINES.get(status) or f"{status} UNKNOWN", headers)
-            result = body
+            result = [body]
+        start_response(_STATUS_LINES.get(status) or f"{status} UNKNOWN", headers)
         # like the Flask hook: measured when the response starts (a stream's body follows)
         self._metrics.observe(method, path, status, time.perf_counter() - started)
         return result

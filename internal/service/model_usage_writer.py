@@ -56,37 +56,21 @@ class ModelUsageWriter:
                     self._pid = os.getpid()
         return self._engine
 
-    @staticmethod
-    def to_row(r: UsageRecord) -> dict[str, Any]:
-        return {
-            "id": uuid.uuid4(), "account_id": _uuid(r.account_id), "api_key_id": _uuid(r.api_key_id),
-            "model": r.model[:255], "endpoint": r.endpoint, "status": r.status, "provider": r.provider,
-            "deployment_id": (r.deployment_id or None) and r.deployment_id[:255],
-            "upstream_model": (r.upstream_model or None) and r.upstream_model[:255], "stream": r.stream,
-            "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
-            "total_tokens": r.total_tokens, "estimated": r.estimated, "cost": r.cost, "currency": r.currency,
-            "latency_ms": r.latency_ms, "ttft_ms": r.ttft_ms, "attempts": r.attempts,
-            "error_code": (r.error_code or None) and r.error_code[:64], "created_at": r.created_at,
-        }
-
-    # Columns written by COPY on PostgreSQL, in row order.
-    _COPY_COLUMNS = ("id", "account_id", "api_key_id", "model", "endpoint", "status", "provider", "deployment_id",
-                     "upstream_model", "stream", "prompt_tokens", "completion_tokens", "total_tokens", "estimated",
-                     "cost", "currency", "latency_ms", "ttft_ms", "attempts", "error_code", "created_at")
+    # Columns in row order (COPY's column list on PostgreSQL, the INSERT's keys elsewhere).
+    _COLUMNS = ("id", "account_id", "api_key_id", "model", "endpoint", "status", "provider", "deployment_id",
+                "upstream_model", "stream", "prompt_tokens", "completion_tokens", "total_tokens", "estimated",
+                "cost", "currency", "latency_ms", "ttft_ms", "attempts", "error_code", "created_at")
 
     @staticmethod
-    def to_copy_row(r: UsageRecord, uuids: dict[Any, str | None]) -> tuple[Any, ...]:
-        """One record in `_COPY_COLUMNS` order (`uuids` memoises validation: a batch mostly
-        repeats a few keys and accounts). The row id is random but not from os.urandom, a
-        syscall per row; Python reseeds `random` in every forked process."""
-        ids = []
+    def to_row(r: UsageRecord, uuids: dict[Any, uuid.UUID | None]) -> tuple[Any, ...]:
+        """One record in `_COLUMNS` order (`uuids` memoises validation: a batch mostly repeats a
+        few keys and accounts). The row id is random but not from os.urandom, a syscall per row;
+        Python reseeds `random` in every forked process."""
         for v in (r.account_id, r.api_key_id):
             if v not in uuids:
-                u = _uuid(v)
-                uuids[v] = None if u is None else str(u)
-            ids.append(uuids[v])
-        return (str(uuid.UUID(int=random.getrandbits(128), version=4)), ids[0], ids[1], r.model[:255], r.endpoint,
-                r.status, r.provider, (r.deployment_id or None) and r.deployment_id[:255],
+                uuids[v] = _uuid(v)
+        return (uuid.UUID(int=random.getrandbits(128), version=4), uuids[r.account_id], uuids[r.api_key_id],
+                r.model[:255], r.endpoint, r.status, r.provider, (r.deployment_id or None) and r.deployment_id[:255],
                 (r.upstream_model or None) and r.upstream_model[:255], r.stream, r.prompt_tokens,
                 r.completion_tokens, r.total_tokens, r.estimated, r.cost, r.currency, r.latency_ms, r.ttft_ms,
                 r.attempts, (r.error_code or None) and r.error_code[:64], r.created_at)
@@ -95,13 +79,14 @@ class ModelUsageWriter:
         if not records:
             return
         engine = self._get_engine()
+        uuids: dict[Any, uuid.UUID | None] = {}
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
-                uuids: dict[Any, str | None] = {}
-                columns = ", ".join(self._COPY_COLUMNS)
+                columns = ", ".join(self._COLUMNS)
                 with conn.connection.driver_connection.cursor() as cursor, \
                         cursor.copy(f"COPY {ModelUsage.__tablename__} ({columns}) FROM STDIN") as copy:
                     for r in records:
-                        copy.write_row(self.to_copy_row(r, uuids))
+                        copy.write_row(self.to_row(r, uuids))
             else:
-                conn.execute(insert(ModelUsage.__table__), [self.to_row(r) for r in records])
+                conn.execute(insert(ModelUsage.__table__),
+                             [dict(zip(self._COLUMNS, self.to_row(r, uuids), strict=True)) for r in records])
