@@ -1,7 +1,7 @@
 """`flask account create --email --password --name`: create a password account.
 `flask account reset-password --email --password`: operator password reset.
 
-    FLASK_APP=app.http.app:app flask account create --email admin@example.com --name Admin
+    flask account create --email admin@example.com --name Admin
     (the password is prompted for, hidden, when --password is not given)
 """
 from __future__ import annotations
