@@ -19,6 +19,9 @@ import os
 import resource
 import sys
 
+# The runner's own references: user code that patches json or os cannot break the reply.
+_dumps, _loads, _write, _exit = json.dumps, json.loads, os.write, os._exit
+
 FILENAME = "<code>"
 TRACEBACK_CHARS = 4000
 
@@ -48,7 +51,7 @@ class CappedText(io.TextIOBase):
 def read_request():
     stdin = sys.stdin.buffer
     length = int(stdin.readline())
-    return json.loads(stdin.read(length))
+    return _loads(stdin.read(length))
 
 
 def apply_limits(limits):
@@ -100,7 +103,7 @@ def run(request):
     if not isinstance(result, dict):
         return error("invalid_output", f"main() must return a dict, it returned {type(result).__name__}")
     try:
-        output = json.dumps(result, ensure_ascii=False, allow_nan=False)
+        output = _dumps(result, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         return error("invalid_output", f"main() returned a value that is not JSON: {exc}")
     if len(output.encode()) > request["limits"]["max_output_bytes"]:
@@ -128,13 +131,13 @@ def main():
     reply["stdout"] = captured.getvalue()
     reply["stdout_truncated"] = captured.truncated
     try:
-        data = json.dumps(reply, ensure_ascii=False).encode() + b"\n"  # JSON text has no raw newline
+        data = _dumps(reply, ensure_ascii=False).encode() + b"\n"  # JSON text has no raw newline
     except MemoryError:
         data = b'{"status": "error", "kind": "memory_limit", "message": "the code went over its memory limit"}\n'
     view = memoryview(data)
     while view:
-        view = view[os.write(reply_fd, view):]
-    os._exit(0)  # no interpreter teardown: the code's threads and atexit hooks end here
+        view = view[_write(reply_fd, view):]
+    _exit(0)  # no interpreter teardown: the code's threads and atexit hooks end here
 
 
 main()

