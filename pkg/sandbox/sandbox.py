@@ -10,6 +10,7 @@ every run raises SandboxUnavailable (never a silent unsandboxed fallback).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import threading
@@ -33,6 +34,7 @@ from pkg.sandbox.pool import WarmPool
 from pkg.sandbox.seccomp_policy import SeccompUnavailable, seccomp_bpf
 from pkg.sandbox.self_test import failed_checks
 
+logger = logging.getLogger(__name__)
 REPLY_OVERHEAD = 4096
 _KINDS = {
     "memory_limit": SandboxMemoryError,
@@ -84,6 +86,7 @@ class CodeSandbox:
                 except (KeyError, TypeError, OSError) as exc:  # a probe reply of the wrong shape
                     failures = [f"the probe did not answer as expected ({type(exc).__name__}: {exc})"]
                 if failures:
+                    logger.error("code sandbox refused: self-test failed: %s", "; ".join(failures))
                     self._pool.close()
                     self._pool = None
                     self._refusal = "the sandbox self-test failed: " + "; ".join(failures)
@@ -162,7 +165,8 @@ class CodeSandbox:
             if signum is not None:
                 raise SandboxCrashed(f"the code's process ended abnormally ({signal.Signals(signum).name})")
             if not result.reply and _bwrap_failed(result.stderr):
-                raise SandboxUnavailable("the sandbox could not start: " + result.stderr.decode(errors="replace").strip()[:300])
+                logger.error("code sandbox could not start: %s", result.stderr.decode(errors="replace").strip()[:500])
+                raise SandboxUnavailable("the sandbox could not start (the server log has bubblewrap's message)")
             raise SandboxCrashed("the code's process ended without a result (did it call os._exit or close its output?)")
         if reply["status"] == "ok":
             output = reply.get("output")

@@ -152,3 +152,20 @@ def test_concurrent_runs_each_get_their_own_answer(sandbox):
 def test_the_result_round_trips_unicode_and_large_numbers(sandbox):
     out = sandbox.run("def main(p):\n    return {'big': 2 ** 62, 'emoji': '\\u2603', 'echo': p}\n", {"x": "¿"})
     assert json.dumps(out, ensure_ascii=False) == '{"big": 4611686018427387904, "emoji": "☃", "echo": {"x": "¿"}}'
+
+
+def test_a_forked_worker_gets_its_own_pool_and_leaves_the_parents_alone(sandbox):
+    """Celery's prefork workers fork a process that may already hold a warm pool."""
+    import multiprocessing
+
+    sandbox.run("def main(p):\n    return {}\n", {})  # the pool is warm before the fork
+    code = "import os\ndef main(p):\n    return {'double': p['n'] * 2}\n"
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=lambda: queue.put([sandbox.run(code, {"n": n}) for n in range(3)]))
+    child.start()
+    results = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert results == [{"double": 0}, {"double": 2}, {"double": 4}]
+    assert [sandbox.run(code, {"n": n}) for n in range(3)] == results  # the parent's warm processes still work
