@@ -75,7 +75,7 @@ def bwrap_argv(bwrap: str, runtime: PythonRuntime, *, seccomp_fd: int, tmpfs_byt
     argv = [
         bwrap,
         "--unshare-all", "--unshare-user", "--disable-userns",
-        "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        "--die-with-parent", "--as-pid-1", "--new-session", "--cap-drop", "ALL",
         "--hostname", SANDBOX_HOSTNAME,
         "--clearenv",
     ]

@@ -55,11 +55,11 @@ def read_request():
 
 
 def apply_limits(limits):
-    cpu = limits["cpu_seconds"]
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    for name, value in (("RLIMIT_FSIZE", limits["file_size_bytes"]), ("RLIMIT_NPROC", limits["max_tasks"]),
-                        ("RLIMIT_NOFILE", limits["max_open_files"]), ("RLIMIT_CORE", 0),
-                        ("RLIMIT_AS", limits["memory_bytes"])):
+    # The interpreter is its PID namespace's init (bwrap --as-pid-1), which ignores SIGXCPU;
+    # soft == hard makes the kernel SIGKILL it at the limit itself.
+    for name, value in (("RLIMIT_CPU", limits["cpu_seconds"]), ("RLIMIT_FSIZE", limits["file_size_bytes"]),
+                        ("RLIMIT_NPROC", limits["max_tasks"]), ("RLIMIT_NOFILE", limits["max_open_files"]),
+                        ("RLIMIT_CORE", 0), ("RLIMIT_AS", limits["memory_bytes"])):
         resource.setrlimit(getattr(resource, name), (value, value))
 
 

@@ -9,7 +9,7 @@ MB = 1024 * 1024
 @dataclass(frozen=True)
 class SandboxLimits:
     wall_seconds: float = 10.0  # the whole sandbox is killed after this, whatever it does
-    cpu_seconds: int = 5  # RLIMIT_CPU (SIGXCPU, then SIGKILL one second later)
+    cpu_seconds: int = 5  # RLIMIT_CPU: the process is SIGKILLed after this much CPU time
     memory_bytes: int = 256 * MB  # RLIMIT_AS of the interpreter (threads' stacks count too)
     file_size_bytes: int = 8 * MB  # RLIMIT_FSIZE: the largest file the code may write
     tmpfs_bytes: int = 16 * MB  # size of the sandbox's private /tmp (all files together)
