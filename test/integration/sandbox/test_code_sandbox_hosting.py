@@ -70,3 +70,28 @@ def test_many_runs_leak_no_descriptors_or_processes(sandbox):
     # used ones may still be exiting; a leak would be 3 descriptors per run (100+ here).
     assert _open_fds() <= fds_before + 3 * (sandbox.settings.pool_size + 2)
     assert _bwrap_children() <= sandbox.settings.pool_size + 2
+
+
+def test_the_apps_sandbox_cannot_see_the_apps_instance_or_secrets(sqlite_app):
+    """The CodeSandbox bound by create_app (SandboxModule): the server's own instance directory
+    (SQLite database, generated secret key) and configuration are out of its reach."""
+    from config import Config
+    from pkg.sandbox import CodeSandbox
+
+    injector = sqlite_app.extensions["injector"]
+    conf = injector.get(Config)
+    box = injector.get(CodeSandbox)
+    assert box is injector.get(CodeSandbox)
+    files = [p for p in conf.INSTANCE_DIR.rglob("*") if p.is_file()]
+    assert files  # the app wrote its database there: the check is not vacuous
+    code = """
+import os
+def main(p):
+    return {"seen": [x for x in p["paths"] if os.path.exists(x)], "env": sorted(os.environ)}
+"""
+    try:
+        out = box.run(code, {"paths": [str(conf.INSTANCE_DIR), *map(str, files)]})
+    finally:
+        box.close()
+    assert out["seen"] == []
+    assert conf.SECRET_KEY not in str(out) and set(out["env"]) <= {"PWD", "LC_CTYPE"}

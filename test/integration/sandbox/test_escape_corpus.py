@@ -270,3 +270,14 @@ def test_bombs_at_once_leave_the_caller_and_other_runs_unaffected(sandbox, clock
         assert dict(f.result() for f in attacks) == dict.fromkeys(bombs, True)
     assert clock.seconds < TIGHT.wall_seconds + SLACK_SECONDS
     assert sandbox.run(normal, {"n": 100}) == {"total": 4950}  # the caller still runs code afterwards
+
+
+def test_code_outside_main_runs_sandboxed_too(sandbox, tmp_path):
+    """The course backend only checked main's body (reference notes §2.5 #1): a default argument
+    or module-level statement ran in the API process. Here all of it runs in the sandbox."""
+    marker = tmp_path / "pwned"
+    code = (f"import os\nos.system('touch {marker}')\nopen({str(marker)!r}, 'w')\n"
+            f"def main(params=__import__('os').system('touch {marker}')):\n    return {{}}\n")
+    with pytest.raises(SandboxUserError, match="No such file or directory"):
+        sandbox.run(code, {})
+    assert not marker.exists()
