@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ from pkg.sandbox.self_test import failed_checks
 
 logger = logging.getLogger(__name__)
 REPLY_OVERHEAD = 4096
+SELF_TEST_RETRY_SECONDS = 60.0
 _KINDS = {
     "memory_limit": SandboxMemoryError,
     "invalid_output": SandboxInvalidOutput,
@@ -66,6 +68,7 @@ class CodeSandbox:
         self._pool: WarmPool | None = None
         self._refusal: str | None = None
         self._started = False
+        self._failed_at: float | None = None
         self._bwrap = self.settings.bwrap_path or find_bwrap()
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -73,7 +76,7 @@ class CodeSandbox:
         """Prove the isolation once (self_test) and warm the pool; afterwards runs are either
         sandboxed or refused. Called lazily by the first run; safe to call again."""
         with self._lock:
-            if self._started:
+            if self._started and not self._may_retry():
                 return
             self._refusal = self._check_available()
             if self._refusal is None:
@@ -90,6 +93,7 @@ class CodeSandbox:
                     self._pool.close()
                     self._pool = None
                     self._refusal = "the sandbox self-test failed: " + "; ".join(failures)
+                    self._failed_at = time.monotonic()
                 else:
                     self._pool.fill()
             self._started = True
@@ -106,9 +110,17 @@ class CodeSandbox:
         return self._refusal is None
 
     def close(self) -> None:
+        """Kill the warm processes; later runs are refused."""
         with self._lock:
             if self._pool is not None:
                 self._pool.close()
+            self._pool, self._refusal, self._started, self._failed_at = None, "the sandbox is closed", True, None
+
+    def _may_retry(self) -> bool:
+        # A failed self-test is re-run now and then (a start-up hiccup, e.g. a busy machine
+        # refusing a fork, must not disable code nodes for the process's lifetime); until a
+        # self-test passes, every run is refused.
+        return self._failed_at is not None and time.monotonic() - self._failed_at > SELF_TEST_RETRY_SECONDS
 
     def _check_available(self) -> str | None:
         if self.settings.mode == "disabled":
@@ -133,21 +145,26 @@ class CodeSandbox:
         limits = limits or self.settings.limits
         request = self._request(code, inputs, limits)
         self.start()
-        if self._refusal is not None or self._pool is None:
-            raise SandboxUnavailable(f"code execution is unavailable: {self._refusal or 'the sandbox is closed'}")
-        return self._exchange(request, limits)
+        pool, refusal = self._pool, self._refusal  # one read: close() may run concurrently
+        if refusal is not None or pool is None:
+            raise SandboxUnavailable(f"code execution is unavailable: {refusal or 'the sandbox is closed'}")
+        return self._exchange(pool, request, limits)
 
     def _probe(self, code: str, inputs: dict[str, Any], limits: SandboxLimits) -> SandboxRun:
         """A run during start(), before the sandbox is declared usable (self-test only)."""
-        return self._exchange(self._request(code, inputs, limits), limits)
+        return self._exchange(self._pool, self._request(code, inputs, limits), limits)
 
-    def _exchange(self, request: bytes, limits: SandboxLimits) -> SandboxRun:
-        process = self._pool.take(limits.tmpfs_bytes)
+    def _exchange(self, pool: WarmPool, request: bytes, limits: SandboxLimits) -> SandboxRun:
+        try:
+            process = pool.take(limits.tmpfs_bytes)
+        except OSError as exc:  # no processes or descriptors left on this host right now
+            logger.error("code sandbox could not start a process: %s", exc)
+            raise SandboxUnavailable("the sandbox could not start a process (the host is out of resources)") from exc
         cap = limits.max_output_bytes + limits.max_stdout_bytes * 4 + REPLY_OVERHEAD
         try:
             result = process.exchange(request, wall_seconds=limits.wall_seconds, reply_cap=cap)
         finally:
-            self._pool.retire(process)
+            pool.retire(process)
         if result.timed_out:
             raise SandboxTimeout(f"the code ran longer than its time limit ({limits.wall_seconds:g} s)")
         if result.overflowed:

@@ -54,3 +54,11 @@ def test_a_bubblewrap_that_does_not_isolate_is_caught_by_the_self_test(tmp_path)
     message = refused(SandboxSettings(bwrap_path=str(fake), pool_size=1), tmp_path)
     assert "the sandbox self-test failed" in message
     assert "host paths are visible" in message and "fork is allowed" in message and "inet_socket is allowed" in message
+
+
+def test_a_closed_sandbox_refuses_instead_of_starting_processes_again():
+    box = CodeSandbox(SandboxSettings(pool_size=1))
+    assert box.run("def main(p):\n    return {'up': True}\n", {}) == {"up": True}
+    box.close()
+    with pytest.raises(SandboxUnavailable, match="the sandbox is closed"):
+        box.run("def main(p):\n    return {}\n", {})
