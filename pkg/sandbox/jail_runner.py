@@ -106,7 +106,11 @@ def run(request):
         output = _dumps(result, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         return error("invalid_output", f"main() returned a value that is not JSON: {exc}")
-    if len(output.encode()) > request["limits"]["max_output_bytes"]:
+    try:
+        size = len(output.encode())
+    except UnicodeEncodeError:
+        return error("invalid_output", "main() returned a string that is not valid Unicode (a lone surrogate)")
+    if size > request["limits"]["max_output_bytes"]:
         return error("output_too_large", f"main()'s result is larger than {request['limits']['max_output_bytes']} bytes")
     return {"status": "ok", "output": result}
 
@@ -128,7 +132,7 @@ def main():
     del reserve
     if reply is None:
         reply = error("memory_limit", "the code went over its memory limit")
-    reply["stdout"] = captured.getvalue()
+    reply["stdout"] = captured.getvalue().encode(errors="replace").decode()  # no lone surrogates
     reply["stdout_truncated"] = captured.truncated
     try:
         data = _dumps(reply, ensure_ascii=False).encode() + b"\n"  # JSON text has no raw newline

@@ -51,6 +51,11 @@ def main(params):
     assert not run.stdout_truncated
 
 
+def test_printing_broken_unicode_is_not_fatal(sandbox):
+    run = sandbox.execute("def main(p):\n    print('a\\ud800b')\n    return {'ok': 1}\n", {})
+    assert run.output == {"ok": 1} and run.stdout == "a?b\n"
+
+
 def test_printing_a_lot_is_truncated_not_fatal(sandbox):
     limits = SandboxLimits(max_stdout_bytes=1000)
     run = sandbox.execute("def main(p):\n    for _ in range(10000):\n        print('x' * 100)\n    return {'ok': 1}\n", {}, limits)
@@ -96,6 +101,7 @@ def test_site_packages_are_not_importable(sandbox):
     ("def main(p):\n    return {'o': object()}\n", "not JSON"),
     ("def main(p):\n    return {'nan': float('nan')}\n", "not JSON"),
     ("def main(p):\n    return None\n", "must return a dict"),
+    ("def main(p):\n    return {'s': '\\ud800'}\n", "not valid Unicode"),
 ])
 def test_non_json_output_is_rejected(sandbox, code, expected):
     with pytest.raises(SandboxInvalidOutput, match=expected):

@@ -103,7 +103,15 @@ def test_no_network_not_even_loopback(sandbox):
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     port = listener.getsockname()[1]
+    abstract_name = f"\0llmops-sandbox-test-{os.getpid()}"  # abstract unix sockets ignore the filesystem
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    abstract.bind(abstract_name)
+    abstract.listen(1)
     try:
+        probe_unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe_unix.connect(abstract_name)  # reachable from the host
+        probe_unix.close()
+        abstract.accept()[0].close()
         for host_port in (port, PG_PORT, REDIS_PORT):  # reachable from the host: the test is not vacuous
             socket.create_connection(("127.0.0.1", host_port), timeout=2).close()
         listener.accept()[0].close()
@@ -117,15 +125,21 @@ def main(params):
     doors["netlink"] = attempt(lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW))
     doors["pg_unix"] = attempt(lambda: socket.socket(socket.AF_UNIX).connect("/var/run/postgresql/.s.PGSQL.5432"))
     doors["dns"] = attempt(lambda: socket.getaddrinfo("example.com", 80))
+    doors["abstract_unix"] = attempt(lambda: socket.socket(socket.AF_UNIX).connect(params["abstract"]))
     return doors
-''', {"ports": [port, PG_PORT, REDIS_PORT]})
+''', {"ports": [port, PG_PORT, REDIS_PORT], "abstract": abstract_name})
         assert all(not door["ok"] for door in out.values()), out
         assert "Address family not supported" in out[str(port)]["error"]
+        assert "ConnectionRefusedError" in out["abstract_unix"]["error"]  # its own network namespace
         listener.setblocking(False)
-        with pytest.raises(BlockingIOError):  # nothing from the sandbox ever reached the listener
+        with pytest.raises(BlockingIOError):  # nothing from the sandbox ever reached the listeners
             listener.accept()
+        abstract.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            abstract.accept()
     finally:
         listener.close()
+        abstract.close()
 
 
 def test_fork_bomb_is_refused(sandbox, clock):
