@@ -20,7 +20,7 @@ from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
 from app.http.sandbox_module import SandboxModule
 from config import Config
-from internal.cli import account_cli
+from internal.cli import account_cli, sandbox_cli
 from internal.extension.metrics_extension import Metrics
 from internal.middleware.middleware import Middleware
 from internal.router.router import Router
@@ -46,6 +46,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
     # Entry points (Celery tasks, CLI commands) resolve services from here; core never does.
     app.extensions["injector"] = injector
     account_cli.init_app(app)  # `flask account create` (CLI commands resolve services from the injector)
+    sandbox_cli.init_app(app)  # `flask sandbox check`: the code sandbox's self-test on this machine
     return app
 
 
