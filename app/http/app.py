@@ -18,8 +18,9 @@ from redis import Redis
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
+from app.http.sandbox_module import SandboxModule
 from config import Config
-from internal.cli import account_cli
+from internal.cli import account_cli, sandbox_cli
 from internal.extension.metrics_extension import Metrics
 from internal.middleware.middleware import Middleware
 from internal.router.router import Router
@@ -29,7 +30,7 @@ from pkg.sqlalchemy import SQLAlchemy
 
 def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Http:
     conf = (conf or Config()).resolved()
-    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), *modules])
+    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), SandboxModule(conf), *modules])
     app = Http(
         __name__,
         conf=conf,
@@ -45,6 +46,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
     # Entry points (Celery tasks, CLI commands) resolve services from here; core never does.
     app.extensions["injector"] = injector
     account_cli.init_app(app)  # `flask account create` (CLI commands resolve services from the injector)
+    sandbox_cli.init_app(app)  # `flask sandbox check`: the code sandbox's self-test on this machine
     return app
 
 
