@@ -127,6 +127,14 @@ class Config(BaseSettings):
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
     OUTBOUND_TIMEOUT_SECONDS: float = 30.0
 
+    # --- apps (docs/apps.md) ----------------------------------------------------------------
+    # Public URL prefix of this API as browsers reach it (e.g. https://llmops.example.com/api);
+    # icon URLs in responses are built from it, never from the request's Host. Empty: paths
+    # relative to the API root.
+    API_PUBLIC_BASE_URL: str = ""
+    APP_DEFAULT_MODEL: str = "openai/gpt-4o-mini"  # provider/model of a new app's draft
+    ANALYSIS_CACHE_SECONDS: int = 3600  # app analysis cache lifetime (new messages invalidate it earlier)
+
     @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
     @classmethod
     def _split_csv(cls, value):

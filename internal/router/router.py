@@ -14,6 +14,11 @@ from injector import inject
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
 from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.app.analysis_handler import AnalysisHandler
+from internal.handler.app.app_handler import AppHandler
+from internal.handler.app.builtin_app_handler import BuiltinAppHandler
+from internal.handler.app.conversation_handler import ConversationHandler
+from internal.handler.app.web_app_handler import WebAppHandler
 from internal.handler.auth_handler import AuthHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
@@ -24,6 +29,7 @@ from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.router.app_routes import register_app_routes
 
 
 @inject
@@ -41,6 +47,11 @@ class Router:
     dataset_handler: DatasetHandler
     document_handler: DocumentHandler
     segment_handler: SegmentHandler
+    app_handler: AppHandler
+    conversation_handler: ConversationHandler
+    web_app_handler: WebAppHandler
+    builtin_app_handler: BuiltinAppHandler
+    analysis_handler: AnalysisHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -88,6 +99,8 @@ class Router:
                         view_func=lm.delete_provider_credential)
         bp.add_url_rule("/language-model-usage", view_func=lm.get_usage)
         self.knowledge_routes(bp)
+        register_app_routes(bp, self.app_handler, self.conversation_handler, self.web_app_handler,
+                            self.builtin_app_handler, self.analysis_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:
