@@ -15,6 +15,7 @@ from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
 from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.auth_handler import AuthHandler
+from internal.handler.builtin_tool_handler import BuiltinToolHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
@@ -24,6 +25,7 @@ from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.router.tool_routes import builtin_tool_routes
 
 
 @inject
@@ -41,6 +43,7 @@ class Router:
     dataset_handler: DatasetHandler
     document_handler: DocumentHandler
     segment_handler: SegmentHandler
+    builtin_tool_handler: BuiltinToolHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -88,6 +91,7 @@ class Router:
                         view_func=lm.delete_provider_credential)
         bp.add_url_rule("/language-model-usage", view_func=lm.get_usage)
         self.knowledge_routes(bp)
+        builtin_tool_routes(bp, self.builtin_tool_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:
@@ -133,6 +137,7 @@ class Router:
             ("POST", "/v1/chat/completions", oa.chat_completions),
             ("POST", "/v1/completions", oa.completions),
             ("POST", "/v1/embeddings", oa.embeddings),
+            ("POST", "/v1/images/generations", oa.images_generations),
         ]
 
     def lane_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
