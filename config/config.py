@@ -134,6 +134,13 @@ class Config(BaseSettings):
     API_PUBLIC_BASE_URL: str = ""
     APP_DEFAULT_MODEL: str = "openai/gpt-4o-mini"  # provider/model of a new app's draft
     ANALYSIS_CACHE_SECONDS: int = 3600  # app analysis cache lifetime (new messages invalidate it earlier)
+    # --- builtin tools (docs/tools.md) ---------------------------------------------------
+    TOOL_SEARCH_BASE_URL: str = "https://html.duckduckgo.com"  # DuckDuckGo-style HTML search
+    TOOL_WIKIPEDIA_BASE_URL: str = "https://en.wikipedia.org"  # any MediaWiki site
+    TOOL_WEATHER_BASE_URL: str = "https://api.openweathermap.org"  # OpenWeatherMap-compatible API
+    TOOL_IMAGE_MODEL: str = "openai/dall-e-3"  # gateway model the image tool calls by default
+    TOOL_HTTP_MAX_BYTES: int = 2 * 1024 * 1024  # response cap of the web reader / HTTP request tools
+    TOOL_MAX_RESULT_CHARS: int = 16_000  # what an agent or node receives from one tool call
 
     @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from internal.handler.app.builtin_app_handler import BuiltinAppHandler
 from internal.handler.app.conversation_handler import ConversationHandler
 from internal.handler.app.web_app_handler import WebAppHandler
 from internal.handler.auth_handler import AuthHandler
+from internal.handler.builtin_tool_handler import BuiltinToolHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
@@ -30,6 +31,7 @@ from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 from internal.router.app_routes import register_app_routes
+from internal.router.tool_routes import builtin_tool_routes
 
 
 @inject
@@ -52,6 +54,7 @@ class Router:
     web_app_handler: WebAppHandler
     builtin_app_handler: BuiltinAppHandler
     analysis_handler: AnalysisHandler
+    builtin_tool_handler: BuiltinToolHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -101,6 +104,7 @@ class Router:
         self.knowledge_routes(bp)
         register_app_routes(bp, self.app_handler, self.conversation_handler, self.web_app_handler,
                             self.builtin_app_handler, self.analysis_handler)
+        builtin_tool_routes(bp, self.builtin_tool_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:
@@ -146,6 +150,7 @@ class Router:
             ("POST", "/v1/chat/completions", oa.chat_completions),
             ("POST", "/v1/completions", oa.completions),
             ("POST", "/v1/embeddings", oa.embeddings),
+            ("POST", "/v1/images/generations", oa.images_generations),
         ]
 
     def lane_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
