@@ -51,8 +51,8 @@ class DraftConfigValidator:
         for i, ref in enumerate(config.tools):
             try:
                 self.tools.describe(account_id, ref)
-            except ReferenceNotFound:
-                raise _invalid(f"tools.{i}", f"tool {ref.provider_id}/{ref.tool_id} not found") from None
+            except ReferenceNotFound as exc:
+                raise _invalid(f"tools.{i}", str(exc)) from None
         for i, dataset_id in enumerate(config.datasets):
             try:
                 get_owned(self.db, Dataset, dataset_id, account_id)

@@ -3,6 +3,11 @@ shape, the validation table, references to owned resources only, nothing written
 from __future__ import annotations
 
 import pytest
+from flask_migrate import upgrade
+
+from app.http.app import create_app as create_flask_app
+from test.conftest import ConsoleClient, make_account
+from test.support.environment import make_test_config
 
 from .helpers import create_app
 
@@ -150,3 +155,47 @@ def test_another_accounts_dataset_cannot_be_referenced(console, other_console):
     assert resp["code"] == "validate_error" and resp["message"].startswith("datasets.1")
     assert resp["data"]["errors"][0]["field"] == "datasets.1"
     assert console.get(f"/apps/{app_id}/draft-app-config")["data"]["datasets"] == []
+
+
+def test_builtin_tools_resolve_through_the_tool_layer_and_show_as_the_console_reads_them(console):
+    app_id = create_app(console)
+    tools = [{"type": "builtin_tool", "provider_id": "time", "tool_id": "current_time", "params": {}},
+             {"type": "builtin_tool", "provider_id": "weather", "tool_id": "current_weather",
+              "params": {"units": "imperial"}}]
+    assert console.post(f"/apps/{app_id}/draft-app-config", json={"tools": tools})["code"] == "success"
+    shown = console.get(f"/apps/{app_id}/draft-app-config")["data"]["tools"]
+    assert [t["type"] for t in shown] == ["builtin_tool", "builtin_tool"]
+    assert set(shown[0]["provider"]) == {"id", "name", "label", "icon", "description"}
+    assert set(shown[0]["tool"]) == {"id", "name", "label", "description", "params"}
+    assert shown[0]["provider"]["id"] == "time" and shown[0]["tool"]["name"] == "current_time"
+    assert shown[1]["tool"]["params"] == {"units": "imperial"}
+    icon = shown[0]["provider"]["icon"]
+    assert icon == "/builtin-tools/time/icon"  # no API_PUBLIC_BASE_URL configured: relative to the API root
+    assert console.http.get(icon).status_code == 200  # the console can load it (public)
+    # the console posts back what it read: provider.id + tool.name
+    echoed = [{"type": t["type"], "provider_id": t["provider"]["id"], "tool_id": t["tool"]["name"],
+               "params": t["tool"]["params"]} for t in shown]
+    assert console.post(f"/apps/{app_id}/draft-app-config", json={"tools": echoed})["code"] == "success"
+
+    bad = [tools[0], {**tools[1], "params": {"units": "kelvin"}}]
+    resp = console.post(f"/apps/{app_id}/draft-app-config", json={"tools": bad})
+    assert resp["code"] == "validate_error" and resp["message"].startswith("tools.1"), resp
+    unknown = [{"type": "builtin_tool", "provider_id": "time", "tool_id": "time_travel", "params": {}}]
+    resp = console.post(f"/apps/{app_id}/draft-app-config", json={"tools": unknown})
+    assert resp["code"] == "validate_error" and resp["message"].startswith("tools.0")
+    assert len(console.get(f"/apps/{app_id}/draft-app-config")["data"]["tools"]) == 2
+
+
+def test_icon_urls_use_the_configured_public_base(tmp_path):
+    """An app of its own, configured with API_PUBLIC_BASE_URL; the request's Host plays no part."""
+    app = create_flask_app(make_test_config(tmp_path, API_PUBLIC_BASE_URL="https://llmops.example.com/api/"))
+    with app.app_context():
+        upgrade()
+    console = ConsoleClient(app, make_account(app))
+    app_id = create_app(console)
+    console.post(f"/apps/{app_id}/draft-app-config", json={"tools": [
+        {"type": "builtin_tool", "provider_id": "time", "tool_id": "current_time", "params": {}}]})
+    tool = console.get(f"/apps/{app_id}/draft-app-config", headers={"Host": "evil.example"})["data"]["tools"][0]
+    assert tool["provider"]["icon"] == "https://llmops.example.com/api/builtin-tools/time/icon"
+    store = console.get("/builtin-apps", headers={"Host": "evil.example"})["data"]
+    assert all(b["icon"].startswith("https://llmops.example.com/api/builtin-apps/") for b in store)
