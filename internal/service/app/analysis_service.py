@@ -94,7 +94,10 @@ class AnalysisService:
             *finished, Message.created_at >= prev_start, Message.created_at < end)).one()
         current, previous = _figures(*row[:6]), _figures(*row[6:])
 
-        day = func.date(Message.created_at)
+        # UTC days on PostgreSQL whatever the session's time zone (SQLite stores UTC already)
+        stamp = (func.timezone("UTC", Message.created_at) if self.db.engine.dialect.name == "postgresql"
+                 else Message.created_at)
+        day = func.date(stamp)
         daily = {str(r[0]): _figures(*r[1:]) for r in self.db.session.execute(
             select(day, func.count(Message.id), func.count(distinct(Message.created_by)),
                    func.count(distinct(Message.conversation_id)),

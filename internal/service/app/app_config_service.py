@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from injector import inject
@@ -54,7 +55,7 @@ class AppConfigService:
         self.validator.check(account_id, config)  # nothing is written unless all of it holds
         with self.db.auto_commit():
             draft.config = config.dump()
-            app.updated_at = draft.updated_at  # the app list orders/labels by the last change
+            app.updated_at = datetime.now(UTC)  # the app list shows when the app last changed
         return draft
 
     # -- the console's view -----------------------------------------------------------------

@@ -8,8 +8,9 @@ from injector import inject
 
 from internal.entity.app_entity import AppConfig
 from internal.exception import FailException
+from internal.model.app import App
 from internal.model.conversation import Conversation
-from pkg.paginator import PaginatorReq
+from pkg.paginator import Paginator, PaginatorReq
 from pkg.sqlalchemy import SQLAlchemy
 
 from .app_service import AppService
@@ -23,7 +24,7 @@ class DebugConversationService:
     apps: AppService
     conversations: ConversationService
 
-    def _current(self, account_id: uuid.UUID, app_id) -> tuple[object, Conversation | None]:
+    def _current(self, account_id: uuid.UUID, app_id) -> tuple[App, Conversation | None]:
         app = self.apps.get_app(account_id, app_id)
         conv = self.db.session.get(Conversation, app.debug_conversation_id) if app.debug_conversation_id else None
         return app, (conv if conv is not None and not conv.is_deleted else None)
@@ -31,7 +32,6 @@ class DebugConversationService:
     def get_messages_with_page(self, account_id: uuid.UUID, app_id, req: PaginatorReq, created_at: int = 0):
         _, conv = self._current(account_id, app_id)
         if conv is None:  # no debug chat yet: an empty first page, nothing created by a read
-            from pkg.paginator import Paginator
             return [], Paginator(0, 0, req.current_page, req.page_size)
         return self.conversations.get_messages_with_page(conv, req, created_at)
 
