@@ -22,6 +22,7 @@ from internal.entity.app_entity import DEFAULT_CONVERSATION_NAME, InvokeFrom, Me
 from internal.exception import NotFoundException, ValidateErrorException
 from internal.model.app import App
 from internal.model.conversation import Conversation, Message, MessageAgentThought
+from internal.model.end_user import EndUser
 from pkg.paginator import Paginator, PaginatorReq
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -55,6 +56,27 @@ class ConversationService:
         with self.db.auto_commit():
             self.db.session.add(conversation)
         return conversation
+
+    def get_or_create_end_user(self, app: App, end_user_id=None) -> EndUser:
+        """The service API's caller: an existing end user of THIS app, or a new one."""
+        if end_user_id:
+            row = self.db.session.get(EndUser, _uuid(end_user_id, "end user"))
+            if row is None or row.app_id != app.id:
+                raise NotFoundException("end user not found")
+            return row
+        row = EndUser(account_id=app.account_id, app_id=app.id)
+        with self.db.auto_commit():
+            self.db.session.add(row)
+        return row
+
+    def find_conversation(self, app_id: uuid.UUID, invoke_from: InvokeFrom | str, created_by: uuid.UUID,
+                          conversation_id) -> Conversation:
+        """A conversation a chat continues: of this app, this surface and this caller, not deleted."""
+        conv = self.db.session.get(Conversation, _uuid(conversation_id, "conversation"))
+        if (conv is None or conv.is_deleted or conv.app_id != app_id or conv.created_by != created_by
+                or conv.invoke_from != InvokeFrom(invoke_from).value):
+            raise NotFoundException("conversation not found")
+        return conv
 
     def get_or_create_debug_conversation(self, app: App) -> Conversation:
         """The app's debug conversation (the owner's), created on first use."""

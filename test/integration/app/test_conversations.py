@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from internal.exception import NotFoundException
 from internal.model.conversation import Message
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -205,3 +208,25 @@ def test_a_run_records_from_a_background_thread_without_a_request(app, console):
     assert [(s["position"], s["event"], s["tool"]) for s in steps] == [(1, "agent_action", "current_time"),
                                                                         (2, "agent_message", "")]
     assert steps[0]["tool_input"] == {"timezone": "Asia/Shanghai"} and steps[0]["observation"] == "10:00"
+
+
+def test_end_users_and_continued_conversations_stay_within_their_app(app, console):
+    app_a, app_b = create_app(console, "A"), create_app(console, "B")
+    db, conversations = services(app)
+    with app.app_context():
+        from internal.model.app import App
+
+        a, b = db.session.get(App, uuid.UUID(app_a)), db.session.get(App, uuid.UUID(app_b))
+        user = conversations.get_or_create_end_user(a)
+        assert user.account_id == a.account_id and user.app_id == a.id
+        assert conversations.get_or_create_end_user(a, str(user.id)).id == user.id
+        for bad in (str(uuid.uuid4()), "garbage"):
+            with pytest.raises(NotFoundException):
+                conversations.get_or_create_end_user(a, bad)
+        with pytest.raises(NotFoundException):  # another app's end user
+            conversations.get_or_create_end_user(b, str(user.id))
+        conv = conversations.create_conversation(a.id, "service_api", user.id)
+        assert conversations.find_conversation(a.id, "service_api", user.id, str(conv.id)).id == conv.id
+        for args in ((b.id, "service_api", user.id), (a.id, "web_app", user.id), (a.id, "service_api", uuid.uuid4())):
+            with pytest.raises(NotFoundException):
+                conversations.find_conversation(*args, str(conv.id))
