@@ -84,3 +84,46 @@ def test_another_account_can_touch_nothing(console, other_console):
     assert console.get(f"/apps/{app_id}/draft-app-config")["data"]["preset_prompt"] == ""
     histories = console.get(f"/apps/{app_id}/publish-histories")["data"]["list"]
     assert [h["version"] for h in histories] == [1]
+
+
+# The console route table's app groups (docs/apps.md), chat and stop routes excepted (chat runtime).
+APP_ROUTES = """
+GET /analysis/<uuid:app_id>
+GET /apps
+GET /apps/<uuid:app_id>
+GET /apps/<uuid:app_id>/conversations/messages
+GET /apps/<uuid:app_id>/draft-app-config
+GET /apps/<uuid:app_id>/publish-histories
+GET /apps/<uuid:app_id>/published-config
+GET /apps/<uuid:app_id>/summary
+GET /builtin-apps
+GET /builtin-apps/categories
+GET /conversations/<uuid:conversation_id>/messages
+GET /conversations/<uuid:conversation_id>/name
+GET /web-apps/<string:token>
+GET /web-apps/<string:token>/conversations
+POST /apps
+POST /apps/<uuid:app_id>
+POST /apps/<uuid:app_id>/cancel-publish
+POST /apps/<uuid:app_id>/conversations/delete-debug-conversation
+POST /apps/<uuid:app_id>/copy
+POST /apps/<uuid:app_id>/delete
+POST /apps/<uuid:app_id>/draft-app-config
+POST /apps/<uuid:app_id>/fallback-history
+POST /apps/<uuid:app_id>/publish
+POST /apps/<uuid:app_id>/published-config/regenerate-web-app-token
+POST /apps/<uuid:app_id>/summary
+POST /builtin-apps/add-builtin-app-to-space
+POST /conversations/<uuid:conversation_id>/delete
+POST /conversations/<uuid:conversation_id>/is-pinned
+POST /conversations/<uuid:conversation_id>/messages/<uuid:message_id>/delete
+POST /conversations/<uuid:conversation_id>/name
+POST /conversations/<uuid:conversation_id>/messages/<uuid:message_id>
+"""
+
+
+def test_every_console_route_of_the_app_groups_is_served(app):
+    served = {(m, r.rule) for r in app.url_map.iter_rules() if r.endpoint.startswith("console.")
+              for m in r.methods - {"HEAD", "OPTIONS"}}
+    wanted = {tuple(line.split()) for line in APP_ROUTES.strip().splitlines()}
+    assert wanted - served == set()
