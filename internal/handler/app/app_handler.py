@@ -27,7 +27,7 @@ from internal.schema.auth_schema import unix_seconds
 from internal.service.app.app_config_service import AppConfigService
 from internal.service.app.app_publish_service import AppPublishService
 from internal.service.app.app_service import AppService
-from internal.service.app.conversation_service import ConversationService
+from internal.service.app.conversation_service import MessagePage
 from internal.service.app.debug_conversation_service import DebugConversationService
 from pkg.paginator import page_data
 from pkg.response import success_json, success_message
@@ -35,9 +35,8 @@ from pkg.response import success_json, success_message
 from .serializers import dump_app, dump_app_list_item, dump_message
 
 
-def messages_page(conversations: ConversationService, rows, paginator) -> dict:
-    thoughts = conversations.thoughts_of(rows)
-    return page_data(rows, paginator, lambda m: dump_message(m, thoughts[m.id]))
+def messages_page(page: MessagePage) -> dict:
+    return page_data(page.rows, page.paginator, lambda m: dump_message(m, page.thoughts[m.id]))
 
 
 @inject
@@ -47,15 +46,13 @@ class AppHandler:
     app_config_service: AppConfigService
     app_publish_service: AppPublishService
     debug_conversation_service: DebugConversationService
-    conversation_service: ConversationService
 
     # -- apps --------------------------------------------------------------------------------
     @login_required
     @validate(query=GetAppsWithPageReq, response=AppListItemResp)
     def get_apps_with_page(self, query: GetAppsWithPageReq):
         """The caller's apps, newest first (search_word matches the name)."""
-        rows, paginator = self.app_service.get_apps_with_page(current_user.id, query)
-        configs = self.app_service.shown_configs(rows)
+        rows, paginator, configs = self.app_service.get_apps_with_page(current_user.id, query)
         return success_json(page_data(rows, paginator, lambda a: dump_app_list_item(a, configs[a.id])))
 
     @login_required
@@ -67,8 +64,7 @@ class AppHandler:
     @login_required
     @validate(response=AppResp)
     def get_app(self, app_id: uuid.UUID):
-        app = self.app_service.get_app(current_user.id, app_id)
-        return success_json(dump_app(app, self.app_service.draft_version(app)))
+        return success_json(dump_app(*self.app_service.get_app_with_draft(current_user.id, app_id)))
 
     @login_required
     @validate(body=UpdateAppReq)
@@ -140,9 +136,8 @@ class AppHandler:
     @login_required
     @validate(query=CursorPageReq, response=MessageResp)
     def get_debug_conversation_messages_with_page(self, app_id: uuid.UUID, query: CursorPageReq):
-        rows, paginator = self.debug_conversation_service.get_messages_with_page(
-            current_user.id, app_id, query, query.created_at)
-        return success_json(messages_page(self.conversation_service, rows, paginator))
+        return success_json(messages_page(self.debug_conversation_service.get_messages_with_page(
+            current_user.id, app_id, query, query.created_at)))
 
     @login_required
     def delete_debug_conversation(self, app_id: uuid.UUID):

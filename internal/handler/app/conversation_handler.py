@@ -25,9 +25,8 @@ class ConversationHandler:
     @login_required
     @validate(query=CursorPageReq, response=MessageResp)
     def get_conversation_messages_with_page(self, conversation_id: uuid.UUID, query: CursorPageReq):
-        rows, paginator = self.conversation_service.get_conversation_messages_with_page(
-            current_user.id, conversation_id, query, query.created_at)
-        return success_json(messages_page(self.conversation_service, rows, paginator))
+        return success_json(messages_page(self.conversation_service.get_conversation_messages_with_page(
+            current_user.id, conversation_id, query, query.created_at)))
 
     @login_required
     def get_conversation_name(self, conversation_id: uuid.UUID):

@@ -31,6 +31,10 @@ class AppService:
     def get_app(self, account_id: uuid.UUID, app_id) -> App:
         return get_owned(self.db, App, app_id, account_id, "app not found")
 
+    def get_app_with_draft(self, account_id: uuid.UUID, app_id) -> tuple[App, AppConfigVersion]:
+        app = self.get_app(account_id, app_id)
+        return app, self.draft_version(app)
+
     def draft_version(self, app: App) -> AppConfigVersion:
         """The app's draft row (created with the app; every app has exactly one)."""
         return self.db.session.scalars(select(AppConfigVersion).where(
@@ -67,12 +71,15 @@ class AppService:
         name = f"{app.name} copy"[:40]
         return self.create_app(account_id, name, app.icon, app.description, draft)
 
-    def get_apps_with_page(self, account_id: uuid.UUID, req: SearchPaginatorReq) -> tuple[Sequence[App], Paginator]:
+    def get_apps_with_page(self, account_id: uuid.UUID,
+                           req: SearchPaginatorReq) -> tuple[Sequence[App], Paginator, dict[uuid.UUID, dict]]:
+        """A page of apps and, per app, the configuration the list shows."""
         stmt = select(App).where(App.account_id == account_id)
         if req.search_word:
             stmt = stmt.where(App.name.ilike(like(req.search_word), escape="\\"))
         stmt = stmt.order_by(App.created_at.desc(), App.id)
-        return Paginator.paginate(self.db.session, stmt, req)
+        rows, paginator = Paginator.paginate(self.db.session, stmt, req)
+        return rows, paginator, self.shown_configs(rows)
 
     def shown_configs(self, apps: Sequence[App]) -> dict[uuid.UUID, dict]:
         """The configuration a list shows per app (published if live, else the draft), one query."""

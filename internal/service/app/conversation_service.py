@@ -26,6 +26,15 @@ from internal.model.end_user import EndUser
 from pkg.paginator import Paginator, PaginatorReq
 from pkg.sqlalchemy import SQLAlchemy
 
+
+@dataclass
+class MessagePage:
+    """A page of messages with each message's steps (loaded in one query, no N+1)."""
+    rows: Sequence[Message]
+    paginator: Paginator
+    thoughts: dict[uuid.UUID, list[MessageAgentThought]]
+
+
 # finished statuses shown in message lists (a running message shows once it ends)
 LISTED_STATUSES = (MessageStatus.NORMAL.value, MessageStatus.STOP.value, MessageStatus.ERROR.value)
 
@@ -160,7 +169,7 @@ class ConversationService:
         return conv
 
     def get_messages_with_page(self, conversation: Conversation, req: PaginatorReq,
-                               created_at: int = 0) -> tuple[Sequence[Message], Paginator]:
+                               created_at: int = 0) -> MessagePage:
         """Newest first. `created_at` (UNIX seconds, the first item's on page 1) pins the list so
         that messages arriving while the user scrolls do not shift later pages; everything up to
         the end of that second is included."""
@@ -169,7 +178,8 @@ class ConversationService:
         if created_at:
             stmt = stmt.where(Message.created_at < datetime.fromtimestamp(created_at + 1, UTC))
         stmt = stmt.order_by(Message.created_at.desc(), Message.id.desc())
-        return Paginator.paginate(self.db.session, stmt, req)
+        rows, paginator = Paginator.paginate(self.db.session, stmt, req)
+        return MessagePage(rows, paginator, self.thoughts_of(rows))
 
     def thoughts_of(self, messages: Sequence[Message]) -> dict[uuid.UUID, list[MessageAgentThought]]:
         out: dict[uuid.UUID, list[MessageAgentThought]] = {m.id: [] for m in messages}
@@ -181,7 +191,7 @@ class ConversationService:
         return out
 
     def get_conversation_messages_with_page(self, caller_id: uuid.UUID, conversation_id, req: PaginatorReq,
-                                            created_at: int = 0):
+                                            created_at: int = 0) -> MessagePage:
         return self.get_messages_with_page(self.get_conversation(caller_id, conversation_id), req, created_at)
 
     def get_conversation_name(self, caller_id: uuid.UUID, conversation_id) -> str:

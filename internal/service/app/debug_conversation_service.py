@@ -14,7 +14,7 @@ from pkg.paginator import Paginator, PaginatorReq
 from pkg.sqlalchemy import SQLAlchemy
 
 from .app_service import AppService
-from .conversation_service import ConversationService
+from .conversation_service import ConversationService, MessagePage
 
 
 @inject
@@ -29,10 +29,11 @@ class DebugConversationService:
         conv = self.db.session.get(Conversation, app.debug_conversation_id) if app.debug_conversation_id else None
         return app, (conv if conv is not None and not conv.is_deleted else None)
 
-    def get_messages_with_page(self, account_id: uuid.UUID, app_id, req: PaginatorReq, created_at: int = 0):
+    def get_messages_with_page(self, account_id: uuid.UUID, app_id, req: PaginatorReq,
+                               created_at: int = 0) -> MessagePage:
         _, conv = self._current(account_id, app_id)
         if conv is None:  # no debug chat yet: an empty first page, nothing created by a read
-            return [], Paginator(0, 0, req.current_page, req.page_size)
+            return MessagePage([], Paginator(0, 0, req.current_page, req.page_size), {})
         return self.conversations.get_messages_with_page(conv, req, created_at)
 
     def get_summary(self, account_id: uuid.UUID, app_id) -> str:

@@ -46,5 +46,6 @@ class ConsoleToolDirectory:
         # other kinds (API, MCP tools) until their layers offer a catalog entry: what the tool says
         return ToolView(type=ref.type, provider={"id": ref.provider_id, "name": ref.provider_id,
                                                  "label": ref.provider_id, "icon": "", "description": ""},
-                        tool={"id": ref.tool_id, "name": tool.name, "label": tool.name,
+                        # name = the reference's tool id: the console posts tool.name back as tool_id
+                        tool={"id": ref.tool_id, "name": ref.tool_id, "label": ref.tool_id,
                               "description": tool.description, "params": dict(ref.params)})
