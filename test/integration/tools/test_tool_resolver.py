@@ -19,8 +19,8 @@ def _resolve(app, account_id, ref):
 
 def test_dataset_retrieval_tool_and_tenant_isolation(app, console, other_console, celery_worker):
     ds = create_dataset(console)
-    fid = upload(console, "penguins.txt", "Emperor penguins breed in the Antarctic winter.\n\n"
-                                          "Their chicks huddle together for warmth.".encode())
+    fid = upload(console, "penguins.txt", b"Emperor penguins breed in the Antarctic winter.\n\n"
+                                          b"Their chicks huddle together for warmth.")
     body = console.post(f"/datasets/{ds}/documents", json={"upload_file_ids": [fid], "process_type": "automatic",
                                                            "rule": {}})
     assert [d["status"] for d in wait_batch(console, ds, body["data"]["batch"])] == ["completed"]
