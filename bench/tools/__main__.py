@@ -111,7 +111,7 @@ def main() -> int:
                 mean_added = (statistics.fmean(got["tool"]) - statistics.fmean(got["raw"])) * 1000
                 verdict = ""
                 if concurrency == 1:
-                    verdict = "  (budget <= %.1f ms: %s)" % (BUDGET_MS, "OK" if added <= BUDGET_MS else "MISSED")
+                    verdict = f"  (budget <= {BUDGET_MS:.1f} ms: {'OK' if added <= BUDGET_MS else 'MISSED'})"
                     ok = ok and added <= BUDGET_MS
                 print(f"{concurrency:>3} added p50 {added:.3f} ms, mean {mean_added:.3f} ms{verdict}")
         finally:
