@@ -100,7 +100,9 @@ def seams(thirdparty, trap):
                              "evil.example": ["10.0.0.8"], "meta.example": ["169.254.169.254"],
                              "localhost": ["127.0.0.1", "::1"]})
     connector = RoutingConnector({(PUBLIC_IP, 80): ("127.0.0.1", thirdparty.port),
-                                  (PUBLIC_IP_2, 80): ("127.0.0.1", thirdparty.port)}, trap)
+                                  (PUBLIC_IP_2, 80): ("127.0.0.1", thirdparty.port),
+                                  # reachable only when allow-listed (the allow-list test)
+                                  ("127.0.0.1", thirdparty.port): ("127.0.0.1", thirdparty.port)}, trap)
     return resolver, connector
 
 
