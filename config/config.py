@@ -127,6 +127,11 @@ class Config(BaseSettings):
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
     OUTBOUND_TIMEOUT_SECONDS: float = 30.0
 
+    # --- API tools (docs/tools.md, "API tools") ---------------------------------------
+    API_TOOL_CONNECT_TIMEOUT_SECONDS: float = 5.0
+    API_TOOL_READ_TIMEOUT_SECONDS: float = 30.0
+    API_TOOL_MAX_RESPONSE_BYTES: int = 1_048_576  # a longer answer is cut (the agent sees the start)
+
     @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
     @classmethod
     def _split_csv(cls, value):

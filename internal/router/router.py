@@ -13,6 +13,7 @@ from injector import inject
 
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
+from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.auth_handler import AuthHandler
 from internal.handler.dataset_handler import DatasetHandler
@@ -24,6 +25,7 @@ from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.router.api_tool_routes import add_api_tool_routes
 
 
 @inject
@@ -41,6 +43,7 @@ class Router:
     dataset_handler: DatasetHandler
     document_handler: DocumentHandler
     segment_handler: SegmentHandler
+    api_tool_handler: ApiToolHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -88,6 +91,7 @@ class Router:
                         view_func=lm.delete_provider_credential)
         bp.add_url_rule("/language-model-usage", view_func=lm.get_usage)
         self.knowledge_routes(bp)
+        add_api_tool_routes(bp, self.api_tool_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:
