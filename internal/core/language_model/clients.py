@@ -169,9 +169,9 @@ class OpenAICompatibleClient:
         if not dep.guarded:
             return None
         if self.url_guard is None:
-            from .url_guard import UrlGuard
+            from pkg.ssrf import SsrfGuard
 
-            self.url_guard = UrlGuard()  # nothing allow-listed
+            self.url_guard = SsrfGuard()  # nothing allow-listed
         return self.url_guard
 
     # -- url/header layout (overridden by Azure / Anthropic) --------------------------------
