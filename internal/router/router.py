@@ -13,8 +13,8 @@ from injector import inject
 
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
-from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.auth_handler import AuthHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler

@@ -23,6 +23,7 @@ from internal.core.tools.api_tools import (
     ApiSpec,
     ApiTool,
     CallLimits,
+    OpenAPIDocumentError,
     OperationSpec,
     OutboundHttp,
     parse_openapi,
@@ -62,8 +63,15 @@ class ApiToolService:
     http: OutboundHttp
 
     # -- parsing ---------------------------------------------------------------------------
+    @staticmethod
+    def parse(text: str) -> ApiSpec:
+        try:
+            return parse_openapi(text)
+        except OpenAPIDocumentError as exc:
+            raise ValidateErrorException(exc.message, data=exc.data) from None
+
     def validate_openapi_schema(self, text: str) -> ApiSpec:
-        return parse_openapi(text)
+        return self.parse(text)
 
     # -- secrets ---------------------------------------------------------------------------
     def _decrypt_json(self, token: str, default: Any) -> Any:
@@ -109,7 +117,7 @@ class ApiToolService:
         return None if auth is None else auth.model_dump(by_alias=True)
 
     def create_provider(self, account_id: uuid.UUID, req: CreateApiToolProviderReq) -> ProviderView:
-        spec = parse_openapi(req.openapi_schema)
+        spec = self.parse(req.openapi_schema)
         if self._name_taken(account_id, req.name):
             raise ConflictException(NAME_TAKEN)
         auth = self._complete_auth(merge_auth(self._auth_dict(req.auth), {"type": "none"}), spec)
@@ -133,7 +141,7 @@ class ApiToolService:
 
     def update_provider(self, account_id: uuid.UUID, provider_id, req: CreateApiToolProviderReq) -> ProviderView:
         row = self.get_provider(account_id, provider_id)
-        spec = parse_openapi(req.openapi_schema)
+        spec = self.parse(req.openapi_schema)
         if self._name_taken(account_id, req.name, exclude=row.id):
             raise ConflictException(NAME_TAKEN)
         headers = merge_headers([(h.key, h.value) for h in req.headers], self.stored_headers(row))

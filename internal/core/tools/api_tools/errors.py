@@ -1,10 +1,9 @@
 """The one error a bad OpenAPI document raises: a validation error naming where it is wrong.
 
 `line` is set for syntax errors (JSON or YAML), `pointer` (RFC 6901) for structure errors, so the
-console user can find the spot in the text they pasted."""
+console user can find the spot in the text they pasted. The service layer turns it into a
+ValidateErrorException (the core does not import the web-facing exception hierarchy)."""
 from __future__ import annotations
-
-from internal.exception import ValidateErrorException
 
 
 def escape_token(token: object) -> str:
@@ -15,7 +14,7 @@ def pointer_of(path: tuple | list) -> str:
     return "".join("/" + escape_token(p) for p in path) or "/"
 
 
-class OpenAPIDocumentError(ValidateErrorException):
+class OpenAPIDocumentError(ValueError):
     def __init__(self, message: str, *, pointer: str | None = None, line: int | None = None,
                  column: int | None = None):
         where = []
@@ -25,7 +24,8 @@ class OpenAPIDocumentError(ValidateErrorException):
             where.append(f"at {pointer}")
         text = f"openapi_schema: {message}" + (f" ({'; '.join(where)})" if where else "")
         data = {k: v for k, v in (("pointer", pointer), ("line", line), ("column", column)) if v is not None}
-        super().__init__(text, data=data or None)
+        super().__init__(text)
+        self.message, self.data = text, data or None
         self.pointer, self.line, self.column = pointer, line, column
 
 

@@ -193,6 +193,7 @@ class _Builder:
 
     def body_fields(self, schema: dict, media: str, required: bool, where: tuple) -> tuple[list[ParamSpec], BodySpec]:
         """An object body's properties become inputs; anything else is one input named `body`."""
+        schema = _flatten_all_of(schema)
         props = schema.get("properties") if isinstance(schema, dict) else None
         structured = media == "application/json" or media.endswith("+json") or media == "application/x-www-form-urlencoded"
         if structured and schema.get("type", "object") == "object" and isinstance(props, dict) and props:
@@ -206,6 +207,22 @@ class _Builder:
         return ([ParamSpec(name="body", location="body", wire="body", required=required, schema=schema,
                            description=_text(schema.get("description")) or "request body")],
                 BodySpec(media_type=media, whole=True, required=required))
+
+
+def _flatten_all_of(schema: dict) -> dict:
+    """`allOf` of object schemas (the usual "Pet = NewPet + id" composition) as one object."""
+    parts = schema.get("allOf") if isinstance(schema, dict) else None
+    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+        return schema
+    merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+    for part in [{k: v for k, v in schema.items() if k != "allOf"}, *map(_flatten_all_of, parts)]:
+        if part.get("type", "object") != "object":
+            return schema
+        merged["properties"].update(part.get("properties") or {})
+        merged["required"].extend(r for r in part.get("required") or [] if r not in merged["required"])
+    if not merged["required"]:
+        del merged["required"]
+    return merged
 
 
 def _pick_media(content: dict) -> str:
