@@ -12,6 +12,7 @@ import yaml
 from .errors import OpenAPIDocumentError
 
 MAX_DOCUMENT_CHARS = 1_000_000
+MAX_NODES = 200_000
 
 
 def load_document(text: str) -> dict[str, Any]:
@@ -35,24 +36,34 @@ def load_document(text: str) -> dict[str, Any]:
                                        column=mark.column + 1 if mark else None) from None
         except yaml.YAMLError as exc:
             raise OpenAPIDocumentError(f"invalid YAML: {type(exc).__name__}") from None
-        data = _plain(data, 0)
+        data = _Plain().convert(data, 0)
     if not isinstance(data, dict):
         raise OpenAPIDocumentError("the document must be a JSON object (or a YAML mapping)", pointer="/")
     return data
 
 
-def _plain(value: Any, depth: int) -> Any:
-    if depth > 200:
-        raise OpenAPIDocumentError("the document is nested too deeply")
-    if isinstance(value, dict):
-        return {_key(k): _plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v, depth + 1) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
+class _Plain:
+    """YAML aliases are shared references; copying them out could expand a small text into an
+    exponential tree ("billion laughs"), so the number of produced nodes is capped."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def convert(self, value: Any, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise OpenAPIDocumentError("the document is too large once its YAML aliases are expanded")
+        if depth > 200:
+            raise OpenAPIDocumentError("the document is nested too deeply")
+        if isinstance(value, dict):
+            return {_key(k): self.convert(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.convert(v, depth + 1) for v in value]
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        return value
 
 
 def _key(key: Any) -> str:

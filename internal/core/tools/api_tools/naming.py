@@ -13,7 +13,8 @@ def sanitize(raw: str) -> str:
 
 
 def generated_name(method: str, path: str) -> str:
-    return sanitize(f"{method.lower()}_{path.replace('{', '').replace('}', '')}") or method.lower()
+    parts = [method.lower(), *(p.strip("{}") for p in path.split("/") if p)]
+    return re.sub("_+", "_", sanitize("_".join(parts))) or method.lower()
 
 
 def unique(name: str, taken: set[str]) -> str:
