@@ -127,6 +127,14 @@ class Config(BaseSettings):
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
     OUTBOUND_TIMEOUT_SECONDS: float = 30.0
 
+    # --- builtin tools (docs/tools.md) ---------------------------------------------------
+    TOOL_SEARCH_BASE_URL: str = "https://html.duckduckgo.com"  # DuckDuckGo-style HTML search
+    TOOL_WIKIPEDIA_BASE_URL: str = "https://en.wikipedia.org"  # any MediaWiki site
+    TOOL_WEATHER_BASE_URL: str = "https://api.openweathermap.org"  # OpenWeatherMap-compatible API
+    TOOL_IMAGE_MODEL: str = "openai/dall-e-3"  # gateway model the image tool calls by default
+    TOOL_HTTP_MAX_BYTES: int = 2 * 1024 * 1024  # response cap of the web reader / HTTP request tools
+    TOOL_MAX_RESULT_CHARS: int = 16_000  # what an agent or node receives from one tool call
+
     # --- API tools (docs/tools.md, "API tools") ---------------------------------------
     API_TOOL_CONNECT_TIMEOUT_SECONDS: float = 5.0
     API_TOOL_READ_TIMEOUT_SECONDS: float = 30.0

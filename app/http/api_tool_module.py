@@ -13,8 +13,9 @@ from pkg.ssrf import GuardedHttpClient, SsrfGuard
 class ApiToolModule(Module):
     @singleton
     @provider
-    def outbound_http(self, conf: Config) -> OutboundHttp:
-        client = GuardedHttpClient(SsrfGuard(conf.SSRF_ALLOWED_HOSTS),
+    def outbound_http(self, conf: Config, guard: SsrfGuard) -> OutboundHttp:
+        # the process-wide guard of ToolsModule (allow-list from SSRF_ALLOWED_HOSTS)
+        client = GuardedHttpClient(guard,
                                    timeout=conf.API_TOOL_READ_TIMEOUT_SECONDS,
                                    connect_timeout=conf.API_TOOL_CONNECT_TIMEOUT_SECONDS,
                                    max_bytes=conf.API_TOOL_MAX_RESPONSE_BYTES, max_redirects=0)

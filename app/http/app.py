@@ -19,6 +19,7 @@ from app.http.api_tool_module import ApiToolModule
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
+from app.http.tools_module import ToolsModule
 from config import Config
 from internal.cli import account_cli
 from internal.extension.metrics_extension import Metrics
@@ -30,7 +31,8 @@ from pkg.sqlalchemy import SQLAlchemy
 
 def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Http:
     conf = (conf or Config()).resolved()
-    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), ApiToolModule(), *modules])
+    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), ToolsModule(conf), ApiToolModule(),
+                         *modules])
     app = Http(
         __name__,
         conf=conf,

@@ -16,6 +16,7 @@ from internal.handler.account_handler import AccountHandler
 from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.auth_handler import AuthHandler
+from internal.handler.builtin_tool_handler import BuiltinToolHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
@@ -26,6 +27,7 @@ from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 from internal.router.api_tool_routes import add_api_tool_routes
+from internal.router.tool_routes import builtin_tool_routes
 
 
 @inject
@@ -43,6 +45,7 @@ class Router:
     dataset_handler: DatasetHandler
     document_handler: DocumentHandler
     segment_handler: SegmentHandler
+    builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
 
     def register_router(self, app: Flask) -> None:
@@ -91,6 +94,7 @@ class Router:
                         view_func=lm.delete_provider_credential)
         bp.add_url_rule("/language-model-usage", view_func=lm.get_usage)
         self.knowledge_routes(bp)
+        builtin_tool_routes(bp, self.builtin_tool_handler)
         add_api_tool_routes(bp, self.api_tool_handler)
         return bp
 
@@ -137,6 +141,7 @@ class Router:
             ("POST", "/v1/chat/completions", oa.chat_completions),
             ("POST", "/v1/completions", oa.completions),
             ("POST", "/v1/embeddings", oa.embeddings),
+            ("POST", "/v1/images/generations", oa.images_generations),
         ]
 
     def lane_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:

@@ -1,7 +1,7 @@
 """api tool providers and tools
 
 Revision ID: a1c3e5f7b9d2
-Revises: f3fa92f51bd0
+Revises: tools_builtin_credentials
 Create Date: 2026-12-02 07:50:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a1c3e5f7b9d2'
-down_revision = 'f3fa92f51bd0'
+down_revision = 'tools_builtin_credentials'
 branch_labels = None
 depends_on = None
 
