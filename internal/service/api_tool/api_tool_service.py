@@ -28,6 +28,7 @@ from internal.core.tools.api_tools import (
     OutboundHttp,
     parse_openapi,
 )
+from internal.core.tools.base import ToolLimits
 from internal.exception import ConflictException, NotFoundException, ValidateErrorException
 from internal.model.api_tool import ApiTool as ApiToolRow
 from internal.model.api_tool import ApiToolProvider
@@ -188,26 +189,30 @@ class ApiToolService:
                 out[tool.provider_id].append(tool)
         return out
 
-    def get_tool(self, account_id: uuid.UUID, provider_id, tool_name: str) -> tuple[ApiToolRow, ProviderView]:
+    def _find_tool(self, account_id: uuid.UUID, provider_id, tool_name: str) -> tuple[ApiToolRow, ApiToolProvider]:
         provider = self.get_provider(account_id, provider_id)
         tool = self.db.session.scalar(select(ApiToolRow).where(ApiToolRow.provider_id == provider.id,
                                                                ApiToolRow.name == tool_name))
         if tool is None:
             raise NotFoundException("API tool not found")
+        return tool, provider
+
+    def get_tool(self, account_id: uuid.UUID, provider_id, tool_name: str) -> tuple[ApiToolRow, ProviderView]:
+        tool, provider = self._find_tool(account_id, provider_id, tool_name)
         return tool, self.view(provider)
 
     # -- invocation ------------------------------------------------------------------------
-    def build_tool(self, account_id: uuid.UUID, provider_id, tool_name: str) -> ApiTool:
+    def build_tool(self, account_id: uuid.UUID, provider_id, tool_name: str,
+                   limits: ToolLimits | None = None) -> ApiTool:
         """The callable tool for a (provider uuid, operation name) of this account; NotFoundException
         for unknown ids and for other tenants' ids alike."""
-        tool, _ = self.get_tool(account_id, provider_id, tool_name)
-        provider = self.get_provider(account_id, provider_id)
+        tool, provider = self._find_tool(account_id, provider_id, tool_name)
         auth = self.stored_auth(provider)
         core_auth = ApiAuth(type=auth.get("type", "none"), location=auth.get("in", "header"), name=auth.get("name", ""),
                             value=auth.get("api_key") or auth.get("token") or auth.get("password") or "",
                             username=auth.get("username", ""))
-        limits = CallLimits(connect_timeout_s=self.conf.API_TOOL_CONNECT_TIMEOUT_SECONDS,
-                            read_timeout_s=self.conf.API_TOOL_READ_TIMEOUT_SECONDS,
-                            max_response_bytes=self.conf.API_TOOL_MAX_RESPONSE_BYTES)
+        call_limits = CallLimits(connect_timeout_s=self.conf.API_TOOL_CONNECT_TIMEOUT_SECONDS,
+                                 read_timeout_s=self.conf.API_TOOL_READ_TIMEOUT_SECONDS,
+                                 max_response_bytes=self.conf.API_TOOL_MAX_RESPONSE_BYTES)
         return ApiTool(OperationSpec.from_dict(tool.operation), self.http, custom_headers=self.stored_headers(provider),
-                       auth=core_auth, call_limits=limits)
+                       auth=core_auth, call_limits=call_limits, limits=limits)
