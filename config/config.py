@@ -142,6 +142,11 @@ class Config(BaseSettings):
     TOOL_HTTP_MAX_BYTES: int = 2 * 1024 * 1024  # response cap of the web reader / HTTP request tools
     TOOL_MAX_RESULT_CHARS: int = 16_000  # what an agent or node receives from one tool call
 
+    # --- API tools (docs/tools.md, "API tools") ---------------------------------------
+    API_TOOL_CONNECT_TIMEOUT_SECONDS: float = 5.0
+    API_TOOL_READ_TIMEOUT_SECONDS: float = 30.0
+    API_TOOL_MAX_RESPONSE_BYTES: int = 1_048_576  # a longer answer is cut (the agent sees the start)
+
     @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
     @classmethod
     def _split_csv(cls, value):

@@ -15,6 +15,7 @@ from flask_migrate import Migrate
 from injector import Injector, Module
 from redis import Redis
 
+from app.http.api_tool_module import ApiToolModule
 from app.http.app_module import AppModule
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule
@@ -32,7 +33,7 @@ from pkg.sqlalchemy import SQLAlchemy
 def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Http:
     conf = (conf or Config()).resolved()
     injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), ToolsModule(conf),
-                         AppModule(), *modules])
+                         ApiToolModule(), AppModule(), *modules])
     app = Http(
         __name__,
         conf=conf,

@@ -14,6 +14,7 @@ from injector import inject
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
 from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app.analysis_handler import AnalysisHandler
 from internal.handler.app.app_handler import AppHandler
 from internal.handler.app.builtin_app_handler import BuiltinAppHandler
@@ -30,6 +31,7 @@ from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.router.api_tool_routes import add_api_tool_routes
 from internal.router.app_routes import register_app_routes
 from internal.router.tool_routes import builtin_tool_routes
 
@@ -55,6 +57,7 @@ class Router:
     builtin_app_handler: BuiltinAppHandler
     analysis_handler: AnalysisHandler
     builtin_tool_handler: BuiltinToolHandler
+    api_tool_handler: ApiToolHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -105,6 +108,7 @@ class Router:
         register_app_routes(bp, self.app_handler, self.conversation_handler, self.web_app_handler,
                             self.builtin_app_handler, self.analysis_handler)
         builtin_tool_routes(bp, self.builtin_tool_handler)
+        add_api_tool_routes(bp, self.api_tool_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:

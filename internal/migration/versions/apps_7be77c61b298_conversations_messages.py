@@ -1,7 +1,7 @@
 """apps: apps, versioned configs, conversations, messages, agent thoughts, end users
 
 Revision ID: 7be77c61b298
-Revises: tools_builtin_credentials
+Revises: a1c3e5f7b9d2
 Create Date: 2026-12-02 07:43:10.959928
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7be77c61b298'
-down_revision = 'tools_builtin_credentials'  # chained after the tools branch's revision (merged from h/tools-core)
+down_revision = 'a1c3e5f7b9d2'  # chained after the API tools revision (merged from h/tools-api)
 branch_labels = None
 depends_on = None
 

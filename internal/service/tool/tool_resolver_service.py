@@ -11,6 +11,7 @@ from injector import inject
 
 from config import Config
 from internal.core.tools.base import Tool, ToolCallContext, ToolLimits, ToolNotFoundError, ToolRef, ToolType
+from internal.service.tool.api_tool_source import ApiToolSource
 from internal.service.tool.builtin_tool_source import BuiltinToolSource
 from internal.service.tool.dataset_tool_source import DatasetToolSource
 
@@ -25,12 +26,14 @@ class ToolResolverService:
     conf: Config
     builtin_source: BuiltinToolSource
     dataset_source: DatasetToolSource
+    api_source: ApiToolSource
 
     @property
     def sources(self) -> dict[ToolType, ToolSource]:
         return {
             ToolType.BUILTIN: self.builtin_source,
             ToolType.DATASET: self.dataset_source,
+            ToolType.API: self.api_source,
         }
 
     def limits(self) -> ToolLimits:
