@@ -13,7 +13,10 @@ from config import Config
 from internal.core.tools.base import ToolCallContext, ToolError, ToolNotFoundError, ToolRef, ToolType
 from internal.core.tools.builtin import BuiltinCatalog
 from internal.entity.app_entity import ToolConfig
+from internal.model.api_tool import ApiToolProvider
+from internal.service.base_service import get_owned
 from internal.service.tool.tool_resolver_service import ToolResolverService
+from pkg.sqlalchemy import SQLAlchemy
 
 from .public_urls import public_url
 from .references import ReferenceNotFound, ToolView
@@ -22,6 +25,7 @@ from .references import ReferenceNotFound, ToolView
 @inject
 @dataclass
 class ConsoleToolDirectory:
+    db: SQLAlchemy
     conf: Config
     resolver: ToolResolverService
     builtin_catalog: BuiltinCatalog
@@ -43,7 +47,13 @@ class ConsoleToolDirectory:
                 "icon": public_url(self.conf, f"/builtin-tools/{p.name}/icon"), "description": p.description.zh,
             }, tool={"id": t.name, "name": t.name, "label": t.label.zh, "description": t.description.zh,
                      "params": dict(ref.params)})
-        # other kinds (API, MCP tools) until their layers offer a catalog entry: what the tool says
+        if ref.type == ToolType.API.value:  # the caller's provider (the resolver has just checked it)
+            p = get_owned(self.db, ApiToolProvider, ref.provider_id, account_id)
+            return ToolView(type=ref.type, provider={"id": str(p.id), "name": p.name, "label": p.name,
+                                                     "icon": p.icon, "description": p.description},
+                            tool={"id": ref.tool_id, "name": ref.tool_id, "label": ref.tool_id,
+                                  "description": tool.description, "params": dict(ref.params)})
+        # other kinds (MCP tools) until their layers offer a catalog entry: what the tool says
         return ToolView(type=ref.type, provider={"id": ref.provider_id, "name": ref.provider_id,
                                                  "label": ref.provider_id, "icon": "", "description": ""},
                         # name = the reference's tool id: the console posts tool.name back as tool_id

@@ -2,6 +2,8 @@
 shape, the validation table, references to owned resources only, nothing written on error."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from flask_migrate import upgrade
 
@@ -199,3 +201,41 @@ def test_icon_urls_use_the_configured_public_base(tmp_path):
     assert tool["provider"]["icon"] == "https://llmops.example.com/api/builtin-tools/time/icon"
     store = console.get("/builtin-apps", headers={"Host": "evil.example"})["data"]
     assert all(b["icon"].startswith("https://llmops.example.com/api/builtin-apps/") for b in store)
+
+
+COURSE_DIALECT_SCHEMA = json.dumps({
+    "server": "https://dict.example.com", "description": "词典工具",
+    "paths": {"/dict": {"get": {"operationId": "YoudaoSuggest", "description": "查询单词的建议释义",
+                                "parameters": [{"name": "q", "in": "query", "description": "单词",
+                                                "required": True, "type": "str"}]}}},
+})
+
+
+def test_api_tools_are_the_callers_own(console, other_console):
+    created = console.post("/api-tools", json={"name": "词典", "icon": "https://icons.example.com/dict.png",
+                                               "openapi_schema": COURSE_DIALECT_SCHEMA})
+    assert created["code"] == "success", created
+    provider_id = created["data"]["id"]
+    ref = {"type": "api_tool", "provider_id": provider_id, "tool_id": "YoudaoSuggest", "params": {}}
+    mine = create_app(console)
+    assert console.post(f"/apps/{mine}/draft-app-config", json={"tools": [ref]})["code"] == "success"
+    shown = console.get(f"/apps/{mine}/draft-app-config")["data"]["tools"]
+    assert shown == [{"type": "api_tool",
+                      "provider": {"id": provider_id, "name": "词典", "label": "词典",
+                                   "icon": "https://icons.example.com/dict.png", "description": "词典工具"},
+                      "tool": {"id": "YoudaoSuggest", "name": "YoudaoSuggest", "label": "YoudaoSuggest",
+                               "description": shown[0]["tool"]["description"], "params": {}}}]
+    assert "建议" in shown[0]["tool"]["description"]
+    # another account cannot reference it, by the same id
+    theirs = create_app(other_console)
+    resp = other_console.post(f"/apps/{theirs}/draft-app-config", json={"tools": [ref]})
+    assert resp["code"] == "validate_error" and resp["message"].startswith("tools.0"), resp
+    assert other_console.get(f"/apps/{theirs}/draft-app-config")["data"]["tools"] == []
+    # an unknown operation of my own provider is not a tool either
+    resp = console.post(f"/apps/{mine}/draft-app-config", json={"tools": [{**ref, "tool_id": "DropTables"}]})
+    assert resp["code"] == "validate_error" and resp["message"].startswith("tools.0")
+    # a deleted provider drops out of the view and blocks publishing
+    console.post(f"/api-tools/{provider_id}/delete")
+    assert console.get(f"/apps/{mine}/draft-app-config")["data"]["tools"] == []
+    resp = console.post(f"/apps/{mine}/publish")
+    assert resp["code"] == "validate_error" and resp["message"].startswith("tools.0")
