@@ -155,6 +155,32 @@ class ConversationService:
             self.redis.incr(analysis_epoch_key(app_id))
         return app_id is not None
 
+    def fail_stale_messages(self, started_before: datetime, error: str = "the run ended unexpectedly") -> int:
+        """End every message still `running` that started before `started_before` (a run whose
+        worker died); answers how many. Meant for a periodic sweep."""
+        with self.db.auto_commit():
+            rows = self.db.session.execute(
+                update(Message)
+                .where(Message.status == MessageStatus.RUNNING.value, Message.created_at < started_before)
+                .values(status=MessageStatus.ERROR.value, error=error, updated_at=datetime.now(UTC))
+                .returning(Message.app_id)
+            ).scalars().all()
+        for app_id in set(rows):
+            self.redis.incr(analysis_epoch_key(app_id))
+        return len(rows)
+
+    def recent_history(self, conversation_id: uuid.UUID, rounds: int) -> list[tuple[str, str]]:
+        """The last `rounds` finished (query, answer) pairs of a conversation, oldest first: the
+        short-term memory of the next turn."""
+        if rounds <= 0:
+            return []
+        rows = self.db.session.execute(
+            select(Message.query, Message.answer)
+            .where(Message.conversation_id == conversation_id, Message.is_deleted.is_(False),
+                   Message.status.in_((MessageStatus.NORMAL.value, MessageStatus.STOP.value)), Message.answer != "")
+            .order_by(Message.created_at.desc(), Message.id.desc()).limit(rounds)).all()
+        return [(q, a) for q, a in reversed(rows)]
+
     def update_summary(self, conversation_id: uuid.UUID, summary: str) -> None:
         """Long-term memory written after a turn (by the runtime) or by the owner in the console."""
         with self.db.auto_commit():

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from internal.exception import NotFoundException
 from internal.model.conversation import Message
@@ -230,3 +231,28 @@ def test_end_users_and_continued_conversations_stay_within_their_app(app, consol
         for args in ((b.id, "service_api", user.id), (a.id, "web_app", user.id), (a.id, "service_api", uuid.uuid4())):
             with pytest.raises(NotFoundException):
                 conversations.find_conversation(*args, str(conv.id))
+
+
+def test_history_for_the_next_turn_and_the_sweep_of_dead_runs(app, console):
+    app_id = create_app(console)
+    conv = new_conversation(app, app_id, "debugger", console.account.account_id)
+    base = datetime.now(UTC) - timedelta(hours=2)
+    for i in range(4):
+        seed_turn(app, conv, f"q{i}", f"a{i}", created_at=base + timedelta(minutes=i))
+    seed_turn(app, conv, "failed", "", status="error", created_at=base + timedelta(minutes=5))
+    db, conversations = services(app)
+    with app.app_context():
+        from internal.model.conversation import Conversation
+
+        assert conversations.recent_history(conv, 2) == [("q2", "a2"), ("q3", "a3")]
+        assert conversations.recent_history(conv, 0) == []
+        c = db.session.get(Conversation, conv)
+        dead = conversations.start_message(c, "worker died here")
+        live = conversations.start_message(c, "still streaming")
+        with db.auto_commit():
+            db.session.execute(update(Message).where(Message.id == dead.id).values(created_at=base))
+        assert conversations.fail_stale_messages(datetime.now(UTC) - timedelta(minutes=30)) == 1
+        db.session.expire_all()
+        assert db.session.get(Message, dead.id).status == "error"
+        assert db.session.get(Message, live.id).status == "running"
+        assert conversations.finish_message(live.id, "normal", answer="done")
