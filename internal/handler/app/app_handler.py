@@ -27,7 +27,7 @@ from internal.schema.auth_schema import unix_seconds
 from internal.service.app.app_config_service import AppConfigService
 from internal.service.app.app_publish_service import AppPublishService
 from internal.service.app.app_service import AppService
-from internal.service.app.conversation_service import MessagePage
+from internal.service.app.conversation_console_service import MessagePage
 from internal.service.app.debug_conversation_service import DebugConversationService
 from pkg.paginator import page_data
 from pkg.response import success_json, success_message

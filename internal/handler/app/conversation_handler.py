@@ -11,7 +11,7 @@ from injector import inject
 from internal.handler.validation import validate
 from internal.schema.app_schema import CursorPageReq, MessageResp
 from internal.schema.conversation_schema import UpdateConversationIsPinnedReq, UpdateConversationNameReq
-from internal.service.app.conversation_service import ConversationService
+from internal.service.app.conversation_console_service import ConversationConsoleService
 from pkg.response import success_json, success_message
 
 from .app_handler import messages_page
@@ -20,7 +20,7 @@ from .app_handler import messages_page
 @inject
 @dataclass
 class ConversationHandler:
-    conversation_service: ConversationService
+    conversation_service: ConversationConsoleService
 
     @login_required
     @validate(query=CursorPageReq, response=MessageResp)

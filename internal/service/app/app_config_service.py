@@ -11,7 +11,6 @@ from typing import Any
 from injector import inject
 from sqlalchemy import select
 
-from config import Config
 from internal.entity.app_entity import DRAFT_CONFIG_KEYS, AppConfig, ToolConfig
 from internal.exception import ValidateErrorException
 from internal.model.app import AppConfigVersion
@@ -28,7 +27,6 @@ from .references import ReferenceNotFound, ToolDirectory, WorkflowDirectory
 @dataclass
 class AppConfigService:
     db: SQLAlchemy
-    conf: Config
     apps: AppService
     validator: DraftConfigValidator
     tools: ToolDirectory

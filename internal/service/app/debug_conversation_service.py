@@ -14,7 +14,8 @@ from pkg.paginator import Paginator, PaginatorReq
 from pkg.sqlalchemy import SQLAlchemy
 
 from .app_service import AppService
-from .conversation_service import ConversationService, MessagePage
+from .conversation_console_service import ConversationConsoleService, MessagePage
+from .conversation_service import ConversationService
 
 
 @inject
@@ -23,6 +24,7 @@ class DebugConversationService:
     db: SQLAlchemy
     apps: AppService
     conversations: ConversationService
+    console: ConversationConsoleService
 
     def _current(self, account_id: uuid.UUID, app_id) -> tuple[App, Conversation | None]:
         app = self.apps.get_app(account_id, app_id)
@@ -34,7 +36,7 @@ class DebugConversationService:
         _, conv = self._current(account_id, app_id)
         if conv is None:  # no debug chat yet: an empty first page, nothing created by a read
             return MessagePage([], Paginator(0, 0, req.current_page, req.page_size), {})
-        return self.conversations.get_messages_with_page(conv, req, created_at)
+        return self.console.get_messages_with_page(conv, req, created_at)
 
     def get_summary(self, account_id: uuid.UUID, app_id) -> str:
         _, conv = self._current(account_id, app_id)
@@ -50,4 +52,4 @@ class DebugConversationService:
 
     def delete_debug_conversation(self, account_id: uuid.UUID, app_id) -> None:
         app = self.apps.get_app(account_id, app_id)
-        self.conversations.delete_debug_conversation(app)
+        self.console.delete_debug_conversation(app)

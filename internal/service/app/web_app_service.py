@@ -17,7 +17,7 @@ from internal.model.conversation import Conversation
 from pkg.sqlalchemy import SQLAlchemy
 
 from .app_publish_service import AppPublishService
-from .conversation_service import ConversationService
+from .conversation_console_service import ConversationConsoleService
 
 
 @inject
@@ -25,7 +25,7 @@ from .conversation_service import ConversationService
 class WebAppService:
     db: SQLAlchemy
     publishing: AppPublishService
-    conversations: ConversationService
+    conversations: ConversationConsoleService
 
     def get_web_app(self, token: str) -> tuple[App, AppConfig]:
         """The published app behind `token` and its live configuration."""
