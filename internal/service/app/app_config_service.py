@@ -48,10 +48,11 @@ class AppConfigService:
             raise ValidateErrorException(f"{unknown[0]}: unknown configuration field")
         if not changes:
             raise ValidateErrorException("nothing to update")
-        draft = self.apps.draft_version(app)
-        config = parse_config({**draft.config, **changes})
-        self.validator.check(account_id, config)  # nothing is written unless all of it holds
-        with self.db.auto_commit():
+        with self.db.auto_commit():  # an error rolls back: nothing is written unless all of it holds
+            # locked from read to write: two abilities saved at once must not drop each other's key
+            draft = self.apps.draft_version(app, lock=True)
+            config = parse_config({**draft.config, **changes})
+            self.validator.check(account_id, config)
             draft.config = config.dump()
             app.updated_at = datetime.now(UTC)  # the app list shows when the app last changed
         return draft

@@ -35,13 +35,15 @@ class AppPublishService:
 
     def publish(self, account_id: uuid.UUID, app_id) -> AppConfigVersion:
         app = self.apps.get_app(account_id, app_id)
-        config = parse_config(self.apps.draft_version(app).config)
-        self.validator.check(account_id, config)
-        last = self.db.session.scalar(select(func.max(AppConfigVersion.version)).where(
-            AppConfigVersion.app_id == app.id, AppConfigVersion.config_type == AppConfigType.PUBLISHED.value)) or 0
-        version = AppConfigVersion(id=uuid.uuid4(), account_id=account_id, app_id=app.id, version=last + 1,
-                                   config_type=AppConfigType.PUBLISHED.value, config=config.dump())
         with self.db.auto_commit():
+            # the draft row lock also serialises concurrent publishes (version numbers stay unique)
+            config = parse_config(self.apps.draft_version(app, lock=True).config)
+            self.db.session.refresh(app)  # what a publish that held the lock before us wrote
+            self.validator.check(account_id, config)
+            last = self.db.session.scalar(select(func.max(AppConfigVersion.version)).where(
+                AppConfigVersion.app_id == app.id, AppConfigVersion.config_type == AppConfigType.PUBLISHED.value)) or 0
+            version = AppConfigVersion(id=uuid.uuid4(), account_id=account_id, app_id=app.id, version=last + 1,
+                                       config_type=AppConfigType.PUBLISHED.value, config=config.dump())
             self.db.session.add(version)
             app.published_config_id = version.id
             app.status = AppStatus.PUBLISHED.value
@@ -83,8 +85,8 @@ class AppPublishService:
         except ValidateErrorException as exc:
             raise ValidateErrorException(f"version {version.version} can no longer be used: {exc.message}",
                                          data=exc.data) from None
-        draft = self.apps.draft_version(app)
         with self.db.auto_commit():
+            draft = self.apps.draft_version(app, lock=True)
             draft.config = config.dump()
         return draft
 

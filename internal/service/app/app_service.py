@@ -35,10 +35,14 @@ class AppService:
         app = self.get_app(account_id, app_id)
         return app, self.draft_version(app)
 
-    def draft_version(self, app: App) -> AppConfigVersion:
-        """The app's draft row (created with the app; every app has exactly one)."""
-        return self.db.session.scalars(select(AppConfigVersion).where(
-            AppConfigVersion.app_id == app.id, AppConfigVersion.config_type == AppConfigType.DRAFT.value)).one()
+    def draft_version(self, app: App, lock: bool = False) -> AppConfigVersion:
+        """The app's draft row (created with the app; every app has exactly one). `lock` holds
+        it (SELECT ... FOR UPDATE on PostgreSQL) until the caller's transaction ends."""
+        stmt = select(AppConfigVersion).where(
+            AppConfigVersion.app_id == app.id, AppConfigVersion.config_type == AppConfigType.DRAFT.value)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.db.session.scalars(stmt).one()
 
     def create_app(self, account_id: uuid.UUID, name: str, icon: str, description: str,
                    config: AppConfig | None = None) -> App:

@@ -239,3 +239,46 @@ def test_api_tools_are_the_callers_own(console, other_console):
     assert console.get(f"/apps/{mine}/draft-app-config")["data"]["tools"] == []
     resp = console.post(f"/apps/{mine}/publish")
     assert resp["code"] == "validate_error" and resp["message"].startswith("tools.0")
+
+
+def test_abilities_saved_at_the_same_time_keep_each_others_keys(console):
+    """The console saves abilities independently; concurrent partial posts must all land."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app_id = create_app(console)
+    bodies = [{"preset_prompt": "prompt"}, {"opening_statement": "hello"}, {"dialog_round": 9},
+              {"long_term_memory": {"enable": True}}, {"suggested_after_answer": {"enable": False}},
+              {"opening_questions": ["q?"]}, {"speech_to_text": {"enable": True}},
+              {"retrieval_config": {"retrieval_strategy": "full_text", "k": 2, "score": 0.1}}]
+
+    def post(body):
+        client = ConsoleClient(console.app, console.account)  # a client (and connection) per thread
+        return client.post(f"/apps/{app_id}/draft-app-config", json=body)["code"]
+
+    for _ in range(3):
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            assert list(pool.map(post, bodies)) == ["success"] * len(bodies)
+        draft = console.get(f"/apps/{app_id}/draft-app-config")["data"]
+        for body in bodies:
+            for key, value in body.items():
+                assert draft[key] == value, key
+        console.post(f"/apps/{app_id}/draft-app-config", json={
+            "preset_prompt": "", "opening_statement": "", "dialog_round": 3, "long_term_memory": {"enable": False},
+            "suggested_after_answer": {"enable": True}, "opening_questions": [], "speech_to_text": {"enable": False},
+            "retrieval_config": {"retrieval_strategy": "semantic", "k": 10, "score": 0.5}})
+
+
+def test_concurrent_publishes_number_versions_uniquely(console):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app_id = create_app(console)
+
+    def publish(_):
+        return ConsoleClient(console.app, console.account).post(f"/apps/{app_id}/publish")["code"]
+
+    with ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(publish, range(6))) == ["success"] * 6
+    versions = [h["version"] for h in console.get(f"/apps/{app_id}/publish-histories")["data"]["list"]]
+    assert versions == [6, 5, 4, 3, 2, 1]
+    token = console.get(f"/apps/{app_id}/published-config")["data"]["web_app"]["token"]
+    assert console.get(f"/web-apps/{token}")["code"] == "success"
