@@ -61,7 +61,8 @@ class ConversationConsoleService:
         if not messages:
             return out
         for row in self.db.session.scalars(select(MessageAgentThought).where(
-                MessageAgentThought.message_id.in_(list(out))).order_by(MessageAgentThought.position)):
+                MessageAgentThought.message_id.in_(list(out))).order_by(MessageAgentThought.position,
+                                                                        MessageAgentThought.created_at)):
             out[row.message_id].append(row)
         return out
 

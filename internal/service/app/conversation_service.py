@@ -96,14 +96,16 @@ class ConversationService:
     def append_thought(self, message_id: uuid.UUID, event: str, *, thought: str = "", observation: str = "",
                        tool: str = "", tool_input: dict | None = None, message_token_count: int = 0,
                        answer_token_count: int = 0, price: float = 0.0, latency: float = 0.0,
-                       thought_id: uuid.UUID | None = None) -> MessageAgentThought:
+                       thought_id: uuid.UUID | None = None, position: int | None = None) -> MessageAgentThought:
         """Record one agent step now (not after the stream): a client that disconnects or a
-        worker that dies leaves the steps taken so far."""
+        worker that dies leaves the steps taken so far. A runtime that records steps from several
+        threads passes its own `position`; otherwise the next one is taken."""
         message = self.db.session.get(Message, message_id)
         if message is None:
             raise NotFoundException("message not found")
-        position = (self.db.session.scalar(select(func.max(MessageAgentThought.position)).where(
-            MessageAgentThought.message_id == message.id)) or 0) + 1
+        if position is None:
+            position = (self.db.session.scalar(select(func.max(MessageAgentThought.position)).where(
+                MessageAgentThought.message_id == message.id)) or 0) + 1
         row = MessageAgentThought(
             id=thought_id or uuid.uuid4(), app_id=message.app_id, conversation_id=message.conversation_id,
             message_id=message.id, invoke_from=message.invoke_from, created_by=message.created_by,
