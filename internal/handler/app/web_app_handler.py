@@ -23,13 +23,7 @@ class WebAppHandler:
     @login_required
     def get_web_app(self, token: str):
         """Only a published app answers; the visitor sees its published configuration."""
-        app, config = self.web_app_service.get_web_app(token)
-        return success_json({
-            "id": str(app.id), "icon": app.icon, "name": app.name, "description": app.description,
-            "app_config": {"opening_statement": config.opening_statement,
-                           "opening_questions": list(config.opening_questions),
-                           "suggested_after_answer": config.suggested_after_answer.model_dump()},
-        })
+        return success_json(self.web_app_service.get_web_app_info(token))
 
     @login_required
     @validate(query=WebAppConversationsReq, response=ConversationResp)

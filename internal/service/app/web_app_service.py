@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from injector import inject
 from sqlalchemy import select
 
+from internal.core.language_model import LanguageModelCatalog
 from internal.entity.app_entity import AppConfig, AppStatus
 from internal.exception import NotFoundException
 from internal.model.app import App
@@ -24,6 +26,7 @@ from .conversation_console_service import ConversationConsoleService
 @dataclass
 class WebAppService:
     db: SQLAlchemy
+    catalog: LanguageModelCatalog
     publishing: AppPublishService
     conversations: ConversationConsoleService
 
@@ -36,6 +39,24 @@ class WebAppService:
         if config is None:
             raise NotFoundException("web app not found")
         return app, config
+
+    def get_web_app_info(self, token: str) -> dict[str, Any]:
+        """What the web-app page shows: the app and the parts of its published config it uses,
+        plus the model's features (the page offers image input only when the model takes it)."""
+        app, config = self.get_web_app(token)
+        mc = config.language_model
+        model = self.catalog.get_model(mc.provider, mc.model)
+        return {
+            "id": str(app.id), "icon": app.icon, "name": app.name, "description": app.description,
+            "app_config": {
+                "opening_statement": config.opening_statement,
+                "opening_questions": list(config.opening_questions),
+                "suggested_after_answer": config.suggested_after_answer.model_dump(),
+                "text_to_speech": config.text_to_speech.model_dump(),
+                "speech_to_text": config.speech_to_text.model_dump(),
+                "features": [f.value for f in model.features] if model else [],
+            },
+        }
 
     def get_conversations(self, caller_id: uuid.UUID, token: str, is_pinned: bool | None) -> Sequence[Conversation]:
         app, _ = self.get_web_app(token)

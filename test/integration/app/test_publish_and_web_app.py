@@ -71,7 +71,10 @@ def test_web_app_by_token(console, other_console):
     web = other_console.get(f"/web-apps/{token}")["data"]  # any signed-in visitor
     assert web == {"id": app_id, "icon": web["icon"], "name": "导购", "description": "回答售后问题",
                    "app_config": {"opening_statement": "欢迎", "opening_questions": ["有什么新品？"],
-                                  "suggested_after_answer": {"enable": True}}}
+                                  "suggested_after_answer": {"enable": True},
+                                  "text_to_speech": {"enable": False, "voice": "echo", "auto_play": False},
+                                  "speech_to_text": {"enable": False},
+                                  "features": ["tool_call", "agent_thought", "image_input"]}}
 
     new_token = console.post(f"/apps/{app_id}/published-config/regenerate-web-app-token")["data"]["token"]
     assert new_token != token
