@@ -136,6 +136,25 @@ class Config(BaseSettings):
     CODE_SANDBOX_CPU_SECONDS: int = 5
     CODE_SANDBOX_MEMORY_MB: int = 256
     CODE_SANDBOX_MAX_IO_BYTES: int = 1024 * 1024  # code + inputs, and main()'s result, as JSON
+    # --- apps (docs/apps.md) ----------------------------------------------------------------
+    # Public URL prefix of this API as browsers reach it (e.g. https://llmops.example.com/api);
+    # icon URLs in responses are built from it, never from the request's Host. Empty: paths
+    # relative to the API root.
+    API_PUBLIC_BASE_URL: str = ""
+    APP_DEFAULT_MODEL: str = "openai/gpt-4o-mini"  # provider/model of a new app's draft
+    ANALYSIS_CACHE_SECONDS: int = 3600  # app analysis cache lifetime (new messages invalidate it earlier)
+    # --- builtin tools (docs/tools.md) ---------------------------------------------------
+    TOOL_SEARCH_BASE_URL: str = "https://html.duckduckgo.com"  # DuckDuckGo-style HTML search
+    TOOL_WIKIPEDIA_BASE_URL: str = "https://en.wikipedia.org"  # any MediaWiki site
+    TOOL_WEATHER_BASE_URL: str = "https://api.openweathermap.org"  # OpenWeatherMap-compatible API
+    TOOL_IMAGE_MODEL: str = "openai/dall-e-3"  # gateway model the image tool calls by default
+    TOOL_HTTP_MAX_BYTES: int = 2 * 1024 * 1024  # response cap of the web reader / HTTP request tools
+    TOOL_MAX_RESULT_CHARS: int = 16_000  # what an agent or node receives from one tool call
+
+    # --- API tools (docs/tools.md, "API tools") ---------------------------------------
+    API_TOOL_CONNECT_TIMEOUT_SECONDS: float = 5.0
+    API_TOOL_READ_TIMEOUT_SECONDS: float = 30.0
+    API_TOOL_MAX_RESPONSE_BYTES: int = 1_048_576  # a longer answer is cut (the agent sees the start)
 
     @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
     @classmethod

@@ -15,10 +15,13 @@ from flask_migrate import Migrate
 from injector import Injector, Module
 from redis import Redis
 
+from app.http.api_tool_module import ApiToolModule
+from app.http.app_module import AppModule
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
 from app.http.sandbox_module import SandboxModule
+from app.http.tools_module import ToolsModule
 from config import Config
 from internal.cli import account_cli, sandbox_cli
 from internal.extension.metrics_extension import Metrics
@@ -30,7 +33,17 @@ from pkg.sqlalchemy import SQLAlchemy
 
 def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Http:
     conf = (conf or Config()).resolved()
-    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), SandboxModule(conf), *modules])
+    # One module per feature; the order only matters for overrides (`modules` come last).
+    injector = Injector([
+        ExtensionModule(conf),
+        LanguageModelModule(conf),
+        KnowledgeModule(conf),
+        SandboxModule(conf),
+        ToolsModule(conf),
+        ApiToolModule(),
+        AppModule(),
+        *modules,
+    ])
     app = Http(
         __name__,
         conf=conf,

@@ -30,8 +30,8 @@ from internal.core.language_model import (
 from internal.core.language_model.local_client import LocalClient
 from internal.core.language_model.rate_limit import LocalFirstRateLimiter
 from internal.core.language_model.router_config import apply_env_credentials
-from internal.core.language_model.url_guard import UrlGuard
 from internal.service.model_usage_writer import ModelUsageWriter
+from pkg.ssrf import SsrfGuard
 
 
 class LanguageModelModule(Module):
@@ -56,7 +56,7 @@ class LanguageModelModule(Module):
                  else InMemoryDeploymentStateStore())
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
         return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED,
-                      url_guard=UrlGuard(self.conf.SSRF_ALLOWED_HOSTS))
+                      url_guard=SsrfGuard(self.conf.SSRF_ALLOWED_HOSTS))
 
     @singleton
     @provider

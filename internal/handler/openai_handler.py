@@ -86,3 +86,8 @@ class OpenAIHandler:
         """OpenAI `POST /v1/embeddings`."""
         key = self._api_key(req)
         return _json(self.gateway_service.embeddings(key, _body(req)))
+
+    def images_generations(self, req: Request) -> Reply:
+        """OpenAI `POST /v1/images/generations` (providers that offer image models)."""
+        key = self._api_key(req)
+        return _json(self.gateway_service.images(key, _body(req)))

@@ -14,7 +14,14 @@ from injector import inject
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
 from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.api_tool_handler import ApiToolHandler
+from internal.handler.app.analysis_handler import AnalysisHandler
+from internal.handler.app.app_handler import AppHandler
+from internal.handler.app.builtin_app_handler import BuiltinAppHandler
+from internal.handler.app.conversation_handler import ConversationHandler
+from internal.handler.app.web_app_handler import WebAppHandler
 from internal.handler.auth_handler import AuthHandler
+from internal.handler.builtin_tool_handler import BuiltinToolHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
@@ -24,6 +31,9 @@ from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.router.api_tool_routes import add_api_tool_routes
+from internal.router.app_routes import register_app_routes
+from internal.router.tool_routes import builtin_tool_routes
 
 
 @inject
@@ -41,6 +51,13 @@ class Router:
     dataset_handler: DatasetHandler
     document_handler: DocumentHandler
     segment_handler: SegmentHandler
+    app_handler: AppHandler
+    conversation_handler: ConversationHandler
+    web_app_handler: WebAppHandler
+    builtin_app_handler: BuiltinAppHandler
+    analysis_handler: AnalysisHandler
+    builtin_tool_handler: BuiltinToolHandler
+    api_tool_handler: ApiToolHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -88,6 +105,10 @@ class Router:
                         view_func=lm.delete_provider_credential)
         bp.add_url_rule("/language-model-usage", view_func=lm.get_usage)
         self.knowledge_routes(bp)
+        register_app_routes(bp, self.app_handler, self.conversation_handler, self.web_app_handler,
+                            self.builtin_app_handler, self.analysis_handler)
+        builtin_tool_routes(bp, self.builtin_tool_handler)
+        add_api_tool_routes(bp, self.api_tool_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:
@@ -133,6 +154,7 @@ class Router:
             ("POST", "/v1/chat/completions", oa.chat_completions),
             ("POST", "/v1/completions", oa.completions),
             ("POST", "/v1/embeddings", oa.embeddings),
+            ("POST", "/v1/images/generations", oa.images_generations),
         ]
 
     def lane_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:

@@ -18,11 +18,11 @@ from config.language_model import LanguageModelSettings
 from internal.core.language_model import LanguageModelCatalog, Router
 from internal.core.language_model.deployment import Deployment
 from internal.core.language_model.errors import LLMError
-from internal.core.language_model.url_guard import UrlGuard, literal_host_blocked
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.model.language_model import ModelUsage, ProviderCredential
 from pkg.crypto import Encryptor
 from pkg.sqlalchemy import SQLAlchemy
+from pkg.ssrf import SsrfGuard, literal_host_blocked
 
 _SECRET_TYPES = {"secret"}
 
@@ -120,7 +120,7 @@ class LanguageModelService:
             if value and f.type == "url":
                 if not value.startswith(("http://", "https://")):
                     raise ValidateErrorException(f"{name}: must be an http(s) URL")
-                guard = self.router.url_guard or UrlGuard()
+                guard = self.router.url_guard or SsrfGuard()
                 if literal_host_blocked(value, guard):
                     raise ValidateErrorException(f"{name}: this address is not allowed (private or local network)")
             if value:

@@ -155,3 +155,7 @@ class OpenAIGatewayService:
     @translate_errors
     def embeddings(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> dict[str, Any]:
         return self.gateway.embeddings(body, self.context(api_key))
+
+    @translate_errors
+    def images(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> dict[str, Any]:
+        return self.gateway.images(body, self.context(api_key))

@@ -140,6 +140,9 @@ class AnthropicClient(OpenAICompatibleClient):
     def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidRequestError("Anthropic does not offer embeddings")
 
+    def images(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        raise InvalidRequestError("Anthropic does not offer image generation")
+
     def chat_stream(self, dep: Deployment, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         return self._open_native_stream(dep, body)
 

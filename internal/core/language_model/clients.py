@@ -45,6 +45,8 @@ class ProviderClient(Protocol):
 
     def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]: ...
 
+    def images(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]: ...
+
 
 def parse_retry_after(headers: Any) -> float | None:
     ms = headers.get("retry-after-ms")
@@ -169,9 +171,9 @@ class OpenAICompatibleClient:
         if not dep.guarded:
             return None
         if self.url_guard is None:
-            from .url_guard import UrlGuard
+            from pkg.ssrf import SsrfGuard
 
-            self.url_guard = UrlGuard()  # nothing allow-listed
+            self.url_guard = SsrfGuard()  # nothing allow-listed
         return self.url_guard
 
     # -- url/header layout (overridden by Azure / Anthropic) --------------------------------
@@ -228,6 +230,9 @@ class OpenAICompatibleClient:
 
     def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         return self._post(dep, "/embeddings", body)
+
+    def images(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        return self._post(dep, "/images/generations", body)
 
     # -- streaming --------------------------------------------------------------------------
     def _open(self, dep: Deployment, path: str, payload: dict[str, Any]):

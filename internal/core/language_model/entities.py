@@ -11,6 +11,7 @@ class ModelType(StrEnum):
     CHAT = "chat"
     COMPLETION = "completion"
     EMBEDDING = "embedding"
+    IMAGE = "image"  # /v1/images/generations
 
 
 class ModelFeature(StrEnum):

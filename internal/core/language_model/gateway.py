@@ -61,6 +61,8 @@ _COMPLETION_PASSTHROUGH = (
     "logit_bias", "logprobs", "echo", "best_of", "seed", "user",
 )
 _EMBEDDING_PASSTHROUGH = ("input", "encoding_format", "dimensions", "user")
+_IMAGE_PASSTHROUGH = ("prompt", "n", "size", "quality", "style", "response_format", "background", "output_format",
+                      "moderation", "user")
 
 
 def _require_model(body: Any) -> str:
@@ -148,6 +150,24 @@ def validate_embeddings(body: Any) -> str:
     return model
 
 
+def validate_images(body: Any) -> str:
+    model = _require_model(body)
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > 32000:
+        raise InvalidRequestError("'prompt' must be a non-empty string of at most 32000 characters.", param="prompt",
+                                  code="invalid_value")
+    n = body.get("n", 1)
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
+        raise InvalidRequestError("'n' must be an integer between 1 and 10.", param="n", code="invalid_value")
+    for name in ("size", "quality", "style"):
+        if name in body and not isinstance(body[name], str):
+            raise InvalidRequestError(f"'{name}' must be a string.", param=name, code="invalid_value")
+    if body.get("response_format") not in (None, "url", "b64_json"):
+        raise InvalidRequestError("'response_format' must be 'url' or 'b64_json'.", param="response_format",
+                                  code="invalid_value")
+    return model
+
+
 class LanguageModelGateway:
     def __init__(self, router: Router, catalog: LanguageModelCatalog, usage_sink: UsageSink | None = None,
                  rate_limiter: RateLimiter | None = None, default_rate_limit: RateLimit | None = None,
@@ -229,9 +249,9 @@ class LanguageModelGateway:
         usage = Usage.from_openai(data.get("usage") if isinstance(data, dict) else None)
         if usage is None:
             pt = prompt_estimate or self._estimate_prompt(endpoint, body)
-            ct = count_tokens(completion_text(data)) if endpoint != "embedding" else 0
+            ct = count_tokens(completion_text(data)) if endpoint not in ("embedding", "image") else 0
             usage = Usage(pt, ct, pt + ct, True)
-            if isinstance(data, dict):
+            if isinstance(data, dict) and endpoint != "image":  # image answers carry no usage by default
                 data["usage"] = usage.to_openai() if endpoint != "embedding" else {
                     "prompt_tokens": pt, "total_tokens": pt}
         self._record(ctx, model=model, endpoint=endpoint, started=started, status="success",
@@ -240,6 +260,9 @@ class LanguageModelGateway:
 
     @staticmethod
     def _check_type(model_type: str, endpoint: str, model: str) -> None:
+        if (endpoint == "image") != (model_type == "image"):
+            raise InvalidRequestError(f"The model `{model}` is {'not ' if endpoint == 'image' else ''}an image model.",
+                                      param="model", code="model_not_supported")
         if endpoint == "embedding" and model_type != "embedding":
             raise InvalidRequestError(f"The model `{model}` is not an embedding model.", param="model",
                                       code="model_not_supported")
@@ -252,6 +275,8 @@ class LanguageModelGateway:
         if endpoint == "chat":
             return estimate_messages_tokens(body.get("messages") or [], body.get("tools"))
         if endpoint == "completion":
+            return estimate_prompt_tokens(body.get("prompt"))
+        if endpoint == "image":
             return estimate_prompt_tokens(body.get("prompt"))
         return estimate_prompt_tokens(body.get("input"))
 
@@ -288,6 +313,13 @@ class LanguageModelGateway:
         upstream = {k: body[k] for k in _EMBEDDING_PASSTHROUGH if k in body}
         est = self._estimate_prompt("embedding", body) if self._needs_estimate(ctx) else 0
         return self._blocking("embedding", body, ctx, model, upstream, est, "embeddings", lambda d: "")
+
+    def images(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        """`/v1/images/generations` for providers that offer it (OpenAI-compatible)."""
+        model = validate_images(body)
+        upstream = {k: body[k] for k in _IMAGE_PASSTHROUGH if k in body}
+        est = self._estimate_prompt("image", body) if self._needs_estimate(ctx) else 0
+        return self._blocking("image", body, ctx, model, upstream, est, "images", lambda d: "")
 
     # ---------------------------------------------------------------- streaming ------------
     def chat_stream(self, body: dict[str, Any], ctx: CallContext) -> Iterator[bytes]:

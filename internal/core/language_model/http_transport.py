@@ -194,17 +194,8 @@ class HTTPPool:
         scheme = scheme.split("+")[0]
         try:
             if guard is not None:
-                # connect to an address the guard vetted (no second DNS lookup to rebind)
-                sock = None
-                last: OSError | None = None
-                for addr in guard.resolve(host, port):
-                    try:
-                        sock = socket.create_connection((addr, port), timeout=connect_timeout)
-                        break
-                    except OSError as e:
-                        last = e
-                if sock is None:
-                    raise last or OSError("no address")
+                # pkg.ssrf connects to an address it vetted (no second DNS lookup to rebind)
+                sock = guard.connect(host, port, connect_timeout)
             else:
                 sock = socket.create_connection((host, port), timeout=connect_timeout)
         except TimeoutError as e:

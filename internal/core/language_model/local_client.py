@@ -151,3 +151,6 @@ class LocalClient:
 
     def embeddings(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidRequestError("the local chat model does not serve embeddings")
+
+    def images(self, dep: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+        raise InvalidRequestError("the local chat model does not generate images")

@@ -3,7 +3,8 @@
 Run: `python -m test.support.fake_openai --port 8901`.
 
 Endpoints: GET /v1/models, POST /v1/chat/completions (blocking and SSE, stream_options.include_usage,
-tool_calls), POST /v1/completions, POST /v1/embeddings (deterministic vectors, float or base64),
+tool_calls), POST /v1/completions, POST /v1/embeddings (deterministic vectors, float or base64), POST /v1/images/generations (URL
+naming the prompt's hash, or a 1x1 PNG as b64_json),
 GET /_stats (request counts per model), POST /_reset, GET /health.
 
 Behaviour is controlled per request by tokens in the model name and/or the `x-fake-behavior`
@@ -33,6 +34,7 @@ import time
 from collections import Counter
 from typing import Any
 
+_ONE_PIXEL_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 _TOKEN_RE = re.compile(r"(fail|retry-after|flaky|delay|chunk-delay|drop-after|words)-(\d+(?:\.\d+)?)|(no-usage)")
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
             429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
@@ -236,7 +238,8 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             path = "/v1" + azure.group(2)
         if path == "/v1/messages" and method == "POST":
             return self._anthropic(headers, body, keep)
-        if method != "POST" or path not in ("/v1/chat/completions", "/v1/completions", "/v1/embeddings"):
+        if method != "POST" or path not in ("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
+                                            "/v1/images/generations"):
             return self._error(404, f"Unknown route {method} {path}", "not_found", keep=keep)
         if headers.get("x-fake-auth") and headers.get("authorization") != f"Bearer {headers['x-fake-auth']}":
             return self._error(401, "Incorrect API key provided.", "invalid_api_key", keep=keep)
@@ -259,6 +262,8 @@ class FakeOpenAIProtocol(asyncio.Protocol):
                                else "server_error", b, keep)
         if path == "/v1/embeddings":
             return self._embeddings(req, b, keep)
+        if path == "/v1/images/generations":
+            return self._images(req, keep)
         if req.get("stream"):
             return self._stream(path, req, b, keep)
         if b.delay:
@@ -395,6 +400,18 @@ class FakeOpenAIProtocol(asyncio.Protocol):
         if not b.no_usage:
             res["usage"] = {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
         return res
+
+    def _images(self, req: dict, keep: bool) -> None:
+        """Deterministic fake images: a URL naming the prompt's hash (or a 1x1 PNG as b64_json)."""
+        prompt = str(req.get("prompt") or "")
+        digest = hashlib.sha256(f"{req.get('size')}|{prompt}".encode()).hexdigest()[:16]
+        data = []
+        for i in range(int(req.get("n") or 1)):
+            if req.get("response_format") == "b64_json":
+                data.append({"b64_json": _ONE_PIXEL_PNG, "revised_prompt": prompt})
+            else:
+                data.append({"url": f"https://images.fake-openai.test/{digest}-{i}.png", "revised_prompt": prompt})
+        self._json(200, {"created": 1700000000, "data": data}, keep=keep)
 
     def _embeddings(self, req: dict, b: Behavior, keep: bool) -> None:
         inp = req.get("input")

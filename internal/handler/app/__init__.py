@@ -1,0 +1,1 @@
+"""Console handlers of the apps feature (docs/apps.md)."""
