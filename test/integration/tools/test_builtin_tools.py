@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from sqlalchemy import select
@@ -94,7 +95,8 @@ def test_wikipedia(tools_app, tconsole):
     assert none.ok and none.data["results"] == []
 
 
-def test_weather_uses_the_accounts_encrypted_key(tools_app, tconsole, other_tconsole, thirdparty):
+def test_weather_uses_the_accounts_encrypted_key(tools_app, tconsole, other_tconsole, thirdparty, caplog):
+    caplog.set_level(logging.DEBUG)
     aid = tconsole.account.account_id
     missing = call_tool(tools_app, aid, "weather", "current_weather", {"city": "Kunming"})
     assert not missing.ok and "needs an API key" in missing.text
@@ -112,6 +114,7 @@ def test_weather_uses_the_accounts_encrypted_key(tools_app, tconsole, other_tcon
     tconsole.post("/builtin-tools/weather/credentials", json={"config": {"api_key": "wrong-key-000"}})
     refused = call_tool(tools_app, aid, "weather", "current_weather", {"city": "Kunming"})
     assert not refused.ok and "refused the API key" in refused.text and "wrong-key" not in refused.text
+    assert WEATHER_KEY not in caplog.text and "wrong-key" not in caplog.text  # nor in logs
 
 
 def test_image_generation_goes_through_the_gateway_with_usage(tools_app, tconsole):
