@@ -133,6 +133,17 @@ def test_image_generation_goes_through_the_gateway_with_usage(tools_app, tconsol
         assert [(str(x.account_id), x.model, x.status) for x in rows] == [(str(aid), "fake-image", "success")]
 
 
+def test_base64_images_become_signed_upload_urls(tools_app, tconsole, other_tconsole):
+    r = call_tool(tools_app, tconsole.account.account_id, "dalle", "dalle3", {"prompt": "a paper boat"},
+                  params={"model": "fake-gpt-image"})
+    assert r.ok, r.text
+    path = r.data["images"][0]
+    assert path.startswith("/upload-files/") and "signature=" in path
+    image = tools_app.test_client().get(path)  # signed: loads without a token, like an <img>
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    assert other_tconsole.get(path.split("?")[0])["code"] == "not_found"  # unsigned: owner only
+
+
 def test_images_route_on_the_gateway(tools_app, tconsole):
     with tools_app.app_context():
         _, raw = tools_app.extensions["injector"].get(ApiKeyService).create_api_key(tconsole.account.account_id, True, "i")
