@@ -49,14 +49,15 @@ class LanguageModelModule(Module):
 
     @singleton
     @provider
-    def router(self, catalog: LanguageModelCatalog, settings: LanguageModelSettings, redis: Redis) -> Router:
+    def router(self, catalog: LanguageModelCatalog, settings: LanguageModelSettings, redis: Redis,
+               guard: SsrfGuard) -> Router:
         protocols = {p.name: p.provider_entity.protocol for p in catalog.get_providers()}
         config = apply_env_credentials(load_router_config(settings.ROUTER_CONFIG, protocols), dict(os.environ))
         state = (RedisDeploymentStateStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS) if self.conf.uses_redis
                  else InMemoryDeploymentStateStore())
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
         return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED,
-                      url_guard=SsrfGuard(self.conf.SSRF_ALLOWED_HOSTS))
+                      url_guard=guard)  # the process's one guard (ToolsModule)
 
     @singleton
     @provider

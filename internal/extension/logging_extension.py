@@ -39,3 +39,7 @@ def init_app(app: Flask, conf: Config) -> None:
     app.logger.handlers.clear()
     app.logger.propagate = True
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, query string included: third-party keys travel there
+    # (e.g. the weather tool's `appid`), so its request lines never reach our logs
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

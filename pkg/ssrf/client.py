@@ -13,6 +13,7 @@ URL); the other limits still apply. `GuardedHttpClient` is the same client with 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,8 +45,6 @@ class OutboundResponse:
         return self.content.decode(self.encoding, errors="replace")
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.content)
 
     @property
@@ -84,7 +83,8 @@ class OutboundHttpClient:
                 max_redirects: int | None = None) -> OutboundResponse:
         timeout = self.timeout if timeout is None else timeout
         max_bytes = self.max_bytes if max_bytes is None else max_bytes
-        hops = self.max_redirects if max_redirects is None else max_redirects
+        allowed_hops = self.max_redirects if max_redirects is None else max_redirects
+        hops = allowed_hops
         deadline = time.monotonic() + timeout
         hdrs = dict(headers or {})
         if cookies:
@@ -99,14 +99,14 @@ class OutboundHttpClient:
         while True:
             response = self._send(request, deadline)
             try:
-                if response.status_code in REDIRECT_STATUSES and response.next_request is not None and hops > 0:
+                if response.status_code in REDIRECT_STATUSES and response.next_request is not None \
+                        and allowed_hops > 0:  # max_redirects=0: the 3xx itself is the answer
+                    if hops == 0:
+                        raise OutboundError("too many redirects")
                     hops -= 1
                     request = response.next_request
-                    self._vet(str(request.url))
+                    self._vet(str(request.url))  # refused before it is requested (and again on connect)
                     continue
-                if response.status_code in REDIRECT_STATUSES and response.headers.get("location") and hops <= 0 \
-                        and (self.max_redirects if max_redirects is None else max_redirects) > 0:
-                    raise OutboundError("too many redirects")
                 body, truncated = self._read_capped(response, max_bytes, deadline)
                 return OutboundResponse(status_code=response.status_code, headers=response.headers, content=body,
                                         url=str(response.url), truncated=truncated,

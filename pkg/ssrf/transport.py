@@ -16,6 +16,7 @@ import time
 import typing
 
 import anyio
+import anyio.abc
 import anyio.to_thread
 import certifi
 import httpcore
@@ -25,7 +26,7 @@ from httpcore._backends.sync import SyncStream
 
 from .guard import BlockedAddressError, SsrfGuard
 
-SOCKET_OPTION = typing.Any
+SOCKET_OPTION = typing.Any  # httpcore passes (level, option, value) tuples
 
 
 def _ssl_context() -> ssl.SSLContext:

@@ -2,6 +2,9 @@
 the account's credentials for the provider, the shared outbound clients and the image gateway."""
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +15,10 @@ from internal.core.language_model.errors import LLMError
 from internal.core.tools.base import Deadline, Tool, ToolCallContext, ToolError, ToolLimits, ToolNotFoundError, ToolRef
 from internal.core.tools.builtin import BuiltinCatalog, BuiltinContext, BuiltinSettings, BuiltinTool
 from internal.core.tools.http_clients import ToolHttpClients
+from internal.exception import CustomException
 from internal.service.language_model_service import LanguageModelService
 from internal.service.tool.builtin_tool_service import BuiltinToolService
+from internal.service.upload_file_service import UploadFileService
 
 
 @inject
@@ -25,6 +30,7 @@ class BuiltinToolSource:
     credentials: BuiltinToolService
     gateway: LanguageModelGateway
     language_models: LanguageModelService
+    uploads: UploadFileService
 
     def resolve(self, ref: ToolRef, ctx: ToolCallContext, limits: ToolLimits) -> Tool:
         found = self.catalog.tool(ref.provider_id, ref.tool_id)
@@ -50,8 +56,24 @@ class BuiltinToolSource:
         call = CallContext(account_id=str(ctx.account_id),
                            credentials=self.language_models.credentials_for(ctx.account_id) or None)
         try:
-            data = self.gateway.images({"model": model, "prompt": prompt, "size": size, "n": n,
-                                        "response_format": "url"}, call)
+            # no response_format: dall-e answers URLs by default, gpt-image-1 refuses the parameter
+            data = self.gateway.images({"model": model, "prompt": prompt, "size": size, "n": n}, call)
         except LLMError as e:
             raise ToolError(f"image generation failed: {e.message}") from None
-        return list(data.get("data") or [])
+        return [self._with_url(ctx, item) for item in data.get("data") or [] if isinstance(item, dict)]
+
+    def _with_url(self, ctx: ToolCallContext, item: dict[str, Any]) -> dict[str, Any]:
+        """A base64 image becomes one of the account's upload files, addressed by its signed
+        content path (relative to the API base, like the console's image URLs)."""
+        if item.get("url") or not item.get("b64_json"):
+            return item
+        try:
+            raw = base64.b64decode(item["b64_json"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ToolError("the image model returned an unreadable image") from None
+        try:
+            row = self.uploads.upload(ctx.account_id, "generated.png", io.BytesIO(raw), only_image=True)
+        except CustomException as e:
+            raise ToolError(f"the generated image could not be stored: {e.message}") from None
+        path = f"/upload-files/{row.id}/content?signature={self.uploads.signature(row.id)}"
+        return {**{k: v for k, v in item.items() if k != "b64_json"}, "url": path}

@@ -133,6 +133,8 @@ def build_tools_app(pg_config, tmp_path, thirdparty, seams, fake_upstream, allow
     router_yaml.write_text(json.dumps({"model_groups": {
         "fake-image": {"model_type": "image", "deployments": [
             {"id": "img", "provider": "openai_compatible", "model": "fake-image", "api_base": f"{fake_upstream}/v1"}]},
+        "fake-gpt-image": {"model_type": "image", "deployments": [
+            {"id": "gimg", "provider": "openai_compatible", "model": "gpt-image-fake", "api_base": f"{fake_upstream}/v1"}]},
         "fake-gpt": {"deployments": [
             {"id": "gpt", "provider": "openai_compatible", "model": "fake-gpt", "api_base": f"{fake_upstream}/v1"}]},
     }}))

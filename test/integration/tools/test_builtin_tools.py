@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from sqlalchemy import select
@@ -94,7 +95,8 @@ def test_wikipedia(tools_app, tconsole):
     assert none.ok and none.data["results"] == []
 
 
-def test_weather_uses_the_accounts_encrypted_key(tools_app, tconsole, other_tconsole, thirdparty):
+def test_weather_uses_the_accounts_encrypted_key(tools_app, tconsole, other_tconsole, thirdparty, caplog):
+    caplog.set_level(logging.DEBUG)
     aid = tconsole.account.account_id
     missing = call_tool(tools_app, aid, "weather", "current_weather", {"city": "Kunming"})
     assert not missing.ok and "needs an API key" in missing.text
@@ -112,6 +114,7 @@ def test_weather_uses_the_accounts_encrypted_key(tools_app, tconsole, other_tcon
     tconsole.post("/builtin-tools/weather/credentials", json={"config": {"api_key": "wrong-key-000"}})
     refused = call_tool(tools_app, aid, "weather", "current_weather", {"city": "Kunming"})
     assert not refused.ok and "refused the API key" in refused.text and "wrong-key" not in refused.text
+    assert WEATHER_KEY not in caplog.text and "wrong-key" not in caplog.text  # nor in logs
 
 
 def test_image_generation_goes_through_the_gateway_with_usage(tools_app, tconsole):
@@ -128,6 +131,17 @@ def test_image_generation_goes_through_the_gateway_with_usage(tools_app, tconsol
     with tools_app.app_context():
         rows = db.session.scalars(select(ModelUsage).where(ModelUsage.endpoint == "image")).all()
         assert [(str(x.account_id), x.model, x.status) for x in rows] == [(str(aid), "fake-image", "success")]
+
+
+def test_base64_images_become_signed_upload_urls(tools_app, tconsole, other_tconsole):
+    r = call_tool(tools_app, tconsole.account.account_id, "dalle", "dalle3", {"prompt": "a paper boat"},
+                  params={"model": "fake-gpt-image"})
+    assert r.ok, r.text
+    path = r.data["images"][0]
+    assert path.startswith("/upload-files/") and "signature=" in path
+    image = tools_app.test_client().get(path)  # signed: loads without a token, like an <img>
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    assert other_tconsole.get(path.split("?")[0])["code"] == "not_found"  # unsigned: owner only
 
 
 def test_images_route_on_the_gateway(tools_app, tconsole):

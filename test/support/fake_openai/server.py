@@ -407,7 +407,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
         digest = hashlib.sha256(f"{req.get('size')}|{prompt}".encode()).hexdigest()[:16]
         data = []
         for i in range(int(req.get("n") or 1)):
-            if req.get("response_format") == "b64_json":
+            if req.get("response_format") == "b64_json" or "gpt-image" in str(req.get("model")):
                 data.append({"b64_json": _ONE_PIXEL_PNG, "revised_prompt": prompt})
             else:
                 data.append({"url": f"https://images.fake-openai.test/{digest}-{i}.png", "revised_prompt": prompt})
