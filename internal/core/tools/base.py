@@ -101,10 +101,12 @@ class Tool(abc.ABC):
     limits: ToolLimits
 
     def __init__(self, name: str, description: str, input_schema: dict[str, Any],
-                 limits: ToolLimits | None = None) -> None:
+                 limits: ToolLimits | None = None, validator: Any = None) -> None:
         self.name, self.description, self.input_schema = name, description, input_schema
         self.limits = limits or ToolLimits()
-        self._validator = None
+        # a source that resolves the same schema often passes its compiled validator (checking and
+        # compiling a schema costs milliseconds; `compile_schema` of schema_validation.py)
+        self._validator = validator
 
     @abc.abstractmethod
     def _run(self, arguments: dict[str, Any], deadline: Deadline) -> Any:

@@ -43,7 +43,8 @@ class BuiltinToolSource:
                                   images=lambda prompt, **kw: self._images(ctx, prompt, **kw))
 
         return BuiltinTool(spec.name, spec.description.en, self.catalog.schema(provider.name, spec.name),
-                           self.catalog.function(provider.name, spec.name), make_context, limits)
+                           self.catalog.function(provider.name, spec.name), make_context, limits,
+                           self.catalog.validator(provider.name, spec.name))
 
     def _images(self, ctx: ToolCallContext, prompt: str, *, model: str, size: str, n: int) -> list[dict[str, Any]]:
         call = CallContext(account_id=str(ctx.account_id),

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..schema_validation import compile_schema
 from .registry import BuiltinFunction, registered_functions
 
 HERE = Path(__file__).resolve().parent
@@ -157,6 +158,7 @@ class BuiltinCatalog:
         if undeclared:
             raise RuntimeError(f"registered builtin functions without a YAML declaration: {sorted(undeclared)}")
         self._schemas = {(p.name, t.name): input_schema(t) for p in data.providers for t in p.tools}
+        self._validators = {key: compile_schema(schema) for key, schema in self._schemas.items()}
 
     def _read_icon(self, name: str) -> str:
         path = (self.icon_dir / name).resolve()
@@ -178,6 +180,9 @@ class BuiltinCatalog:
 
     def schema(self, provider: str, tool: str) -> dict[str, Any]:
         return self._schemas[(provider, tool)]
+
+    def validator(self, provider: str, tool: str) -> Any:
+        return self._validators[(provider, tool)]
 
     def icon_path(self, provider: str) -> Path | None:
         p = self.providers.get(provider)

@@ -13,8 +13,8 @@ ContextFactory = Callable[[Deadline], BuiltinContext]
 
 class BuiltinTool(Tool):
     def __init__(self, name: str, description: str, input_schema: dict[str, Any], fn: BuiltinFunction,
-                 make_context: ContextFactory, limits: ToolLimits | None = None) -> None:
-        super().__init__(name, description, input_schema, limits)
+                 make_context: ContextFactory, limits: ToolLimits | None = None, validator: Any = None) -> None:
+        super().__init__(name, description, input_schema, limits, validator)
         self._fn = fn
         self._make_context = make_context
 

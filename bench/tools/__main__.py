@@ -1,0 +1,123 @@
+"""`make bench` → bench.tools: what our tool layer adds to one HTTP-backed tool call.
+
+The same local endpoint (the fake upstream's GET /health, its own process on 127.0.0.1) is
+called two ways, alternating in slices so drift hits both alike:
+  raw   — a pooled httpx.Client GET (what a hand-written tool would do);
+  tool  — ToolResolverService.resolve(builtin webpage/http_request) + input validation + invoke
+          (GuardedHttpClient: guard decision, vetted connect on new connections, size cap,
+          deadline) + result rendering and cap — everything an agent step pays.
+At concurrency 1 and 20 (threads, closed loop) it prints p50/p95 per call and the p50 added by
+the tool layer; budget: <= 2 ms p50 added at concurrency 1 (--strict exits 1 when missed).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from app.http.app import create_app
+from internal.core.tools.base import ToolCallContext, ToolRef, ToolType
+from internal.service.tool.tool_resolver_service import ToolResolverService
+from test.support.environment import make_test_config
+from test.support.fake_openai.process import start_fake_upstream
+
+BUDGET_MS = 2.0
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _run(fn, concurrency: int, seconds: float) -> list[float]:
+    """Closed loop: each thread sets up its caller first (clients, app context), then all start
+    together and call until the deadline."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    ready = threading.Barrier(concurrency + 1)
+    window = {"stop_at": 0.0}
+
+    def worker() -> None:
+        call = fn()
+        ready.wait()
+        mine = []
+        while time.perf_counter() < window["stop_at"]:
+            t0 = time.perf_counter()
+            call()
+            mine.append(time.perf_counter() - t0)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    window["stop_at"] = time.perf_counter() + 3600
+    ready.wait()
+    window["stop_at"] = time.perf_counter() + seconds
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="bench.tools")
+    ap.add_argument("--duration", type=float, default=3.0, help="seconds per scenario and way")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--strict", action="store_true")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-tools-") as tmp:
+        proc, url = start_fake_upstream(Path(tmp) / "upstream.log")
+        try:
+            port = url.rsplit(":", 1)[1]
+            conf = make_test_config(Path(tmp), SSRF_ALLOWED_HOSTS=[f"127.0.0.1:{port}"])
+            app = create_app(conf)
+            target = f"{url}/health"
+            ref = ToolRef(type=ToolType.BUILTIN, provider_id="webpage", tool_id="http_request")
+            account = ToolCallContext(account_id=__import__("uuid").uuid4())
+
+            def raw():
+                client = httpx.Client(trust_env=False)
+                return lambda: client.get(target).raise_for_status()
+
+            def tool():
+                ctx = app.app_context()
+                ctx.push()  # one app context per thread, as an agent run has
+                resolver = app.extensions["injector"].get(ToolResolverService)
+
+                def call():
+                    result = resolver.resolve(ref, account).invoke({"url": target})
+                    if not result.ok:
+                        raise RuntimeError(result.text)
+                return call
+
+            ok = True
+            print(f"{'c':>3} {'way':>5} {'calls':>7} {'p50 ms':>8} {'p95 ms':>8}")
+            for concurrency in (1, 20):
+                _run(raw, concurrency, 0.5), _run(tool, concurrency, 0.5)  # warm-up
+                got: dict[str, list[float]] = {"raw": [], "tool": []}
+                for _ in range(args.rounds):
+                    got["raw"] += _run(raw, concurrency, args.duration / args.rounds)
+                    got["tool"] += _run(tool, concurrency, args.duration / args.rounds)
+                for way, lat in got.items():
+                    print(f"{concurrency:>3} {way:>5} {len(lat):>7} {_pct(lat, 0.5):>8.3f} {_pct(lat, 0.95):>8.3f}")
+                added = _pct(got["tool"], 0.5) - _pct(got["raw"], 0.5)
+                mean_added = (statistics.fmean(got["tool"]) - statistics.fmean(got["raw"])) * 1000
+                verdict = ""
+                if concurrency == 1:
+                    verdict = f"  (budget <= {BUDGET_MS:.1f} ms: {'OK' if added <= BUDGET_MS else 'MISSED'})"
+                    ok = ok and added <= BUDGET_MS
+                print(f"{concurrency:>3} added p50 {added:.3f} ms, mean {mean_added:.3f} ms{verdict}")
+        finally:
+            proc.stop()
+    return 0 if ok or not args.strict else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
