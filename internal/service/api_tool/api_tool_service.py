@@ -23,6 +23,7 @@ from internal.core.tools.api_tools import (
     ApiSpec,
     ApiTool,
     CallLimits,
+    CompiledOperations,
     OpenAPIDocumentError,
     OperationSpec,
     OutboundHttp,
@@ -62,6 +63,7 @@ class ApiToolService:
     conf: Config
     encryptor: Encryptor
     http: OutboundHttp
+    compiled: CompiledOperations
 
     # -- parsing ---------------------------------------------------------------------------
     @staticmethod
@@ -214,5 +216,6 @@ class ApiToolService:
         call_limits = CallLimits(connect_timeout_s=self.conf.API_TOOL_CONNECT_TIMEOUT_SECONDS,
                                  read_timeout_s=self.conf.API_TOOL_READ_TIMEOUT_SECONDS,
                                  max_response_bytes=self.conf.API_TOOL_MAX_RESPONSE_BYTES)
-        return ApiTool(OperationSpec.from_dict(tool.operation), self.http, custom_headers=self.stored_headers(provider),
-                       auth=core_auth, call_limits=call_limits, limits=limits)
+        op, validator = self.compiled.get((tool.id, tool.updated_at), tool.operation)
+        return ApiTool(op, self.http, custom_headers=self.stored_headers(provider), auth=core_auth,
+                       call_limits=call_limits, limits=limits, validator=validator)
