@@ -40,6 +40,8 @@ class HeaderItem(BaseModel):
     def _value(cls, v: str) -> str:
         if _LINE_BREAK.search(v):
             raise ValueError("a header value must not contain line breaks")
+        if not v.isascii():
+            raise ValueError("a header value must be ASCII text (HTTP header values are)")
         return v.strip()
 
 
@@ -59,6 +61,9 @@ class AuthReq(BaseModel):
         for field in ("name", "api_key", "token", "username", "password"):
             if _LINE_BREAK.search(getattr(self, field)):
                 raise ValueError(f"auth.{field} must not contain line breaks")
+        for field in ("api_key", "token"):
+            if not getattr(self, field).isascii():
+                raise ValueError(f"auth.{field} must be ASCII text")
         if self.type == "api_key":
             if not self.api_key:
                 raise ValueError("auth.api_key is required for api_key auth")

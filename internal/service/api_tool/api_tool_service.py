@@ -23,6 +23,7 @@ from internal.core.tools.api_tools import (
     ApiSpec,
     ApiTool,
     CallLimits,
+    CompiledOperations,
     OpenAPIDocumentError,
     OperationSpec,
     OutboundHttp,
@@ -62,6 +63,7 @@ class ApiToolService:
     conf: Config
     encryptor: Encryptor
     http: OutboundHttp
+    compiled: CompiledOperations
 
     # -- parsing ---------------------------------------------------------------------------
     @staticmethod
@@ -206,13 +208,29 @@ class ApiToolService:
                    limits: ToolLimits | None = None) -> ApiTool:
         """The callable tool for a (provider uuid, operation name) of this account; NotFoundException
         for unknown ids and for other tenants' ids alike."""
-        tool, provider = self._find_tool(account_id, provider_id, tool_name)
-        auth = self.stored_auth(provider)
+        try:
+            key = provider_id if isinstance(provider_id, uuid.UUID) else uuid.UUID(str(provider_id))
+        except (TypeError, ValueError):
+            raise NotFoundException("API tool not found") from None
+        # One round trip on the hot path, with the same rule as get_owned (the account filter is
+        # part of the query: another tenant's provider is simply not found). A read-only
+        # transaction, ended here: no pooled connection is held during the API call.
+        with self.db.auto_commit():
+            found = self.db.session.execute(
+                select(ApiToolRow, ApiToolProvider).join(ApiToolProvider, ApiToolProvider.id == ApiToolRow.provider_id)
+                .where(ApiToolProvider.id == key, ApiToolProvider.account_id == account_id,
+                       ApiToolRow.account_id == account_id, ApiToolRow.name == tool_name)).first()
+        if found is None:
+            raise NotFoundException("API tool not found")
+        tool, provider = found
+        headers, auth = self.compiled.secrets((provider.id, provider.updated_at), lambda: (
+            self.stored_headers(provider), self.stored_auth(provider)))
         core_auth = ApiAuth(type=auth.get("type", "none"), location=auth.get("in", "header"), name=auth.get("name", ""),
                             value=auth.get("api_key") or auth.get("token") or auth.get("password") or "",
                             username=auth.get("username", ""))
         call_limits = CallLimits(connect_timeout_s=self.conf.API_TOOL_CONNECT_TIMEOUT_SECONDS,
                                  read_timeout_s=self.conf.API_TOOL_READ_TIMEOUT_SECONDS,
                                  max_response_bytes=self.conf.API_TOOL_MAX_RESPONSE_BYTES)
-        return ApiTool(OperationSpec.from_dict(tool.operation), self.http, custom_headers=self.stored_headers(provider),
-                       auth=core_auth, call_limits=call_limits, limits=limits)
+        op, validator = self.compiled.get((tool.id, tool.updated_at), tool.operation)
+        return ApiTool(op, self.http, custom_headers=headers, auth=core_auth,
+                       call_limits=call_limits, limits=limits, validator=validator)

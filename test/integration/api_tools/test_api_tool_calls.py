@@ -263,3 +263,21 @@ def test_secrets_stay_out_of_logs_and_observations(api_app, aconsole, caplog):
     for r in results[1:]:
         assert SECRET not in r.text
     assert SECRET not in caplog.text
+
+
+def test_an_edited_provider_is_called_with_its_new_document_and_secrets(api_app, aconsole, api_server):
+    pid = create(aconsole, fixture_text("petstore-3.0.yaml"), auth={"type": "bearer", "token": SECRET},
+                 headers=[{"key": "X-Team", "value": "blue"}])
+    acc = aconsole.account.account_id
+    assert call(api_app, acc, pid, "getPet", {"petId": 7}).ok  # resolved once: spec and secrets cached
+    assert received(api_server).headers["authorization"] == f"Bearer {SECRET}"
+    doc = fixture_text("petstore-3.0.yaml").replace("operationId: getPet", "operationId: fetchPet")
+    body = aconsole.post(f"/api-tools/{pid}", json={"name": "provider", "openapi_schema": doc,
+                                                    "headers": [{"key": "X-Team", "value": "red"}],
+                                                    "auth": {"type": "bearer", "token": "new-token-abcdef0123"}})
+    assert body["code"] == "success", body
+    with pytest.raises(ToolNotFoundError):
+        resolve(api_app, acc, pid, "getPet")
+    assert call(api_app, acc, pid, "fetchPet", {"petId": 7}).ok
+    got = received(api_server)
+    assert (got.headers["authorization"], got.headers["x-team"]) == ("Bearer new-token-abcdef0123", "red")

@@ -71,7 +71,7 @@ def test_header_layers_auth_wins_over_custom_headers_and_model_inputs():
     assert header(req, "User-Agent").startswith("LLMOps-ApiTool")
 
 
-@pytest.mark.parametrize("args", [{"X-Mode": "a\r\nX-Evil: 1"}, {"X-Mode": "a\nb"}])
+@pytest.mark.parametrize("args", [{"X-Mode": "a\r\nX-Evil: 1"}, {"X-Mode": "a\nb"}, {"X-Mode": "中文"}])
 def test_line_breaks_in_header_values_are_refused(args):
     with pytest.raises(ToolInputError):
         build_request(OPS["getFile"], {"folder": "f", "name": "n", **args}, [], ApiAuth())

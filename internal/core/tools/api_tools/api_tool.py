@@ -56,8 +56,9 @@ def decode_body(answer: HttpAnswer) -> str:
 
 class ApiTool(Tool):
     def __init__(self, op: OperationSpec, http: OutboundHttp, *, custom_headers: list[tuple[str, str]],
-                 auth: ApiAuth, call_limits: CallLimits = CallLimits(), limits: ToolLimits | None = None):
-        super().__init__(op.name, op.description, op.input_schema, limits)
+                 auth: ApiAuth, call_limits: CallLimits = CallLimits(), limits: ToolLimits | None = None,
+                 validator: Any = None):
+        super().__init__(op.name, op.description, op.input_schema, limits, validator)
         self.op, self.http, self.custom_headers, self.auth, self.call_limits = op, http, custom_headers, auth, call_limits
 
     def prepare(self, arguments: dict[str, Any]) -> PreparedRequest:

@@ -49,6 +49,8 @@ def _segment(value: Any) -> str:
 def _header_value(name: str, value: str) -> str:
     if _BAD_HEADER.search(name) or _BAD_HEADER.search(value):
         raise ToolInputError(f"header '{name[:60]}' must not contain line breaks")
+    if not value.isascii():
+        raise ToolInputError(f"header '{name[:60]}' must be ASCII text")
     return value
 
 
