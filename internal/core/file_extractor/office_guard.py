@@ -71,8 +71,9 @@ def check_office_archive(data: bytes, label: str) -> None:
             if not _is_xml_part(info.filename):
                 continue
             try:
-                if _has_dtd(archive, info):
-                    raise OfficeFileRefused(f"the {label} file declares an XML document type (DTD), which office "
-                                            "files never need; it was refused for safety")
+                has_dtd = _has_dtd(archive, info)
             except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
                 raise OfficeFileRefused(f"the {label} file is damaged (a part could not be decompressed)") from exc
+            if has_dtd:
+                raise OfficeFileRefused(f"the {label} file declares an XML document type (DTD), which office "
+                                        "files never need; it was refused for safety")
