@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pkg.content_sniff import DOCUMENT_TYPES, IMAGE_TYPES, UnsupportedContent, is_bmp, sniff
+from pkg.content_sniff import DOCUMENT_TYPES, UnsupportedContent, is_bmp, sniff
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [json.loads(line) for line in (ROOT / "test/fixtures/text_sniff_cases.jsonl").read_text("utf-8").splitlines()]

@@ -16,7 +16,6 @@ from test.support.environment import make_test_config
 from test.support.hostile_office import billion_laughs_docx, huge_text_node_docx, undefined_entity_docx
 
 
-
 def _custom_rule(separators: list[str]) -> dict:
     return {"pre_process_rules": [{"id": "remove_extra_space", "enabled": True}],
             "segment": {"separators": separators, "chunk_size": 100, "chunk_overlap": 0}}
@@ -54,8 +53,8 @@ def test_hostile_office_files_end_in_a_clear_error(console, celery_worker):
 
 def test_text_starting_with_bm_uploads_and_indexes(console, celery_worker):
     ds = create_dataset(console)
-    fid = upload(console, "bmi.txt", "BMI-1 autoantibodies as a marker of cervical carcinoma.\nBMI-1 is a polycomb protein."
-                 .encode())
+    text = b"BMI-1 autoantibodies as a marker of cervical carcinoma.\nBMI-1 is a polycomb protein."
+    fid = upload(console, "bmi.txt", text)
     body = console.post(f"/datasets/{ds}/documents", json={"upload_file_ids": [fid], "process_type": "automatic"})
     assert wait_batch(console, ds, body["data"]["batch"], timeout=60)[0]["status"] == "completed"
 
