@@ -122,6 +122,7 @@ class Config(BaseSettings):
     KB_INDEXING_LEASE_SECONDS: int = 300  # a document in progress longer than this without a heartbeat is re-queued
     KB_SWEEP_INTERVAL_SECONDS: int = 60
     KB_DOCS_PER_TASK: int = 8  # documents of one tenant claimed and indexed together by one task
+    KB_SPLIT_TIME_BUDGET_SECONDS: float = 60.0  # a document whose splitting takes longer ends in error
 
     # --- outbound HTTP (SSRF guard) ----------------------------------------------------
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)

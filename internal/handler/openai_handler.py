@@ -35,6 +35,7 @@ from internal.schema.openai_schema import (
 )
 from internal.service.openai_gateway_service import ApiKeyIdentity, OpenAIGatewayService
 from pkg.json_codec import dumps, loads
+from pkg.json_codec.input_check import input_problem, may_have_problem
 
 Reply = tuple[bytes | Iterator[bytes], int, list[tuple[str, str]]]
 
@@ -49,13 +50,20 @@ def _stream(chunks: Iterator[bytes]) -> Reply:
 
 
 def _body(req: Request) -> dict[str, Any]:
+    raw = req.get_data()
     try:
-        data = loads(req.get_data())
+        data = loads(raw)
     except ValueError:
         data = None
     if not isinstance(data, dict):
         raise ValidateErrorException("We could not parse the JSON body of your request. The body must be a JSON "
                                      "object.", openai_code="invalid_json")
+    # NUL characters and deep nesting (issue 9): the full walk only when the raw bytes allow either
+    problem = input_problem(data) if may_have_problem(raw) else None
+    if problem is not None:
+        field, message = problem
+        raise ValidateErrorException(f"Invalid value for '{field}': {message}.", param=field,
+                                     openai_code="invalid_value")
     return data
 
 

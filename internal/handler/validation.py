@@ -15,6 +15,8 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from internal.exception import ValidateErrorException
+from pkg.json_codec import loads
+from pkg.json_codec.input_check import input_problem
 
 OPENAPI_ATTR = "__openapi__"
 
@@ -27,7 +29,16 @@ def describe_errors(exc: ValidationError) -> tuple[str, list[dict]]:
     return f"{first['field']}: {first['message']}", details
 
 
-def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
+def reject_unsafe_input(data: Any, root: str = "body") -> None:
+    """NUL characters and absurd nesting are validation errors on every surface (issue 9)."""
+    problem = input_problem(data, root=root)
+    if problem is not None:
+        field, message = problem
+        raise ValidateErrorException(f"{field}: {message}", data={"errors": [{"field": field, "message": message}]})
+
+
+def parse_model(model: type[BaseModel], data: Any, root: str = "body") -> BaseModel:
+    reject_unsafe_input(data, root)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -36,11 +47,17 @@ def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None and request.content_length:
+    # orjson, not request.get_json: the json module lets RecursionError through (a 500) on
+    # deeply nested input; orjson refuses it (and lone surrogates) with a ValueError.
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    if not request.is_json:
         raise ValidateErrorException("request body must be valid JSON")
-    if data is None:
-        data = {}
+    try:
+        data = loads(raw)
+    except ValueError:
+        raise ValidateErrorException("request body must be valid JSON") from None
     if not isinstance(data, dict):
         raise ValidateErrorException("request body must be a JSON object")
     return data
@@ -54,7 +71,7 @@ def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None 
             if body is not None:
                 kwargs["req"] = parse_model(body, json_body())
             if query is not None:
-                kwargs["query"] = parse_model(query, request.args.to_dict())
+                kwargs["query"] = parse_model(query, request.args.to_dict(), root="query")
             return fn(*args, **kwargs)
 
         setattr(wrapper, OPENAPI_ATTR, {"body": body, "query": query, "response": response,

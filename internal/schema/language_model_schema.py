@@ -37,9 +37,13 @@ class ProviderCredentialResp(BaseModel):
     updated_at: int
 
 
+USAGE_DATE_MIN, USAGE_DATE_MAX = date(1970, 1, 1), date(9999, 12, 1)
+
+
 class GetUsageReq(BaseModel):
-    start_date: date | None = None
-    end_date: date | None = None
+    # bounded so the range arithmetic (30-day default, end + 1 day) cannot overflow (issue 9, F10)
+    start_date: date | None = Field(default=None, ge=USAGE_DATE_MIN, le=USAGE_DATE_MAX)
+    end_date: date | None = Field(default=None, ge=USAGE_DATE_MIN, le=USAGE_DATE_MAX)
     group_by: Literal["day", "key", "key_day", "model", "model_day"] = "key_day"
     api_key_id: str | None = None
 

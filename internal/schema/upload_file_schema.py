@@ -30,4 +30,6 @@ class UploadImageResp(BaseModel):
 
 
 class UploadFileContentQuery(BaseModel):
-    signature: str | None = Field(default=None, description="from image_url; without it a console JWT is required")
+    # base64url only: anything else is a validation error, never a 500 in the comparison (issue 9, F9)
+    signature: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_-]*$",
+                                  description="from image_url; without it a console JWT is required")

@@ -26,6 +26,7 @@ from internal.router.router import Router
 from internal.server import error_handlers
 from internal.server.api_lane import ApiLane
 from internal.server.request_id import request_id_from
+from internal.server.url_converters import NUL_FREE_CONVERTERS
 from pkg.sqlalchemy import SQLAlchemy
 
 
@@ -92,6 +93,7 @@ class Http(Flask):
         login_extension.init_app(self, login_manager, middleware)
         metrics_extension.init_app(self, metrics)
         error_handlers.register(self)
+        self.url_map.converters.update(NUL_FREE_CONVERTERS)  # before any route is added
         router.register_router(self)
         # the gateway's hot /v1 routes skip Flask's per-request machinery (api_lane.py)
         self.wsgi_app = ApiLane(self, router.lane_routes(), metrics, fallback=self.wsgi_app)

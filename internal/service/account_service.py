@@ -18,8 +18,9 @@ from internal.exception import (
     ValidateErrorException,
 )
 from internal.model.account import Account
-from internal.schema.auth_schema import check_email, check_new_password
+from internal.schema.auth_schema import check_email, check_new_password, normalise_email
 from internal.service.jwt_service import IssuedToken, JwtService
+from internal.service.login_throttle import LoginThrottle
 from pkg.password import hash_password, needs_rehash, verify_password
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -34,6 +35,7 @@ class AccountService:
     db: SQLAlchemy
     conf: Config
     jwt_service: JwtService
+    throttle: LoginThrottle
 
     # --- creation -------------------------------------------------------------------------
     def create_account(self, email: str, password: str | None, name: str = "") -> Account:
@@ -102,8 +104,9 @@ class AccountService:
             account.avatar = avatar
         return account
 
-    def update_password(self, account: Account, password: str, old_password: str | None) -> IssuedToken:
-        """The old password is required whenever one is set (OAuth-only accounts set a first one).
+    def update_password(self, account: Account, password: str, old_password: str | None, ip: str = "") -> IssuedToken:
+        """The old password is required whenever one is set (OAuth-only accounts set a first one);
+        guesses of it are throttled like logins (same counters: a stolen session cannot brute-force it).
 
         Every token issued before the change stops working (other sessions are signed out);
         the caller gets a fresh token.
@@ -111,8 +114,10 @@ class AccountService:
         if account.password_hash:
             if not old_password:
                 raise ValidateErrorException("old_password: the current password is required")
+            self.throttle.attempt(normalise_email(account.email), ip)
             if not verify_password(old_password, account.password_hash):
                 raise FailException("the current password is incorrect")
+            self.throttle.succeeded(normalise_email(account.email), ip)
         with self.db.auto_commit():
             account.password_hash = hash_password(password)
             account.tokens_valid_after = datetime.now(UTC)

@@ -22,6 +22,7 @@ from config import Config
 from internal.core.file_extractor import FileExtractionError
 from internal.core.indexing import KnowledgeBase, SegmentToIndex
 from internal.core.text_splitter import ProcessRule as EngineProcessRule
+from internal.core.text_splitter import SplitBudgetExceeded
 from internal.entity.dataset_entity import IN_PROGRESS_STATUSES, DocumentStatus, SegmentStatus
 from internal.model.dataset import Dataset, Document, ProcessRule, Segment
 from internal.model.upload_file import UploadFile
@@ -155,7 +156,7 @@ class IndexingService:
             self.db.session.rollback()
             logger.warning("document %s: lease lost (re-claimed or deleted meanwhile)", job.doc_id)
             self._drop_orphans(job)
-        except FileExtractionError as exc:
+        except (FileExtractionError, SplitBudgetExceeded) as exc:  # user-safe messages
             self.db.session.rollback()
             self._fail(job.doc_id, job.attempt, str(exc))
         except Exception:  # noqa: BLE001 - record a clean reason, keep the traceback in logs
@@ -193,7 +194,8 @@ class IndexingService:
         self._fenced(job.doc_id, job.attempt, status=DocumentStatus.SPLITTING.value, parsing_completed_at=utcnow(), character_count=len(text))
 
         # splitting: replace the document's segment rows by the deterministic new set
-        prepared = pipe.split(str(job.doc_id), text, EngineProcessRule.from_dict(job.rule))
+        prepared = pipe.split(str(job.doc_id), text, EngineProcessRule.from_dict(job.rule),
+                              time_budget=self.conf.KB_SPLIT_TIME_BUDGET_SECONDS)
         if not prepared:
             raise FileExtractionError("the document contains no text")
         new_ids = [uuid.UUID(p.segment_id) for p in prepared]

@@ -6,9 +6,15 @@ PostgreSQL, a multi-row INSERT elsewhere. In batches of 200, COPY took ~13 µs a
 (6.6 µs of it Python), the INSERT ... SELECT from one JSON array it replaced ~33 µs (4.7 µs
 Python): the database's share fell about five-fold. It needs neither a Flask app context nor the
 request's session, and it never runs on a request thread.
+
+One bad row never costs the batch (issue 9, F2): when the database refuses a batch for its
+data, the writer halves it and retries each half, down to the single row it then drops (and
+logs), so the rest is written. A database that is down (OperationalError) still fails the
+whole batch at once: retrying row by row would only multiply the timeouts.
 """
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
@@ -16,14 +22,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from injector import inject
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, exc, insert
 from sqlalchemy.engine import Engine
 
 from config import Config
 from internal.core.language_model.usage import UsageRecord
 from internal.model.language_model import ModelUsage
 
+log = logging.getLogger(__name__)
+_OUTAGE = (exc.OperationalError, psycopg.OperationalError)  # the database, not the rows
 
 def _uuid(value: str | None) -> uuid.UUID | None:
     if not value:
@@ -78,15 +87,39 @@ class ModelUsageWriter:
     def write(self, records: list[UsageRecord]) -> None:
         if not records:
             return
-        engine = self._get_engine()
         uuids: dict[Any, uuid.UUID | None] = {}
+        rows = []
+        for r in records:
+            try:
+                rows.append(self.to_row(r, uuids))
+            except Exception:  # noqa: BLE001 - a malformed record must not cost the others
+                log.exception("usage writer: dropped one malformed usage record (model field type %s)",
+                              type(getattr(r, "model", None)).__name__)
+        self._write_isolating(self._get_engine(), rows)
+
+    def _write_isolating(self, engine: Engine, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        try:
+            self._write_rows(engine, rows)
+        except _OUTAGE:
+            raise
+        except Exception as error:  # noqa: BLE001 - the database refused some row of this batch
+            if len(rows) == 1:
+                log.error("usage writer: dropped one usage record the database refused (%s)", type(error).__name__)
+                return
+            middle = len(rows) // 2
+            self._write_isolating(engine, rows[:middle])
+            self._write_isolating(engine, rows[middle:])
+
+    def _write_rows(self, engine: Engine, rows: list[tuple[Any, ...]]) -> None:
+        """All rows in one statement and one transaction (all or nothing)."""
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
                 columns = ", ".join(self._COLUMNS)
                 with conn.connection.driver_connection.cursor() as cursor, \
                         cursor.copy(f"COPY {ModelUsage.__tablename__} ({columns}) FROM STDIN") as copy:
-                    for r in records:
-                        copy.write_row(self.to_row(r, uuids))
+                    for row in rows:
+                        copy.write_row(row)
             else:
-                conn.execute(insert(ModelUsage.__table__),
-                             [dict(zip(self._COLUMNS, self.to_row(r, uuids), strict=True)) for r in records])
+                conn.execute(insert(ModelUsage.__table__), [dict(zip(self._COLUMNS, row, strict=True)) for row in rows])

@@ -129,7 +129,8 @@ class UploadFileService:
         return base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
 
     def get_by_signature(self, upload_file_id: uuid.UUID, signature: str) -> UploadFile:
-        if not hmac.compare_digest(self.signature(upload_file_id), signature or ""):
+        # bytes on both sides: compare_digest refuses non-ASCII str with a TypeError
+        if not hmac.compare_digest(self.signature(upload_file_id).encode(), (signature or "").encode("utf-8", "replace")):
             raise NotFoundException("upload file not found")
         row = self.db.session.get(UploadFile, upload_file_id)
         if row is None:

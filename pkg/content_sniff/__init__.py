@@ -68,9 +68,32 @@ def extension_of(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
+def _allowed_controls(length: int) -> int:
+    # Real text carries a few stray control characters (form feeds, ESC, DEL pasted from
+    # PDFs); binaries that survive decoding carry them by the hundred.
+    return max(16, length // 100)
+
+
+def _few_controls(text: str) -> bool:
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    return controls <= _allowed_controls(len(text))
+
+
+def is_utf8_text(data: bytes) -> bool:
+    """Valid UTF-8 (BOM or not) without NUL and with few control characters."""
+    if b"\x00" in data:
+        return False
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return _few_controls(text)
+
+
 def is_text(data: bytes) -> bool:
     """UTF-8 (with or without BOM), UTF-16 with BOM, or a legacy encoding that charset-normalizer
-    identifies confidently; never with NUL bytes or control characters typical of binaries."""
+    identifies confidently (GB18030/GBK, Big5, ...); never with NUL bytes or more than a few
+    control characters."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             data.decode("utf-16")
@@ -88,8 +111,29 @@ def is_text(data: bytes) -> bool:
         if best is None:
             return False
         text = str(best)
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
-    return controls <= max(1, len(text) // 1000)
+    return _few_controls(text)
+
+
+_BMP_DIB_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
+
+
+def is_bmp(data: bytes) -> bool:
+    """A real BMP header, not merely text that starts with "BM" (BMI-1, BMAL1, BMP/SMAD...)."""
+    if len(data) < 26 or data[:2] != b"BM":
+        return False
+    file_size = int.from_bytes(data[2:6], "little")
+    pixel_offset = int.from_bytes(data[10:14], "little")
+    dib_size = int.from_bytes(data[14:18], "little")
+    return dib_size in _BMP_DIB_HEADER_SIZES and 14 + dib_size <= pixel_offset and (file_size == 0 or pixel_offset <= file_size)
+
+
+def _is_binary_format(guess, data: bytes) -> bool:
+    """filetype's guess, minus its false positives on text (a two-byte "BM" magic)."""
+    if guess is None:
+        return False
+    if guess.mime == "image/bmp":
+        return is_bmp(data)
+    return True
 
 
 def _sniff_binary(data: bytes, extension: str) -> bool:
@@ -126,7 +170,9 @@ def sniff(data: bytes, filename: str, allowed: dict[str, str]) -> Kind:
         # A .png that really is a JPEG is still a JPEG: trust the bytes, keep the real type.
         return Kind(extension if IMAGE_TYPES[extension] == guess.mime else canonical, guess.mime)
     if extension in TEXT_TYPES:
-        if guess is not None or not is_text(data):
+        # Valid UTF-8 is text whatever its first bytes look like (issue 9, F17): magic numbers
+        # only decide for bytes that are not UTF-8 (legacy encodings vs binaries).
+        if not is_utf8_text(data) and (_is_binary_format(guess, data) or not is_text(data)):
             raise UnsupportedContent(f"the content is not a text .{extension} file")
         return Kind(extension, TEXT_TYPES[extension])
     if extension in BINARY_DOCUMENT_TYPES:

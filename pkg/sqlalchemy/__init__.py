@@ -1,3 +1,4 @@
 from .sqlalchemy import SQLAlchemy
+from .utc_datetime import UTCDateTime
 
-__all__ = ["SQLAlchemy"]
+__all__ = ["SQLAlchemy", "UTCDateTime"]

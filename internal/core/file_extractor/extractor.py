@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .office_guard import OfficeFileRefused, check_office_archive
+
 SUPPORTED_EXTENSIONS = ("txt", "md", "markdown", "html", "htm", "pdf", "docx", "csv", "xlsx")
 
 
@@ -165,10 +167,12 @@ def _docx(data: bytes) -> ExtractedDocument:
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
+    _check_office(data, "DOCX")
     try:
         d = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as exc:
         raise FileExtractionError("the DOCX file could not be read") from exc
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -190,6 +194,13 @@ def _docx(data: bytes) -> ExtractedDocument:
             if rows:
                 blocks.append("\n".join(rows))
     return ExtractedDocument("\n\n".join(blocks), {})
+
+
+def _check_office(data: bytes, label: str) -> None:
+    try:
+        check_office_archive(data, label)
+    except OfficeFileRefused as exc:
+        raise FileExtractionError(str(exc)) from None
 
 
 def _rows_to_text(header: list[str], rows: list[list[str]]) -> str:
@@ -227,17 +238,24 @@ def _csv(data: bytes) -> ExtractedDocument:
 
 def _xlsx(data: bytes) -> ExtractedDocument:
     import zipfile
+    from xml.etree.ElementTree import ParseError
 
+    from lxml import etree
     from openpyxl import load_workbook
 
+    _check_office(data, "XLSX")
+    unreadable = (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError, etree.LxmlError)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except unreadable as exc:
         raise FileExtractionError("the XLSX file could not be read") from exc
     blocks = []
     total = 0
     for ws in wb.worksheets:
-        rows = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        try:  # read_only sheets are parsed lazily, here
+            rows = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        except unreadable as exc:
+            raise FileExtractionError("the XLSX file could not be read") from exc
         rows = [r for r in rows if any(c.strip() for c in r)]
         if not rows:
             continue

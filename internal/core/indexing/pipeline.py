@@ -18,7 +18,7 @@ from internal.core.embeddings.base import Embeddings
 from internal.core.file_extractor import extract_bytes
 from internal.core.keyword_index.base import KeywordIndex
 from internal.core.keyword_index.tokenizer import tokenize
-from internal.core.text_splitter import ProcessRule, split_document, token_counter_for
+from internal.core.text_splitter import ProcessRule, SplitBudgetExceeded, split_document, token_counter_for
 from internal.core.vector_store.base import SegmentRef, VectorStore
 
 
@@ -78,10 +78,16 @@ class IndexingPipeline:
     def parse(self, data: bytes, extension: str) -> str:
         return extract_bytes(data, extension).text
 
-    def split(self, document_id: str, text: str, rule: ProcessRule) -> list[PreparedSegment]:
-        chunks = split_document(text, rule, self.counter, max_tokens=self.embeddings.max_input_tokens - 2)
+    def split(self, document_id: str, text: str, rule: ProcessRule, time_budget: float | None = None) -> list[PreparedSegment]:
+        """``time_budget`` (seconds) bounds splitting AND keyword extraction: SplitBudgetExceeded past it."""
+        started = time.monotonic()
+        chunks = split_document(text, rule, self.counter, max_tokens=self.embeddings.max_input_tokens - 2,
+                                time_budget=time_budget)
         out = []
         for c in chunks:
+            if time_budget and time.monotonic() - started > time_budget:
+                raise SplitBudgetExceeded(f"splitting the document took longer than {time_budget:g} seconds; "
+                                          "split the file into smaller documents")
             toks = tokenize(c.content)
             out.append(
                 PreparedSegment(

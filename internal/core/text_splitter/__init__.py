@@ -7,7 +7,7 @@ from .process_rule import (
     ProcessType,
     SegmentRule,
 )
-from .splitter import Chunk, TokenTextSplitter, split_document
+from .splitter import Chunk, SplitBudgetExceeded, TokenTextSplitter, split_document
 from .token_counter import CharCounter, HFTokenCounter, TiktokenCounter, TokenCounter, token_counter_for
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "ProcessRuleError",
     "ProcessType",
     "SegmentRule",
+    "SplitBudgetExceeded",
     "TiktokenCounter",
     "TokenCounter",
     "TokenTextSplitter",

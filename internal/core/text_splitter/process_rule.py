@@ -20,8 +20,9 @@ class ProcessType(StrEnum):
 
 PRE_PROCESS_RULE_IDS = ("remove_extra_space", "remove_url_and_email")
 
-# Separators from coarse to fine. Regular expressions; sentence punctuation stays attached
-# to the sentence it ends (Chinese full-width punctuation needs no following space).
+# Separators from coarse to fine. Literal strings with `|` alternatives and the escapes \s \n \t
+# \r \x (splitter._compile_separator; never user regular expressions). Sentence punctuation
+# stays attached to the sentence it ends (Chinese full-width punctuation needs no following space).
 DEFAULT_SEPARATORS = [
     "\n\n",
     "\n",
