@@ -9,6 +9,7 @@ import pytest
 from flask_migrate import upgrade
 
 from app.http.app import create_app
+from internal.core.language_model import UsageSink
 from internal.service.api_key_service import ApiKeyService
 from internal.service.jwt_service import JwtService
 from internal.service.language_model_service import LanguageModelService
@@ -66,6 +67,7 @@ def fuzz_target(request, tmp_path_factory) -> Iterator[FuzzTarget]:
         yield FuzzTarget(request.param, app, account.account_id, account.token, api_key,
                          (api_key, account.token, DEFAULT_PASSWORD, PROVIDER_SECRET))
     finally:
+        injector.get(UsageSink).close()  # write its usage rows while the database exists
         with app.app_context():
             injector.get(SQLAlchemy).engine.dispose()
         if database is not None:

@@ -19,6 +19,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -63,7 +64,7 @@ def _fuzz(operation, target, mode: GenerationMode, examples: int, cases: list, f
         response = case.call(headers=headers)
         try:
             case.validate_response(response, checks=CHECKS, additional_checks=[secret_check], headers=headers)
-        except Exception as exc:  # noqa: BLE001 - schemathesis raises failure groups; each is a finding
+        except (AssertionError, FailureGroup) as exc:  # a FailureGroup is a BaseExceptionGroup
             failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}] "
                             f"-> {response.status_code}: {str(exc).strip()[:600]}\n  {case.as_curl_command()}")
 
