@@ -28,7 +28,6 @@ from test.support.environment import (
 )
 from test.support.processes import ManagedProcess, start_server
 
-
 LAYOUTS = ("production", "embedded")
 # settings of the environment that would make the embedded server use a real service
 _SERVICE_ENV = ("SQLALCHEMY_", "REDIS_", "CELERY_")
