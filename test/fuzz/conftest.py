@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from app.http.app import create_app
 from internal.core.language_model import UsageSink
 from internal.service.api_key_service import ApiKeyService
+from internal.service.dataset_service import DatasetService
 from internal.service.jwt_service import JwtService
 from internal.service.language_model_service import LanguageModelService
 from pkg.sqlalchemy import SQLAlchemy
@@ -31,6 +32,7 @@ class FuzzTarget:
     jwt: str
     api_key: str
     secrets: tuple[str, ...]
+    owned_ids: dict[str, str]  # path parameter -> an id the account owns (a dataset, a spare key)
 
     def fresh_jwt(self) -> str:
         """A token of the same account, for a route that revokes the one it is called with."""
@@ -62,10 +64,13 @@ def fuzz_target(request, tmp_path_factory) -> Iterator[FuzzTarget]:
         account = make_account(app)
         with app.app_context():
             _, api_key = injector.get(ApiKeyService).create_api_key(account.account_id, True, "fuzz")
+            spare, _ = injector.get(ApiKeyService).create_api_key(account.account_id, True, "spare")
             injector.get(LanguageModelService).set_credential(
                 account.account_id, "openai_compatible", {"base_url": PROVIDER_BASE_URL, "api_key": PROVIDER_SECRET})
+            dataset = injector.get(DatasetService).create_dataset(account.account_id, "fuzz dataset", "", "")
         yield FuzzTarget(request.param, app, account.account_id, account.token, api_key,
-                         (api_key, account.token, DEFAULT_PASSWORD, PROVIDER_SECRET))
+                         (api_key, account.token, DEFAULT_PASSWORD, PROVIDER_SECRET),
+                         {"dataset_id": str(dataset.id), "api_key_id": str(spare.id)})
     finally:
         injector.get(UsageSink).close()  # write its usage rows while the database exists
         with app.app_context():
