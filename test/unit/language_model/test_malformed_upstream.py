@@ -68,3 +68,25 @@ def test_a_malformed_deployment_fails_over_to_the_next(upstream):
     chunks = [json.loads(f[6:]) for f in frames.decode().split("\n\n") if f.startswith("data: {")]
     assert chunks and all(isinstance(c["choices"], list) for c in chunks)
     assert gw.router.latency.stats("first-bad")["failures"] == 2
+
+
+class _BreaksShapeMidStream:
+    """A client whose stream starts well, then sends a chunk without choices."""
+
+    def chat_stream(self, dep, body):
+        yield {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": dep.model,
+               "choices": [{"index": 0, "delta": {"content": "Hello"}, "finish_reason": None}]}
+        yield {"object": "chat.completion.chunk", "foo": 1}
+
+
+def test_a_chunk_without_choices_mid_stream_ends_it_with_an_error_event():
+    cfg = parse_router_config({"settings": {"num_retries": 0}, "model_groups": {"g": {"deployments": [
+        {"id": "d", "provider": "openai_compatible", "model": "m", "api_base": "http://unused/v1"}]}}}, PROTOCOLS)
+    sink = MemoryUsageSink()
+    router = Router(cfg, CATALOG, clients={"openai": _BreaksShapeMidStream()}, sleep=lambda s: None)
+    gw = LanguageModelGateway(router, CATALOG, sink)
+    frames = b"".join(gw.chat_stream({"model": "g", "messages": MSG, "stream": True}, CallContext())).decode()
+    events = [json.loads(f[6:]) for f in frames.split("\n\n") if f.startswith("data: {")]
+    assert events[0]["choices"][0]["delta"]["content"] == "Hello"
+    assert events[-1]["error"]["code"] == "stream_interrupted" and "[DONE]" not in frames
+    assert sink.records[-1].status == "error"
