@@ -16,7 +16,7 @@ from internal.service.jwt_service import JwtService
 from internal.service.language_model_service import LanguageModelService
 from pkg.sqlalchemy import SQLAlchemy
 from test.conftest import DEFAULT_PASSWORD, make_account
-from test.support.environment import create_pg_database, drop_pg_database, make_test_config, pg_url, redis_url
+from test.support.environment import create_pg_database, drop_pg_database, make_test_config, pg_url
 
 # A stored provider credential pointing at a closed loopback port: a fuzzed /v1 call that happened
 # to name this provider would fail locally, never leave the machine.
@@ -51,8 +51,9 @@ def fuzz_target(request, tmp_path_factory) -> Iterator[FuzzTarget]:
     database = None
     if request.param == "postgresql":
         database = create_pg_database("fuzz")
-        conf = make_test_config(instance, SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(2),
-                                CELERY_BROKER_URL=redis_url(2), **_settings())
+        # In-process state, not the session's Redis databases: thousands of generated wrong logins
+        # from 127.0.0.1 would trip the per-IP login throttle of every app sharing that database.
+        conf = make_test_config(instance, SQLALCHEMY_DATABASE_URI=pg_url(database), **_settings())
     else:  # the embedded default: SQLite, in-process state
         conf = make_test_config(instance, **_settings())
     app = create_app(conf)
