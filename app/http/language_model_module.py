@@ -32,6 +32,8 @@ from internal.core.language_model.rate_limit import LocalFirstRateLimiter
 from internal.core.language_model.router_config import apply_env_credentials
 from internal.service.model_usage_writer import ModelUsageWriter
 from pkg.ssrf import SsrfGuard
+from internal.service.provider_credential_cache import ProviderCredentialCache
+from pkg.redis_tracking import KeyReader
 
 
 class LanguageModelModule(Module):
@@ -58,6 +60,12 @@ class LanguageModelModule(Module):
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
         return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED,
                       url_guard=guard)  # the process's one guard (ToolsModule)
+
+    @singleton
+    @provider
+    def credential_cache(self, settings: LanguageModelSettings, redis: Redis,
+                         hot_keys: KeyReader) -> ProviderCredentialCache:
+        return ProviderCredentialCache(settings.CREDENTIAL_CACHE_SECONDS, redis, hot_keys)
 
     @singleton
     @provider

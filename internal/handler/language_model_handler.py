@@ -17,7 +17,7 @@ from internal.schema.language_model_schema import (
 from internal.service.language_model_service import LanguageModelService
 from pkg.response import success_json, success_message
 
-from .validation import validate
+from .validation import document, validate
 
 
 @inject
@@ -35,13 +35,14 @@ class LanguageModelHandler:
         """One model of a provider."""
         return success_json(self.language_model_service.get_language_model(provider_name, model_name))
 
+    @document(produces=("image/svg+xml", "image/png"))
     def get_language_model_icon(self, provider_name: str):
         """The provider's icon (public: the console loads it with <img>)."""
         path, mimetype = self.language_model_service.get_language_model_icon(provider_name)
         return send_file(path, mimetype=mimetype, max_age=86400)
 
     @login_required
-    @validate(response=ProviderCredentialResp)
+    @validate(response=list[ProviderCredentialResp])
     def get_provider_credentials(self):
         """The account's provider credentials, secrets masked."""
         return success_json(self.language_model_service.list_credentials(current_user.id))
@@ -66,7 +67,7 @@ class LanguageModelHandler:
         return success_message("credentials removed")
 
     @login_required
-    @validate(query=GetUsageReq, response=UsageRowResp)
+    @validate(query=GetUsageReq, response=list[UsageRowResp])
     def get_usage(self, query: GetUsageReq):
         """Model usage of the account aggregated per API key and/or day (or model)."""
         return success_json(self.language_model_service.usage_summary(

@@ -20,7 +20,19 @@ from injector import inject
 from werkzeug.wrappers import Request
 
 from internal.exception import ValidateErrorException
+from internal.handler.validation import document
 from internal.middleware.middleware import bearer_token
+from internal.schema.openai_schema import (
+    ChatCompletionReq,
+    ChatCompletionResp,
+    CompletionReq,
+    CompletionResp,
+    EmbeddingReq,
+    EmbeddingResp,
+    ModelHealthResp,
+    ModelListResp,
+    ModelResp,
+)
 from internal.service.openai_gateway_service import ApiKeyIdentity, OpenAIGatewayService
 from pkg.json_codec import dumps, loads
 from pkg.json_codec.input_check import input_problem, may_have_problem
@@ -63,22 +75,27 @@ class OpenAIHandler:
     def _api_key(self, req: Request) -> ApiKeyIdentity:
         return self.gateway_service.authenticate(bearer_token(req))
 
+    @document(response=ModelListResp)
     def list_models(self, req: Request) -> Reply:
         """OpenAI `GET /v1/models`."""
         return _json(self.gateway_service.list_models(self._api_key(req)))
 
+    @document(response=ModelResp)
     def retrieve_model(self, req: Request, model_id: str) -> Reply:
         """OpenAI `GET /v1/models/{model}`."""
         return _json(self.gateway_service.retrieve_model(self._api_key(req), model_id))
 
+    @document(response=ModelHealthResp)
     def model_health(self, req: Request, model_id: str) -> Reply:
         """Deployments of a model with their cooldown state, failures and latency."""
         return _json(self.gateway_service.model_health(self._api_key(req), model_id))
 
+    @document(body=ChatCompletionReq, response=ChatCompletionResp, produces=("text/event-stream",), gateway=True)
     def chat_completions(self, req: Request) -> Reply:
         """OpenAI `POST /v1/chat/completions` (blocking or SSE)."""
         return self._blocking_or_stream(req, self.gateway_service.chat, self.gateway_service.chat_stream)
 
+    @document(body=CompletionReq, response=CompletionResp, produces=("text/event-stream",), gateway=True)
     def completions(self, req: Request) -> Reply:
         """OpenAI `POST /v1/completions` (blocking or SSE)."""
         return self._blocking_or_stream(req, self.gateway_service.completion, self.gateway_service.completion_stream)
@@ -90,6 +107,7 @@ class OpenAIHandler:
             return _stream(streaming(key, body))
         return _json(blocking(key, body))
 
+    @document(body=EmbeddingReq, response=EmbeddingResp, gateway=True)
     def embeddings(self, req: Request) -> Reply:
         """OpenAI `POST /v1/embeddings`."""
         key = self._api_key(req)

@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from internal.entity.surface import Surface, surface_for
 from internal.handler.validation import OPENAPI_ATTR
+from pkg.paginator import PaginatorReq
 
 REF = "#/components/schemas/{model}"
 _RULE_ARG = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -105,34 +106,80 @@ def _query_parameters(model: Any, schemas: _Schemas) -> list[dict]:
     return params
 
 
-def _responses(surface: Surface, data_schema: dict, secured: bool) -> dict:
-    if surface is Surface.CONSOLE:
-        envelope = {"type": "object", "required": ["code", "message", "data"], "properties": {
-            "code": {"type": "string", "enum": _ENVELOPE_CODES},
-            "message": {"type": "string"},
-            "data": data_schema or {}}}
-        return {"200": {"description": "Always HTTP 200; errors travel in `code` (console contract).",
-                        "content": {"application/json": {"schema": envelope}}}}
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _error(description: str, ref: dict) -> dict:
+    return {"description": description, "content": _json(ref)}
+
+
+def _console_responses(data_schema: dict, produces: tuple[str, ...]) -> dict:
+    success = {"type": "object", "required": ["code", "message", "data"], "properties": {
+        "code": {"const": "success"}, "message": {"type": "string"}, "data": data_schema or {}}}
+    content = _json({"anyOf": [success, {"$ref": REF.format(model="ConsoleError")}]})
+    for media in produces:
+        content[media] = {"schema": {"type": "string", "format": "binary"}}
+    return {"200": {"description": "Always HTTP 200; errors travel in `code` (console contract): the success "
+                                   "envelope carries `data`, an error envelope names its `code`.",
+                    "content": content}}
+
+
+def _api_responses(surface: Surface, data_schema: dict, secured: bool, has_path_params: bool,
+                   meta: dict) -> dict:
+    """Real status codes: what the route answers, and every error it can answer (with the
+    surface's error schema, never the success one)."""
+    content: dict[str, Any] = _json(data_schema) if data_schema else {}
+    for media in meta.get("produces", ()):
+        content[media] = {"schema": {"type": "string"}}
+    responses: dict[str, Any] = {"200": {"description": "OK", **({"content": content} if content else {})}}
     error_ref = {"$ref": REF.format(model="OpenAIError" if surface is Surface.OPENAI else "Error")}
-    responses: dict[str, Any] = {"200": {"description": "OK"}}
-    if data_schema:
-        responses["200"]["content"] = {"application/json": {"schema": data_schema}}
-    if surface is not Surface.OPS:
-        responses["400"] = {"description": "Invalid request", "content": {"application/json": {"schema": error_ref}}}
-        if secured:
-            responses["401"] = {"description": "Missing or invalid API key",
-                                "content": {"application/json": {"schema": error_ref}}}
+    if surface is Surface.OPS:
+        if has_path_params:
+            responses["404"] = _error("Not found", error_ref)
+        return responses
+    responses["400"] = _error("Invalid request", error_ref)
+    if secured:
+        responses["401"] = _error("Missing, invalid or disabled API key", error_ref)
+        responses["429"] = _error("Rate limit of the API key (see Retry-After)", error_ref)
+    if has_path_params or meta.get("gateway"):
+        responses["404"] = _error("Not found (for /v1: `model_not_found`)", error_ref)
+    if surface is Surface.OPENAI:
+        responses["413"] = _error("Request body too large", error_ref)
+    if meta.get("gateway"):
+        responses["502"] = _error("The upstream model failed or answered unusably (`upstream_error`, "
+                                  "`upstream_invalid_response`, `upstream_connection_error`)", error_ref)
+        responses["503"] = _error("Every deployment of the model is cooling down (`no_deployment_available`)",
+                                  error_ref)
+        responses["504"] = _error("The upstream model timed out (`upstream_timeout`)", error_ref)
     return responses
+
+
+def _data_schema(meta: dict, schemas: _Schemas) -> dict:
+    """The documented `data`: a paginated route (its query is a PaginatorReq) answers
+    `{list: [item], paginator}`; `response=list[Model]` renders as an array."""
+    item = schemas.schema(meta.get("response"), "serialization")
+    query = meta.get("query")
+    if _is_model(query) and issubclass(query, PaginatorReq):
+        return {"type": "object", "required": ["list", "paginator"], "properties": {
+            "list": {"type": "array", "items": item or {}}, "paginator": {"$ref": REF.format(model="Paginator")}}}
+    return item
 
 
 ERROR_COMPONENTS = {
     "Error": {"type": "object", "required": ["code", "message"], "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "data": {},
         "request_id": {"type": "string"}}},
+    "ConsoleError": {"type": "object", "required": ["code", "message", "data"], "properties": {
+        "code": {"type": "string", "enum": [c for c in _ENVELOPE_CODES if c != "success"]},
+        "message": {"type": "string"}, "data": {}}},
     "OpenAIError": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["message", "type"], "properties": {
             "message": {"type": "string"}, "type": {"type": "string"},
             "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}}}}},
+    "Paginator": {"type": "object", "required": ["total_page", "total_record", "current_page", "page_size"],
+                  "properties": {name: {"type": "integer", "minimum": 0} for name in (
+                      "total_page", "total_record", "current_page", "page_size")}},
 }
 
 
@@ -155,13 +202,15 @@ def build_openapi(app: Flask, title: str = "LLMOps API", version: str = "0.1.0")
         blueprint = rule.endpoint.rsplit(".", 1)[0] if "." in rule.endpoint else None
         surface = surface_for(blueprint, rule.rule)
         path, path_params = openapi_path(rule.rule)
-        secured = requires_login(view)
+        secured = requires_login(view) or surface is Surface.OPENAI  # every /v1 route takes an API key
         summary = meta.get("summary") or (getattr(view, "__doc__", "") or "").strip().split("\n")[0]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operation: dict[str, Any] = {
                 "operationId": _unique(f"{rule.endpoint.replace('.', '_')}_{method.lower()}", operation_ids),
                 "tags": [surface.value],
-                "responses": _responses(surface, schemas.schema(meta.get("response"), "serialization"), secured),
+                "responses": (_console_responses(_data_schema(meta, schemas), tuple(meta.get("produces", ())))
+                              if surface is Surface.CONSOLE else
+                              _api_responses(surface, _data_schema(meta, schemas), secured, bool(path_params), meta)),
             }
             if summary:
                 operation["summary"] = summary

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from injector import inject
 
 from internal.exception import UnauthorizedException, ValidateErrorException
-from internal.handler.validation import OPENAPI_ATTR, validate
+from internal.handler.validation import OPENAPI_ATTR, document, validate
 from internal.schema.upload_file_schema import UploadFileContentQuery, UploadFileResp, UploadImageResp
 from internal.service.upload_file_service import UploadFileService
 from pkg.response import success_json
@@ -66,6 +66,7 @@ class UploadFileHandler:
                             signature=self.upload_file_service.signature(row.id), _external=True)
         return success_json(UploadImageResp(id=row.id, image_url=image_url).model_dump(mode="json"))
 
+    @document(produces=("*/*",))  # the file itself, or the JSON envelope of an error
     @optional_login
     @validate(query=UploadFileContentQuery)
     def content(self, upload_file_id: uuid.UUID, query: UploadFileContentQuery):

@@ -79,3 +79,14 @@ def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None 
         return wrapper
 
     return decorator
+
+
+def document(**meta: Any) -> Callable:
+    """Add /openapi.json facts to a view without validating anything, e.g. the /v1 routes (the
+    gateway validates their bodies itself) or a route that also answers a non-JSON body:
+    `body=`, `response=` (models), `produces=("image/svg+xml",)`, `statuses={404: "..."}`."""
+    def decorator(fn: Callable) -> Callable:
+        setattr(fn, OPENAPI_ATTR, {**getattr(fn, OPENAPI_ATTR, {}), **meta})
+        return fn
+
+    return decorator

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -20,6 +19,7 @@ from internal.core.language_model.deployment import Deployment
 from internal.core.language_model.errors import LLMError
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.model.language_model import ModelUsage, ProviderCredential
+from internal.service.provider_credential_cache import ProviderCredentialCache
 from pkg.crypto import Encryptor
 from pkg.sqlalchemy import SQLAlchemy
 from pkg.ssrf import SsrfGuard, literal_host_blocked
@@ -39,29 +39,6 @@ def _ts(dt: datetime | None) -> int:
     return int(dt.timestamp()) if dt else 0
 
 
-@dataclass
-class _CredentialCache:
-    ttl: float
-    entries: dict[Any, tuple[float, dict[str, dict[str, Any]]]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, account_id: Any) -> dict[str, dict[str, Any]] | None:
-        hit = self.entries.get(account_id)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        return None
-
-    def put(self, account_id: Any, value: dict[str, dict[str, Any]]) -> None:
-        with self.lock:
-            if len(self.entries) > 50_000:
-                self.entries.clear()
-            self.entries[account_id] = (time.monotonic() + self.ttl, value)
-
-    def drop(self, account_id: Any) -> None:
-        with self.lock:
-            self.entries.pop(account_id, None)
-
-
 @inject
 @dataclass
 class LanguageModelService:
@@ -70,9 +47,7 @@ class LanguageModelService:
     router: Router
     encryptor: Encryptor
     settings: LanguageModelSettings
-
-    def __post_init__(self) -> None:
-        self._cache = _CredentialCache(self.settings.CREDENTIAL_CACHE_SECONDS)
+    credential_cache: ProviderCredentialCache
 
     # ------------------------------------------------------------------ catalog -----------
     def get_language_models(self) -> list[dict[str, Any]]:
@@ -157,7 +132,7 @@ class LanguageModelService:
             row.masked_config = json.dumps(self._masked(provider_name, clean))
             row.is_valid = None
             row.last_tested_at = None
-        self._cache.drop(account_id)
+        self.credential_cache.invalidate()
         return self._dump(row)
 
     def delete_credential(self, account_id: uuid.UUID, provider_name: str) -> None:
@@ -166,13 +141,15 @@ class LanguageModelService:
             if row is None:
                 raise NotFoundException("no credentials stored for this provider")
             self.db.session.delete(row)
-        self._cache.drop(account_id)
+        self.credential_cache.invalidate()
 
     def credentials_for(self, account_id: uuid.UUID | None) -> dict[str, dict[str, Any]]:
-        """Decrypted credentials of an account, cached in-process for CREDENTIAL_CACHE_SECONDS."""
+        """Decrypted credentials of an account, cached in-process for CREDENTIAL_CACHE_SECONDS
+        while the credential epoch is unchanged (a change anywhere is seen on the next call)."""
         if account_id is None:
             return {}
-        hit = self._cache.get(account_id)
+        epoch = self.credential_cache.epoch()  # before the read: a change after it is not missed
+        hit = self.credential_cache.get(account_id, epoch)
         if hit is not None:
             return hit
         rows = self.db.session.execute(select(ProviderCredential.provider, ProviderCredential.encrypted_config).where(
@@ -183,7 +160,7 @@ class LanguageModelService:
                 creds[provider] = json.loads(self.encryptor.decrypt(token))
             except Exception:  # key rotated or corrupted row: behave as if not configured
                 continue
-        self._cache.put(account_id, creds)
+        self.credential_cache.put(account_id, epoch, creds)
         return creds
 
     def test_credential(self, account_id: uuid.UUID, provider_name: str, config: dict[str, Any] | None,

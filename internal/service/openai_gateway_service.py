@@ -128,7 +128,8 @@ class OpenAIGatewayService:
         for m in self.gateway.list_models()["data"]:
             if m["id"] == model_id:
                 return m
-        group = self.gateway.router.resolve(model_id, self.context(api_key).credentials)
+        ctx = self.context(api_key)
+        group = self.gateway.router.resolve(model_id, ctx.credentials, ctx.account_id)
         return {"id": group.name, "object": "model", "created": self.gateway.created,
                 "owned_by": group.deployments[0].provider}
 

@@ -1,4 +1,6 @@
-"""API keys: shown once, listed masked, hashed at rest, tenant-checked, rate limited per key."""
+"""API keys: shown once, listed masked, hashed at rest, tenant-checked, rate limited per key —
+on both layouts: production (PostgreSQL + Redis) and the embedded default (SQLite + in-process
+state), where every key used to answer 500 from its second use (issue 9 F1)."""
 from __future__ import annotations
 
 import uuid
@@ -7,9 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from app.http.app import create_app
+from config import Config
 from internal.model.api_key import ApiKey
 from pkg.secret_token import hash_secret
 from pkg.sqlalchemy import SQLAlchemy
+from test.conftest import _wipe
+
+
+@pytest.fixture(params=["production", "embedded"])
+def app(request):
+    """This module's every test on both layouts (overrides the PostgreSQL-only `app`)."""
+    layout_app = request.getfixturevalue("pg_app" if request.param == "production" else "sqlite_app")
+    yield layout_app
+    _wipe(layout_app)
 
 
 def key_headers(raw: str) -> dict:
@@ -151,8 +163,9 @@ def test_create_and_update_validation(console):
 
 
 @pytest.fixture
-def limited_app(app, pg_config):
-    limited = create_app(pg_config.model_copy(update={"API_KEY_RATE_LIMIT": "3/minute"}))
+def limited_app(app):
+    conf = app.extensions["injector"].get(Config)
+    limited = create_app(conf.model_copy(update={"API_KEY_RATE_LIMIT": "3/minute"}))
     yield limited
     with limited.app_context():
         limited.extensions["injector"].get(SQLAlchemy).engine.dispose()

@@ -149,8 +149,10 @@ def test_openapi_uses_the_schemas_that_validate_requests(demo_app):
     params = {p["name"]: p for p in operation["parameters"]}
     assert params["item_id"]["in"] == "path" and params["item_id"]["schema"]["format"] == "uuid"
     assert params["current_page"]["in"] == "query" and params["current_page"]["schema"]["minimum"] == 1
-    envelope = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    assert envelope["properties"]["data"]["$ref"].endswith("DemoResp")
+    success, error = operation["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"]
+    assert success["properties"]["data"]["$ref"].endswith("DemoResp")
+    assert success["properties"]["code"] == {"const": "success"}
+    assert error["$ref"].endswith("/ConsoleError")  # an error envelope is not documented as a success
     # the multipart upload routes and ops routes are documented too
     upload = spec["paths"]["/upload-files/file"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
@@ -158,6 +160,41 @@ def test_openapi_uses_the_schemas_that_validate_requests(demo_app):
     content = spec["paths"]["/upload-files/{upload_file_id}/content"]["get"]
     assert content["security"] == [{"ConsoleJWT": []}, {}]
     assert {p["name"] for p in content["parameters"]} == {"upload_file_id", "signature"}
+
+
+def test_openapi_describes_what_the_server_sends(demo_app):
+    """Issue 9 F15: /v1 declares its key and bodies, errors have error schemas, lists are lists."""
+    spec = demo_app.test_client().get("/openapi.json").get_json()
+    validate_openapi(spec)
+    components = spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in operations.items():
+            assert operation["security"] == [{"ApiKey": []}], (method, path)
+            responses = operation["responses"]
+            assert {"200", "400", "401", "404"} <= set(responses) or "{" not in path and method == "get", path
+            for status, response in responses.items():
+                if status != "200":
+                    assert response["content"]["application/json"]["schema"]["$ref"].endswith("/OpenAIError")
+            if method == "post":
+                ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                assert {"model"} <= set(components[ref.rsplit("/", 1)[1]]["required"])
+                assert {"401", "404", "502", "503"} <= set(responses)
+    assert "404" in spec["paths"]["/v1/models/{model_id}"]["get"]["responses"]
+    chat = spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    assert set(chat) == {"application/json", "text/event-stream"}
+    whoami = spec["paths"]["/openapi/whoami"]["get"]["responses"]
+    assert whoami["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    # a paginated list is documented as {list: [item], paginator}, a plain list as an array
+    keys = spec["paths"]["/openapi/api-keys"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    data = keys["anyOf"][0]["properties"]["data"]
+    assert data["properties"]["list"]["items"]["$ref"].endswith("/ApiKeyResp")
+    assert data["properties"]["paginator"]["$ref"].endswith("/Paginator")
+    creds = spec["paths"]["/language-model-credentials"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert creds["schema"]["anyOf"][0]["properties"]["data"]["type"] == "array"
+    icon = spec["paths"]["/language-models/{provider_name}/icon"]["get"]["responses"]["200"]["content"]
+    assert "image/svg+xml" in icon
 
 
 def test_swagger_ui_is_served_offline(client):

@@ -1,5 +1,10 @@
-"""Our server under gunicorn (the production config) on a fresh PostgreSQL database and a Redis
-database, with one account: the shared setup of the e2e fixtures that drive /v1 over HTTP."""
+"""Our server under gunicorn with one account: the shared setup of the e2e fixtures that drive
+/v1 over HTTP, on either layout (DESIGN §3):
+
+- ``production``: a fresh PostgreSQL database and a Redis database (shared state), 2 workers;
+- ``embedded``: the embedded default — a SQLite file, no Redis (in-process state), the
+  filesystem Celery broker, one worker (as `make dev` runs it).
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -23,27 +28,38 @@ from test.support.environment import (
 )
 from test.support.processes import ManagedProcess, start_server
 
+LAYOUTS = ("production", "embedded")
+# settings of the environment that would make the embedded server use a real service
+_SERVICE_ENV = ("SQLALCHEMY_", "REDIS_", "CELERY_")
+
 
 @dataclass
 class LiveStack:
     url: str
-    app: Any  # the in-process twin of the server's app (same database, Redis and settings)
+    app: Any  # the in-process twin of the server's app (same database and settings; same Redis in production)
     account: Any
-    database: str
+    database: str | None  # the PostgreSQL database (production layout)
     server: ManagedProcess
+    layout: str = "production"
 
 
 @contextmanager
 def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None] | None = None,
-               workers: int | None = None, **settings: Any) -> Iterator[LiveStack]:
+               workers: int | None = None, layout: str = "production", **settings: Any) -> Iterator[LiveStack]:
     """``env`` is added to the server's environment (a ``None`` value removes the variable);
     ``settings`` override the test configuration (e.g. ``ENV="production"``)."""
     from test.conftest import make_account  # the fixtures module imports this one's siblings
 
-    database = create_pg_database(purpose)
-    conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(redis_db),
-                            CELERY_BROKER_URL=redis_url(redis_db),
-                            **{"API_KEY_RATE_LIMIT": "100000/minute", **settings})
+    assert layout in LAYOUTS, layout
+    settings = {"API_KEY_RATE_LIMIT": "100000/minute", **settings}
+    database = None
+    if layout == "production":
+        database = create_pg_database(purpose)
+        conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database),
+                                REDIS_URL=redis_url(redis_db), CELERY_BROKER_URL=redis_url(redis_db), **settings)
+    else:
+        conf = make_test_config(tmp / "instance", **settings)  # SQLite in the instance, no Redis
+        workers = 1  # in-process state is per process: the embedded default runs one
     app = create_app(conf)
     server = None
     try:
@@ -52,6 +68,9 @@ def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None
         app.extensions["redis"].flushdb()
         account = make_account(app)
         server_env = config_env(conf)
+        if layout == "embedded":  # nothing from the developer's environment points it at a service
+            for k in [k for k in server_env if k.startswith(_SERVICE_ENV) and getattr(conf, k, None) is None]:
+                server_env.pop(k)
         for k, v in (env or {}).items():
             if v is None:
                 server_env.pop(k, None)
@@ -59,10 +78,11 @@ def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None
                 server_env[k] = v
         port = free_port()
         server = start_server(server_env, port, tmp / "server.log", **({"workers": workers} if workers else {}))
-        yield LiveStack(f"http://127.0.0.1:{port}", app, account, database, server)
+        yield LiveStack(f"http://127.0.0.1:{port}", app, account, database, server, layout)
     finally:
         if server is not None:
             server.stop()
         with app.app_context():
             app.extensions["injector"].get(SQLAlchemy).engine.dispose()
-        drop_pg_database(database)
+        if database is not None:
+            drop_pg_database(database)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 from langchain_core.embeddings import Embeddings as LCEmbeddings
 
+from pkg.cooperative import run_off_hub
+
 
 class EmbeddingError(RuntimeError):
     """An embedding provider failed (bad response, timeout, dimension mismatch...)."""
@@ -29,10 +31,22 @@ class Embeddings(LCEmbeddings, abc.ABC):
     dimension: int = 0
     #: maximum number of model tokens one input may have (longer inputs are truncated)
     max_input_tokens: int = 512
+    #: computes in-process (ONNX): under gevent it must run off the hub. A remote provider does
+    #: network I/O instead, which must stay on the calling greenlet (see embed_array_cooperative).
+    cpu_bound: bool = False
 
     @abc.abstractmethod
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
         """Return a contiguous float32 array of shape (len(texts), dimension), rows L2-normalised."""
+
+    def embed_array_cooperative(self, texts: Sequence[str]) -> np.ndarray:
+        """`embed_array` for a request under gunicorn's gevent worker: CPU work on gevent's native
+        thread pool (pkg.cooperative), I/O on the calling greenlet. Sockets (Redis, HTTP and
+        database pools) are gevent-patched and shared by the process: used from a native thread
+        they fail with "Cannot switch to a different thread". Without gevent: `embed_array`."""
+        if self.cpu_bound:
+            return run_off_hub(self.embed_array, texts)
+        return self.embed_array(texts)
 
     # -- LangChain surface -------------------------------------------------------------
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

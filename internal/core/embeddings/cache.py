@@ -10,7 +10,7 @@ import abc
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -90,7 +90,19 @@ class CachedEmbeddings(Embeddings):
     def count_tokens(self, texts):
         return self.inner.count_tokens(texts)
 
+    @property
+    def cpu_bound(self) -> bool:  # type: ignore[override]
+        return self.inner.cpu_bound
+
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, self.inner.embed_array)
+
+    def embed_array_cooperative(self, texts: Sequence[str]) -> np.ndarray:
+        # the cache lookup and store are I/O (Redis, database): on the calling greenlet; only
+        # the misses' embedding goes off the hub, and only when it is CPU work
+        return self._embed(texts, self.inner.embed_array_cooperative)
+
+    def _embed(self, texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
         texts = list(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
@@ -105,7 +117,7 @@ class CachedEmbeddings(Embeddings):
                 missing.setdefault(k, []).append(i)
         if missing:
             order = list(missing)
-            vecs = self.inner.embed_array([texts[missing[k][0]] for k in order])
+            vecs = embed([texts[missing[k][0]] for k in order])
             for k, v in zip(order, vecs, strict=False):
                 out[missing[k]] = v
             self.cache.set_many(dict(zip(order, vecs, strict=False)))

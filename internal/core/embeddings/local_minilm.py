@@ -37,6 +37,7 @@ class LocalMiniLMEmbeddings(Embeddings):
 
     dimension = 384
     model_id = f"local:{MODEL_NAME}"
+    cpu_bound = True  # ONNX Runtime in this process
 
     def __init__(self, model_dir: Path | str | None = None, batch_size: int = 32, threads: int | None = None):
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()

@@ -25,15 +25,18 @@ class Deployment:
     extra_body: dict[str, Any] = field(default_factory=dict)
     # built from user-supplied (per-account) credentials: destinations go through the URL guard
     guarded: bool = False
+    # The key of this deployment's router state (failures, cooldown, latency, counters). It is
+    # the id for operator deployments; deployments built from an account's own credentials share
+    # their id (`provider/model`) with every other account's, so theirs is scoped by the
+    # credentials' owner and endpoint (Router.resolve): one account's failing endpoint never
+    # cools down another's.
+    state_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.state_key:
+            self.state_key = self.id
 
     def public_dict(self) -> dict[str, Any]:
-        """Safe to show: never includes the credential."""
-        return {
-            "id": self.id,
-            "provider": self.provider,
-            "model": self.model,
-            "api_base": self.api_base,
-            "priority": self.priority,
-            "weight": self.weight,
-            "timeout": self.timeout,
-        }
+        """What any API-key holder may see (/v1/models/<id>/health): ids only, never an
+        endpoint or a credential."""
+        return {"id": self.id, "provider": self.provider}

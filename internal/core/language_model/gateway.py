@@ -17,6 +17,7 @@ from .catalog import LanguageModelCatalog
 from .clients import RawChunk
 from .errors import InvalidRequestError, LLMError, ModelNotFoundError, RateLimitError, StreamInterruptedError
 from .rate_limit import InMemoryRateLimiter, RateLimit, RateLimiter
+from .response_check import check_blocking, check_first_chunk, later_chunk_ok
 from .router import Router, StreamRoute
 from .usage import (
     NullUsageSink,
@@ -188,7 +189,8 @@ class LanguageModelGateway:
         return {"object": "list", "data": data}
 
     def model_health(self, model: str, ctx: CallContext | None = None) -> dict[str, Any]:
-        return self.router.health(self.router.resolve(model, ctx.credentials if ctx else None))
+        return self.router.health(self.router.resolve(model, ctx.credentials if ctx else None,
+                                                      ctx.account_id if ctx else None))
 
     # ---------------------------------------------------------------- helpers --------------
     def _admit(self, ctx: CallContext, prompt_tokens: int) -> None:
@@ -239,9 +241,9 @@ class LanguageModelGateway:
         started = time.perf_counter()
         self._admit(ctx, prompt_estimate)
         try:
-            group = self.router.resolve(model, ctx.credentials)
+            group = self.router.resolve(model, ctx.credentials, ctx.account_id)
             self._check_type(group.model_type, endpoint, model)
-            res = self.router.call(group, lambda c, d: getattr(c, method)(d, upstream))
+            res = self.router.call(group, lambda c, d: check_blocking(endpoint, getattr(c, method)(d, upstream), d))
         except LLMError as e:
             self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", error=e)
             raise
@@ -381,10 +383,11 @@ class LanguageModelGateway:
         self._admit(ctx, est)
         upstream["stream_options"] = {"include_usage": True}
         try:
-            group = self.router.resolve(model, ctx.credentials)
+            group = self.router.resolve(model, ctx.credentials, ctx.account_id)
             self._check_type(group.model_type, endpoint, model)
             route = self.router.open_stream(
-                group, lambda c, d: ((raw and getattr(c, method + "_raw", None)) or getattr(c, method))(d, upstream))
+                group, lambda c, d: ((raw and getattr(c, method + "_raw", None)) or getattr(c, method))(d, upstream),
+                check_first=check_first_chunk)
         except LLMError as e:
             self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", stream=True, error=e)
             raise
@@ -433,6 +436,9 @@ class LanguageModelGateway:
             it = route.rest
             ready = getattr(it, "ready", None) or (lambda: False)
             while chunk is not None:
+                if not later_chunk_ok(chunk):
+                    raise StreamInterruptedError("the upstream sent a stream chunk without choices",
+                                                 deployment_id=route.deployment.id)
                 if isinstance(chunk, RawChunk):
                     if not chunk.has_usage:
                         raws.append(chunk)

@@ -12,6 +12,7 @@ do not fall back.
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
 import threading
 import time
@@ -60,6 +61,15 @@ class StreamRoute:
     started: float = field(default_factory=time.perf_counter)
 
 
+def _account_state_key(dep_id: str, creds: dict[str, Any], owner: str | None) -> str:
+    """State key of a deployment built from an account's credentials: the owner plus a digest of
+    the endpoint and credential (no secret in a Redis key name)."""
+    endpoint = "\x1f".join(str(creds.get(k) or "") for k in ("api_base", "base_url", "api_key", "api_version",
+                                                               "deployment"))
+    digest = hashlib.sha256(endpoint.encode()).hexdigest()[:16]
+    return f"acct:{owner or '-'}:{dep_id}@{digest}"
+
+
 class _MoveOn(Exception):
     """Internal: stop retrying this deployment and try the next one."""
 
@@ -103,8 +113,10 @@ class Router:
             return {**overrides[provider], "_guarded": True}
         return self.config.providers.get(provider)
 
-    def resolve(self, model: str, credentials: dict[str, dict[str, Any]] | None = None) -> ModelGroup:
-        """Model name -> group. `credentials` are per-account provider credentials (override config)."""
+    def resolve(self, model: str, credentials: dict[str, dict[str, Any]] | None = None,
+                owner: str | None = None) -> ModelGroup:
+        """Model name -> group. `credentials` are per-account provider credentials (override config);
+        `owner` (their account) scopes the state of deployments built from them."""
         group = self.config.groups.get(model)
         if group is not None:
             return group
@@ -134,13 +146,16 @@ class Router:
                 raise ModelNotFoundError(
                     f"The model `{model}` is not available: provider `{provider_name}` has no credentials configured.",
                     param="model")
-        key = (model, provider_name, model_name, tuple(sorted((k, str(v)) for k, v in creds.items())))
+        key = (model, provider_name, model_name, tuple(sorted((k, str(v)) for k, v in creds.items())),
+               owner if creds.get("_guarded") else None)
         group = self._implicit.get(key)
         if group is None:
             entity = provider.get_model_entity(model_name)
             settings = self.config.settings
+            dep_id = f"{provider_name}/{model_name}"
             dep = Deployment(
-                id=f"{provider_name}/{model_name}",
+                id=dep_id,
+                state_key=_account_state_key(dep_id, creds, owner) if creds.get("_guarded") else dep_id,
                 provider=provider_name,
                 model=str(creds.get("deployment") or model_name),
                 protocol=protocol,
@@ -192,7 +207,7 @@ class Router:
             return out + [d for d in deps if d.weight <= 0]
         if s == "lowest_latency":
             # unknown latency sorts first so every deployment gets measured
-            return sorted(deps, key=lambda d: (self.latency.latency(d.id) or 0.0, d.priority))
+            return sorted(deps, key=lambda d: (self.latency.latency(d.state_key) or 0.0, d.priority))
         if s == "lowest_cost":
             def cost(d: Deployment) -> float:
                 p = self.pricing_of(d)
@@ -203,8 +218,8 @@ class Router:
 
     def available(self, group: ModelGroup) -> list[Deployment]:
         ordered = self.order(group)
-        cool = self.state.cooldowns([d.id for d in ordered])
-        ready = [d for d in ordered if cool.get(d.id, 0.0) <= 0.0]
+        cool = self.state.cooldowns([d.state_key for d in ordered])
+        ready = [d for d in ordered if cool.get(d.state_key, 0.0) <= 0.0]
         if not ready:
             wait = min(cool.values()) if cool else group.settings.cooldown_seconds
             raise NoDeploymentAvailableError(
@@ -215,12 +230,13 @@ class Router:
     # ------------------------------------------------------------------ failure bookkeeping --
     def _failed(self, dep: Deployment, settings: RouterSettings, err: LLMError) -> bool:
         """Record a failure; return True if the deployment just went into cooldown."""
-        self.latency.observe_failure(dep.id, f"{err.code}: {err.message}"[:300])
+        # the code only: health is shown to every key holder, an upstream message may carry anything
+        self.latency.observe_failure(dep.state_key, str(err.code))
         if not err.retryable and not isinstance(err, UpstreamError):
             return False
-        n = self.state.record_failure(dep.id, settings.failure_window)
+        n = self.state.record_failure(dep.state_key, settings.failure_window)
         if n >= settings.allowed_fails:
-            self.state.set_cooldown(dep.id, settings.cooldown_seconds)
+            self.state.set_cooldown(dep.state_key, settings.cooldown_seconds)
             return True
         return False
 
@@ -294,16 +310,19 @@ class Router:
                     raise  # client error: same answer from any deployment
                 continue
             latency = (time.perf_counter() - t0) * 1000
-            self.latency.observe_success(dep.id, latency)
-            self.state.record_success(dep.id)
+            self.latency.observe_success(dep.state_key, latency)
+            self.state.record_success(dep.state_key)
             return RouteResult(data, dep, group, counter[0], latency)
         assert last is not None
         raise last
 
     def open_stream(self, group: ModelGroup,
-                    fn: Callable[[ProviderClient, Deployment], Iterator[dict[str, Any]]]) -> StreamRoute:
+                    fn: Callable[[ProviderClient, Deployment], Iterator[dict[str, Any]]],
+                    check_first: Callable[[Any, Deployment], None] | None = None) -> StreamRoute:
         """Open a stream and receive its first chunk, with the same retries and fallbacks as `call`.
 
+        `check_first(chunk, deployment)` may reject the first chunk (raise an LLMError): that
+        attempt then fails like an upstream error, before anything was sent to the client.
         Once the first chunk is in hand the stream is committed to that deployment: a later break
         is reported with `stream_failed()` and surfaces to the client as an error event.
         """
@@ -313,6 +332,14 @@ class Router:
                 first = next(it)
             except StopIteration:
                 first = None
+            if first is not None and check_first is not None:
+                try:
+                    check_first(first, dep)
+                except LLMError:
+                    close = getattr(it, "close", None)
+                    if close is not None:
+                        close()
+                    raise
             return first, it
 
         t0 = time.perf_counter()
@@ -326,16 +353,16 @@ class Router:
 
     # ------------------------------------------------------------------ health --------------
     def health(self, group: ModelGroup) -> dict[str, Any]:
-        cool = self.state.cooldowns([d.id for d in group.deployments])
+        cool = self.state.cooldowns([d.state_key for d in group.deployments])
         deps = []
         for d in group.deployments:
-            st = self.latency.stats(d.id)
-            remaining = cool.get(d.id, 0.0)
+            st = self.latency.stats(d.state_key)
+            remaining = cool.get(d.state_key, 0.0)
             deps.append({
                 **d.public_dict(),
                 "status": "cooldown" if remaining > 0 else "healthy",
                 "cooldown_remaining_seconds": round(remaining, 3),
-                "consecutive_failures": self.state.failures(d.id),
+                "consecutive_failures": self.state.failures(d.state_key),
                 **st,
             })
         healthy = sum(1 for x in deps if x["status"] == "healthy")

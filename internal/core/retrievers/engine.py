@@ -115,8 +115,8 @@ class RetrievalEngine:
         for (model_id, _), (b, ds_ids) in groups.items():
             t0 = time.perf_counter()
             if model_id not in qcache:
-                # CPU-bound (ONNX) or a remote call: on a native thread under gevent (pkg.cooperative)
-                qcache[model_id] = run_off_hub(b.embeddings.embed_array, [req.query])[0]
+                # ONNX work off the gevent hub, cache and provider I/O on it (no native-thread sockets)
+                qcache[model_id] = b.embeddings.embed_array_cooperative([req.query])[0]
             timings["embed_ms"] = timings.get("embed_ms", 0.0) + (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             flt = SegmentFilter(req.account_id, tuple(ds_ids), req.document_ids)

@@ -1,5 +1,6 @@
-"""e2e fixtures of the model layer: the fake OpenAI upstream as its own process, and our
-production server (gunicorn) configured with a router YAML that points at it."""
+"""e2e fixtures of the model layer: the fake OpenAI upstream as its own process, and our server
+(gunicorn) configured with a router YAML that points at it, on both layouts: production
+(PostgreSQL + Redis, 2 workers) and the embedded default (SQLite, in-process state, 1 worker)."""
 from __future__ import annotations
 
 import uuid
@@ -10,7 +11,7 @@ import pytest
 
 from internal.service.api_key_service import ApiKeyService
 from test.support.fake_openai.process import start_fake_upstream
-from test.support.live_stack import live_stack
+from test.support.live_stack import LAYOUTS, live_stack
 
 RATE_LIMIT_RPM = 25
 
@@ -58,6 +59,10 @@ model_groups:
     settings: {{num_retries: 0, allowed_fails: 1000}}
     deployments:
       - {{id: up429, provider: openai_compatible, model: up-fail-429-retry-after-30, api_base: "{base}/v1"}}
+  malformed-model:
+    settings: {{num_retries: 0, allowed_fails: 1000}}
+    deployments:
+      - {{id: malformed, provider: openai_compatible, model: bad-malformed, api_base: "{base}/v1"}}
   drop-model:
     settings: {{allowed_fails: 1000}}
     deployments:
@@ -72,6 +77,8 @@ class GatewayServer:
     app: object
     account_id: uuid.UUID
     key_ids: dict
+    console_headers: dict  # the account's JWT, for console routes on the server
+    layout: str
 
     def new_key(self) -> str:
         """A fresh API key (own rate-limit counters) for the test account."""
@@ -81,17 +88,19 @@ class GatewayServer:
         return raw
 
 
-@pytest.fixture(scope="session")
-def gateway_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("lm-e2e")
+@pytest.fixture(scope="session", params=LAYOUTS)
+def gateway_server(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"lm-e2e-{request.param}")
     upstream, upstream_url = start_fake_upstream(tmp / "fake-upstream.log")
     router_yaml = tmp / "router.yaml"
     router_yaml.write_text(ROUTER_YAML.format(base=upstream_url))
     env = {"LLM_ROUTER_CONFIG": str(router_yaml), "LLM_RATE_LIMIT_RPM": str(RATE_LIMIT_RPM),
            "LLM_USAGE_FLUSH_INTERVAL": "0.2", "LLM_LOCAL_THREADS": "2"}
     try:
-        with live_stack(tmp, "lm_e2e", 2, env) as stack:
-            yield GatewayServer(stack.url, upstream_url, stack.app, stack.account.account_id, {})
+        # 127.0.0.1 allow-listed: accounts' own credentials point at the fake upstream there
+        with live_stack(tmp, "lm_e2e", 2, env, layout=request.param, SSRF_ALLOWED_HOSTS=["127.0.0.1"]) as stack:
+            yield GatewayServer(stack.url, upstream_url, stack.app, stack.account.account_id, {},
+                                stack.account.headers, stack.layout)
     finally:
         upstream.stop()
 

@@ -200,3 +200,32 @@ def test_usage_aggregates_per_key_and_day_for_own_account_only(app, console, oth
     assert console.get("/language-model-usage?start_date=2026-02-10&end_date=2026-01-01")["code"] == \
         "validate_error"
     assert console.get("/language-model-usage?group_by=hour")["code"] == "validate_error"
+
+
+def test_two_accounts_credentials_for_one_model_keep_separate_state(local_upstream_app, lconsole, other_lconsole,
+                                                                     fake_upstream):
+    """Same provider/model, two accounts, two endpoints (A's fails): A's failures cool down only
+    A's deployment (Redis state store, shared by processes), and each health shows its own."""
+    app, a, b = local_upstream_app, lconsole, other_lconsole
+    a.post("/language-model-credentials/openai_compatible",
+           json={"config": {"base_url": fake_upstream + "/_behave/fail-500/v1", "api_key": "sk-account-a"}})
+    b.post("/language-model-credentials/openai_compatible",
+           json={"config": {"base_url": fake_upstream + "/v1", "api_key": "sk-account-b"}})
+    client = app.test_client()
+    key_a = {"Authorization": f"Bearer {_api_key(app, a.account.account_id)}"}
+    key_b = {"Authorization": f"Bearer {_api_key(app, b.account.account_id)}"}
+    body = {"model": "openai_compatible/fake-gpt", "messages": [{"role": "user", "content": "hi"}]}
+    statuses = [client.post("/v1/chat/completions", json=body, headers=key_a).status_code for _ in range(4)]
+    assert statuses[-1] == 503 and set(statuses[:-1]) <= {502, 503}  # A's own deployment cooled down
+    for _ in range(3):
+        r = client.post("/v1/chat/completions", json=body, headers=key_b)
+        assert r.status_code == 200, r.get_data(as_text=True)
+    health_b = client.get("/v1/models/openai_compatible/fake-gpt/health", headers=key_b).get_json()
+    health_a = client.get("/v1/models/openai_compatible/fake-gpt/health", headers=key_a).get_json()
+    (dep_b,), (dep_a,) = health_b["deployments"], health_a["deployments"]
+    assert health_b["status"] == "healthy" and dep_b["consecutive_failures"] == 0 and dep_b["failures"] == 0
+    assert dep_b["last_error"] is None and dep_b["successes"] == 3
+    assert health_a["status"] == "unavailable" and dep_a["status"] == "cooldown" and dep_a["failures"] >= 1
+    for health in (health_a, health_b):  # ids and status only: no upstream URL, no credential
+        text = str(health)
+        assert "api_base" not in text and "127.0.0.1" not in text and "sk-account" not in text

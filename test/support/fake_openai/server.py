@@ -8,7 +8,8 @@ naming the prompt's hash, or a 1x1 PNG as b64_json),
 GET /_stats (request counts per model), POST /_reset, GET /health.
 
 Behaviour is controlled per request by tokens in the model name and/or the `x-fake-behavior`
-header (same syntax, tokens separated by `+`, `,` or spaces):
+header (same syntax, tokens separated by `+`, `,` or spaces), or in a path prefix
+`/_behave/<tokens>/v1/...` (a base URL of its own: one server acts as several upstreams):
 
   fail-<status>        answer that HTTP status with an OpenAI error body (e.g. fail-500, fail-429)
   retry-after-<sec>    add `Retry-After: <sec>` to failures
@@ -19,6 +20,7 @@ header (same syntax, tokens separated by `+`, `,` or spaces):
   drop-after-<n>       stream: close the connection after n content chunks, without [DONE]
   words-<n>            length of the reply in words (default 8)
   no-usage             omit usage (blocking) / never send the usage chunk (stream)
+  malformed            answer 200 without choices/data (`{"object": ..., "foo": 1}`), blocking and stream
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from typing import Any
 
 _ONE_PIXEL_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 _TOKEN_RE = re.compile(r"(fail|retry-after|flaky|delay|chunk-delay|drop-after|words)-(\d+(?:\.\d+)?)|(no-usage)")
+_TOKEN_RE = re.compile(r"(fail|retry-after|flaky|delay|chunk-delay|drop-after|words)-(\d+(?:\.\d+)?)|(no-usage)|(malformed)")
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
             429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout"}
@@ -46,7 +49,8 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class Behavior:
-    __slots__ = ("fail", "retry_after", "flaky", "delay", "chunk_delay", "drop_after", "words", "no_usage")
+    __slots__ = ("fail", "retry_after", "flaky", "delay", "chunk_delay", "drop_after", "words", "no_usage",
+                 "malformed")
 
     def __init__(self) -> None:
         self.fail: int | None = None
@@ -57,14 +61,18 @@ class Behavior:
         self.drop_after: int | None = None
         self.words = 8
         self.no_usage = False
+        self.malformed = False
 
     @classmethod
     def parse(cls, *sources: str) -> Behavior:
         b = cls()
         for src in sources:
-            if not src or "-" not in src:
+            if not src or ("-" not in src and "malformed" not in src):
                 continue
             for m in _TOKEN_RE.finditer(src):
+                if m.group(4):
+                    b.malformed = True
+                    continue
                 if m.group(3):
                     b.no_usage = True
                     continue
@@ -229,6 +237,10 @@ class FakeOpenAIProtocol(asyncio.Protocol):
                 for m in ("fake-gpt", "fake-embed")]}, keep=keep)
         if path == "/_last":
             return self._json(200, self.state.last, keep=keep)
+        behave = re.match(r"^/_behave/([^/]+)(/.*)$", path)
+        path_behavior = ""
+        if behave:
+            path_behavior, path = behave.group(1), behave.group(2)
         self.state.last = {"method": method, "path": path, "headers": headers,
                            "query": self._target.split("?", 1)[1] if "?" in self._target else ""}
         azure = re.match(r"^/openai/deployments/([^/]+)(/chat/completions|/completions|/embeddings)$", path)
@@ -252,7 +264,7 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             return self._error(400, "you must provide a model parameter", "missing_required_parameter", keep=keep)
         self.state.total += 1
         n = self.state.by_model[model] = self.state.by_model[model] + 1
-        b = Behavior.parse(model, headers.get("x-fake-behavior", ""))
+        b = Behavior.parse(model, headers.get("x-fake-behavior", ""), path_behavior)
         failing = b.fail is not None or b.flaky is not None
         if failing and (b.flaky is None or n <= b.flaky):
             status = b.fail or 500
@@ -260,6 +272,8 @@ class FakeOpenAIProtocol(asyncio.Protocol):
                 return self._delayed_error(status, b, keep)
             return self._error(status, f"fake upstream failure {status}", "rate_limit_exceeded" if status == 429
                                else "server_error", b, keep)
+        if b.malformed:
+            return self._malformed(path, req, keep)
         if path == "/v1/embeddings":
             return self._embeddings(req, b, keep)
         if path == "/v1/images/generations":
@@ -430,6 +444,19 @@ class FakeOpenAIProtocol(asyncio.Protocol):
             data.append({"object": "embedding", "index": i, "embedding": emb})
         self._json(200, {"object": "list", "data": data, "model": req.get("model"),
                          "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}, keep=keep)
+
+    def _malformed(self, path: str, req: dict, keep: bool) -> None:
+        """A 200 that is not a usable answer: the right `object`, but no choices (or data)."""
+        obj = {"/v1/completions": "text_completion", "/v1/embeddings": "list"}.get(path, "chat.completion")
+        if not req.get("stream") or path == "/v1/embeddings":
+            return self._json(200, {"object": obj, "foo": 1}, keep=keep)
+        self._stream_head()
+        payload = b"data: " + _dumps({"object": obj + ".chunk", "foo": 1}).encode() + b"\n\ndata: [DONE]\n\n"
+        assert self.transport is not None
+        self.transport.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload))
+        if not keep:
+            self.transport.close()
+        return None
 
     def _stream_events(self, path: str, req: dict, b: Behavior) -> list[bytes]:
         now = int(time.time())
