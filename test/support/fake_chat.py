@@ -17,7 +17,7 @@ Step = AIMessageChunk | Callable[[], None]
 
 
 def text(*pieces: str, usage: tuple[int, int] | None = (10, 5)) -> list[Step]:
-    chunks: list[Step] = [AIMessageChunk(content=p) for p in pieces]
+    chunks: list[Step] = [p if callable(p) else AIMessageChunk(content=p) for p in pieces]
     if usage:
         chunks.append(usage_chunk(*usage))
     return chunks

@@ -53,20 +53,22 @@ class CancelToken:
 class RunControl:
     cancel: CancelToken = field(default_factory=CancelToken)
     deadline: float = float("inf")  # time.monotonic() value
+    parent: RunControl | None = None  # a child also obeys its parent's (possibly moved) deadline
 
     @classmethod
     def with_timeout(cls, seconds: float, cancel: CancelToken | None = None) -> RunControl:
         return cls(cancel=cancel or CancelToken(), deadline=time.monotonic() + seconds)
 
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        own = self.deadline - time.monotonic()
+        return min(own, self.parent.remaining()) if self.parent is not None else own
 
     def check(self) -> None:
         if self.cancel.cancelled:
             raise AgentStopped()
-        if time.monotonic() >= self.deadline:
+        if self.remaining() <= 0:
             raise AgentTimedOut()
 
     def child(self, seconds: float) -> RunControl:
         """Same cancel token, a deadline no later than ours (a delegated agent, a tool)."""
-        return RunControl(cancel=self.cancel, deadline=min(self.deadline, time.monotonic() + seconds))
+        return RunControl(cancel=self.cancel, deadline=time.monotonic() + seconds, parent=self)

@@ -95,30 +95,37 @@ class AgentEvent:
         data = self.to_dict()
         budget = max_bytes - len(self.event) - 16  # "event: …\ndata: …\n\n"
         body = dumps(data)
-        for _ in range(8):
-            over = len(body) - budget
-            if over <= 0:
-                return body
-            _shrink_largest(data, over)
-            body = dumps(data)
+        if len(body) <= budget:
+            return body
+        _share_budget(data, budget)
+        body = dumps(data)
         return body if len(body) <= budget else _shrunk_to_ids(data)
 
 
-def _shrink_largest(data: dict[str, Any], over: int) -> None:
-    sizes = {k: len(dumps(data[k])) for k in _TEXT_FIELDS}
-    sizes["tool_input"] = len(dumps(data["tool_input"]))
-    name = max(sizes, key=sizes.__getitem__)
-    if name == "tool_input":
-        text = dumps(data["tool_input"]).decode("utf-8")
-        data["tool_input"] = {"truncated": True, "preview": _cut(text, sizes[name], over)}
-    else:
-        data[name] = _cut(data[name], sizes[name], over)
+def _share_budget(data: dict[str, Any], budget: int) -> None:
+    """Water-filling: small fields stay whole, the large ones share what is left equally."""
+    texts = {k: data[k] for k in _TEXT_FIELDS}
+    texts["tool_input"] = dumps(data["tool_input"]).decode("utf-8") if data["tool_input"] else ""
+    sizes = {k: len(dumps(v)) for k, v in texts.items()}
+    fixed = len(dumps({**data, **dict.fromkeys(_TEXT_FIELDS, ""), "tool_input": {}}))
+    available = budget - fixed - 64 * len(texts)    # room for marks and the truncated tool_input's keys
+    order = sorted(texts, key=sizes.__getitem__)
+    for i, name in enumerate(order):
+        share = max(0, available // (len(order) - i))
+        if sizes[name] > share:
+            texts[name] = _cut(texts[name], sizes[name], sizes[name] - share)
+            sizes[name] = len(dumps(texts[name]))
+        available -= sizes[name]
+    for k in _TEXT_FIELDS:
+        data[k] = texts[k]
+    if texts["tool_input"] != (dumps(data["tool_input"]).decode("utf-8") if data["tool_input"] else ""):
+        data["tool_input"] = {"truncated": True, "preview": texts["tool_input"]}
 
 
 def _cut(text: str, encoded_len: int, over: int) -> str:
     # encoded bytes per character of this text, so one cut is usually enough
     ratio = encoded_len / max(1, len(text))
-    keep = max(0, int(len(text) - (over + 64) / ratio) - len(TRUNCATION_MARK))
+    keep = max(0, int(len(text) - (over + len(TRUNCATION_MARK) * 3) / ratio))
     return text[:keep] + TRUNCATION_MARK
 
 
