@@ -41,6 +41,7 @@ class RedisSubscription(Subscription):
         self.key, self._after, self._dispatcher = key, after, dispatcher
         self._items: collections.deque[Entry] = collections.deque()
         self._ready = threading.Event()
+        self.pushed = after          # highest seq handed to this subscription (no gaps below it)
         self.closed = False
 
     @property
@@ -49,6 +50,7 @@ class RedisSubscription(Subscription):
 
     def push(self, entries: list[Entry]) -> None:
         self._items.extend(entries)
+        self.pushed = max(self.pushed, entries[-1].seq)
         self._ready.set()
 
     def next_batch(self, timeout: float) -> list[Entry]:
@@ -145,10 +147,14 @@ class StreamDispatcher:
                 parsed = parse_entries(entries)
                 if not parsed:
                     continue
+                asked = int(streams[key].split("-", 1)[1])
                 with self._lock:
-                    if key in self._cursor:
-                        self._cursor[key] = max(self._cursor[key], parsed[-1].seq)
-                    subs = list(self._subs.get(key, ()))
+                    cursor = self._cursor.get(key)
+                    if cursor is not None and cursor >= asked:
+                        self._cursor[key] = max(cursor, parsed[-1].seq)
+                    # else a subscriber that needs older frames joined during this read: the
+                    # next read starts from its position; only those already past `asked` get these
+                    subs = [s for s in self._subs.get(key, ()) if s.pushed >= asked]
                 for sub in subs:
                     sub.push(parsed)
 
