@@ -12,6 +12,7 @@ import json
 import sys
 import threading
 
+from langchain_core.messages import AIMessageChunk
 from redis import Redis
 
 from internal.core.agent import AgentConfig, AgentTurn, create_agent
@@ -19,16 +20,15 @@ from internal.core.agent.runner import AgentRunner, NullHooks, event_frame, ping
 from internal.core.agent.events import AgentEvent, AgentEventName
 from internal.core.streaming import ChannelSettings, RedisStreamChannel, TaskOwner, stream_frames
 from pkg import sse
-from test.support.fake_chat import ScriptedChatModel, text
+from test.support.fake_chat import ScriptedChatModel
 
 
-def slow_forever(n: int = 100_000):
+def slow_forever(n: int = 5000):
+    """A slow upstream: one token per 10 ms, made lazily (the run is stopped long before the end)."""
     gate = threading.Event()
-    pieces = []
     for i in range(n):
-        pieces.append(f"w{i} ")
-        pieces.append(lambda: gate.wait(0.01))   # a slow upstream: one token per 10 ms
-    return text(*pieces)
+        yield AIMessageChunk(content=f"w{i} ")
+        yield lambda: gate.wait(0.01)
 
 
 def main(argv: list[str]) -> int:
@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         print("held", flush=True)
         threading.Event().wait()
     elif command == "agent":
-        llm = ScriptedChatModel(script=[slow_forever()])
+        llm = ScriptedChatModel(script=[slow_forever])
         agent = create_agent("function_calling", AgentConfig(llm=llm, timeout_s=60))
         turn = AgentTurn(query="go", task_id=task_id, message_id="msg-" + task_id, conversation_id="conv")
         threads: list[threading.Thread] = []

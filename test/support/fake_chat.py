@@ -48,7 +48,7 @@ def tool_calls(*calls: tuple[str, dict[str, Any]], preamble: str = "", usage: tu
 class ScriptedChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    script: list[list[Any]] = Field(default_factory=list)
+    script: list[Any] = Field(default_factory=list)   # per call: a list of steps, or a callable making them
     calls: list[dict[str, Any]] = Field(default_factory=list)
     closed_early: list[int] = Field(default_factory=list)     # calls whose stream the agent closed
 
@@ -63,7 +63,8 @@ class ScriptedChatModel(BaseChatModel):
         self.calls.append({"messages": list(messages), "stop": stop, "kwargs": kwargs})
         if len(self.calls) > len(self.script):
             raise AssertionError(f"model called {len(self.calls)} times; {len(self.script)} replies scripted")
-        return self.script[len(self.calls) - 1]
+        reply = self.script[len(self.calls) - 1]
+        return reply() if callable(reply) else reply
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
