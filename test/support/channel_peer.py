@@ -16,8 +16,8 @@ from langchain_core.messages import AIMessageChunk
 from redis import Redis
 
 from internal.core.agent import AgentConfig, AgentTurn, create_agent
-from internal.core.agent.runner import AgentRunner, NullHooks, event_frame, ping_frame
 from internal.core.agent.events import AgentEvent, AgentEventName
+from internal.core.agent.runner import AgentRunner, NullHooks, event_frame, ping_frame
 from internal.core.streaming import ChannelSettings, RedisStreamChannel, TaskOwner, stream_frames
 from pkg import sse
 from test.support.fake_chat import ScriptedChatModel

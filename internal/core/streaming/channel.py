@@ -121,5 +121,5 @@ class StreamChannel(abc.ABC):
     def claim_expired(self, limit: int = 100) -> list[ExpiredRun]:
         """Runs whose lease expired; each is answered to exactly one caller, once."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional: backends without threads have nothing to close)
         """Stop background threads and connections (idempotent)."""

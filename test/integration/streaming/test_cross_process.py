@@ -8,10 +8,9 @@ import uuid
 
 import pytest
 
-from internal.core.agent.runner import ping_frame, request_stop, sweep_crashed_runs
-from internal.core.streaming import TaskOwner, stream_frames
 from internal.core.agent.events import AgentEvent, AgentEventName
-from internal.core.agent.runner import event_frame
+from internal.core.agent.runner import event_frame, ping_frame, request_stop, sweep_crashed_runs
+from internal.core.streaming import TaskOwner, stream_frames
 from pkg import sse
 from test.support.environment import redis_url
 from test.support.processes import ROOT, ManagedProcess, wait_until
@@ -80,8 +79,8 @@ def test_stop_requested_here_stops_the_run_in_the_other_process(rchannel, peer):
     wait_until(lambda: rchannel.owner_of(task) is not None, timeout=DEADLINE_S, what="peer run", process=proc)
     assert not request_stop(rchannel, task, TaskOwner.end_user("acc-1"))   # not the owner
     names = []
-    for name, data in sse.parse(stream_frames(rchannel, task, ping=lambda: ping_frame(task), ping_interval=0.5,
-                                              max_duration=DEADLINE_S)):
+    for name, _ in sse.parse(stream_frames(rchannel, task, ping=lambda: ping_frame(task), ping_interval=0.5,
+                                           max_duration=DEADLINE_S)):
         names.append(name)
         if names.count("agent_message") == 3:
             assert request_stop(rchannel, task, TaskOwner.account("acc-1"))

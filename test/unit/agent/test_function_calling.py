@@ -3,8 +3,8 @@ import threading
 from langchain_core.messages import ToolMessage
 
 from internal.core.agent import AgentConfig
-from internal.core.agent.entities import DATASET_RETRIEVAL_TOOL
 from internal.core.agent.dataset_tool import DatasetRetrievalTool
+from internal.core.agent.entities import DATASET_RETRIEVAL_TOOL
 from internal.core.agent.prompts import MAX_ITERATIONS_ANSWER
 from internal.core.language_model.entities import Pricing
 from test.support.fake_chat import ScriptedChatModel, text, tool_calls
@@ -100,7 +100,7 @@ def test_long_text_streams_before_the_call_ends_when_tools_are_bound():
     script = text(*long)
     llm = ScriptedChatModel(script=[script])
     config = AgentConfig(llm=llm, tools=[EchoTool()])
-    from internal.core.agent import create_agent, AgentTurn
+    from internal.core.agent import AgentTurn, create_agent
     gen = create_agent("function_calling", config).run(AgentTurn(query="q"))
     for e in gen:
         if e.event == "agent_message" and e.stream and e.thought:
