@@ -15,6 +15,7 @@ from flask_migrate import Migrate
 from injector import Injector, Module
 from redis import Redis
 
+from app.http.agent_module import AgentModule
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
@@ -29,7 +30,8 @@ from pkg.sqlalchemy import SQLAlchemy
 
 def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Http:
     conf = (conf or Config()).resolved()
-    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), *modules])
+    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), AgentModule(conf),
+                         *modules])
     app = Http(
         __name__,
         conf=conf,
