@@ -5,6 +5,7 @@ import time
 from internal.core.agent.runner import AgentRunner, NullHooks, ping_frame, request_stop, sweep_crashed_runs
 from internal.core.streaming import TaskOwner, stream_frames
 from pkg import sse
+from test.support.processes import wait_until
 
 DEADLINE_S = 10
 
@@ -152,5 +153,51 @@ def test_runner_streams_persists_steps_as_they_happen_and_honours_stop(channel):
     assert seen_when_tool_ran == [["agent_thought"]]           # the thought was saved before the tool ran
     assert events[-1] == "stop" and "agent_action" in events
     assert order == [("finish", "stop", "part ")]
-    assert not channel.is_running("run1")
+    wait_until(lambda: not channel.is_running("run1"), timeout=DEADLINE_S, what="lease released after the run")
     lease.release()
+
+
+def test_runner_saves_the_outcome_before_the_end_frame_and_then_the_summary(channel):
+    from internal.core.agent import AgentConfig, AgentTurn, create_agent
+    from test.support.fake_chat import ScriptedChatModel, text
+
+    calls = []
+
+    class Hooks(NullHooks):
+        def on_finish(self, outcome):
+            with channel.subscribe("run2") as sub:
+                frames = drain(sub, 1, timeout=0.2)
+            calls.append(("finish", outcome.status, outcome.answer, any(e.terminal for e in frames)))
+
+        def on_summary(self, summary):
+            calls.append(("summary", summary))
+
+    class Summariser:
+        def summarise(self, previous, human, ai):
+            return f"{previous} | {human} -> {ai}"
+
+    llm = ScriptedChatModel(script=[text("Hi Ada")])
+    agent = create_agent("function_calling", AgentConfig(llm=llm, long_term_memory=True))
+    turn = AgentTurn(query="hello", long_term_memory="Ada", task_id="run2", message_id="m2")
+    outcome = AgentRunner(channel).run(agent, turn, Hooks(), summariser=Summariser())
+    assert outcome.status == "normal"
+    assert calls == [("finish", "normal", "Hi Ada", False), ("summary", "Ada | hello -> Hi Ada")]
+    with channel.subscribe("run2") as sub:
+        names = [name for e in drain(sub, 4) for name, _ in sse.parse([e.frame])]
+    assert names == ["long_term_memory_recall", "agent_message", "agent_message", "agent_end"]
+
+
+def test_runner_survives_a_failing_persistence_hook(channel):
+    from internal.core.agent import AgentConfig, AgentTurn, create_agent
+    from test.support.fake_chat import ScriptedChatModel, text
+
+    class Hooks(NullHooks):
+        def on_step(self, event):
+            raise RuntimeError("database down")
+
+    agent = create_agent("function_calling", AgentConfig(llm=ScriptedChatModel(script=[text("ok")])))
+    lease = channel.hold_lease("run3")
+    outcome = AgentRunner(channel).run(agent, AgentTurn(query="q", task_id="run3"), Hooks(), lease=lease)
+    assert outcome.status == "normal" and not channel.is_running("run3")
+    with channel.subscribe("run3") as sub:
+        assert drain(sub, 3)[-1].terminal
