@@ -64,6 +64,11 @@ class Subscription(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def running(self) -> bool | None:
+        """Whether the task has a live run, if this subscription knows it without a round
+        trip (None: ask the channel)."""
+        return None
+
     def __enter__(self) -> Subscription:
         return self
 

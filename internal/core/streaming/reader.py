@@ -41,7 +41,8 @@ def stream_frames(channel: StreamChannel, task_id: str, *, after: int = 0, ping:
                 continue
             if time.monotonic() >= deadline:
                 continue
-            if not channel.is_running(task_id):
+            running = sub.running()
+            if not (running if running is not None else channel.is_running(task_id)):
                 idle_checks += 1
                 if idle_checks >= 2:
                     if lost_frame is not None:

@@ -100,12 +100,16 @@ class RedisStreamChannel(StreamChannel):
         self._dispatchers = [
             StreamDispatcher(self._redis, _client_like(client, socket_timeout=read_timeout,
                                                        client_name=f"{client_name}-reader"),
-                             key_prefix=self.settings.key_prefix, block_ms=block_ms)
+                             key_prefix=self.settings.key_prefix, block_ms=block_ms, leases_key=self._leases_key,
+                             task_of=self._task_of_key, liveness_interval=min(2.0, self.settings.lease_ttl_s / 3))
             for _ in range(max(1, reader_connections))]
         self._keeper = _LeaseKeeper(self._redis, self._leases_key, self.settings.lease_ttl_s)
 
     def _key(self, task_id: str, what: str) -> str:
         return f"{self.settings.key_prefix}task:{task_id}:{what}"
+
+    def _task_of_key(self, key: bytes) -> str:
+        return key.decode()[len(self.settings.key_prefix) + len("task:"):-len(":frames")]
 
     def dispatcher_for(self, task_id: str) -> StreamDispatcher:
         key = self._key(task_id, "frames").encode()

@@ -17,7 +17,9 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -65,6 +67,9 @@ class RedisSubscription(Subscription):
                 self._after = entry.seq
         return batch
 
+    def running(self) -> bool | None:
+        return self._dispatcher.task_running(self.key)
+
     def close(self) -> None:
         if not self.closed:
             self.closed = True
@@ -74,8 +79,11 @@ class RedisSubscription(Subscription):
 
 class StreamDispatcher:
     def __init__(self, command_client: redis.Redis, read_client: redis.Redis, *, key_prefix: str,
-                 block_ms: int = 5000, count: int = 500) -> None:
+                 block_ms: int = 5000, count: int = 500, leases_key: str = "",
+                 task_of: Callable[[bytes], str] | None = None, liveness_interval: float = 2.0) -> None:
         self._commands, self._reader = command_client, read_client
+        self._leases_key, self._task_of, self.liveness_interval = leases_key, task_of, liveness_interval
+        self._alive: dict[bytes, bool] = {}
         self.wake_key = f"{key_prefix}wake:{uuid.uuid4().hex}".encode()
         self.block_ms, self.count = block_ms, count
         self._lock = threading.Lock()
@@ -100,6 +108,8 @@ class StreamDispatcher:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="stream-dispatcher", daemon=True)
                 self._thread.start()
+                if self._leases_key and self._task_of is not None:
+                    threading.Thread(target=self._watch_liveness, name="stream-liveness", daemon=True).start()
         if wake:
             self._wake()
         return sub
@@ -112,6 +122,27 @@ class StreamDispatcher:
                 if not subs:
                     del self._subs[sub.key]
                     self._cursor.pop(sub.key, None)
+                    self._alive.pop(sub.key, None)
+
+    def task_running(self, key: bytes) -> bool | None:
+        """Whether the key's task has a live run, from the last batched check (None: not known
+        yet). One ZMSCORE per interval answers for every reader of the process."""
+        return self._alive.get(key)
+
+    def _watch_liveness(self) -> None:
+        while not self._stopped.wait(self.liveness_interval):
+            with self._lock:
+                keys = list(self._subs)
+            for i in range(0, len(keys), 1000):
+                part = keys[i:i + 1000]
+                try:
+                    scores = self._commands.zmscore(self._leases_key, [self._task_of(k) for k in part])
+                except redis.RedisError:
+                    log.warning("stream liveness check failed; retrying next interval", exc_info=True)
+                    break
+                now = time.time()
+                for key, score in zip(part, scores, strict=True):
+                    self._alive[key] = score is not None and score > now
 
     def _wake(self) -> None:
         try:
