@@ -19,7 +19,6 @@ import uuid  # noqa: E402
 import gevent  # noqa: E402
 from redis import Redis  # noqa: E402
 
-from internal.core.agent.runner import ping_frame  # noqa: E402
 from internal.core.streaming import ChannelSettings, RedisStreamChannel, stream_frames  # noqa: E402
 from pkg import sse  # noqa: E402
 
