@@ -124,6 +124,15 @@ class Config(BaseSettings):
     KB_DOCS_PER_TASK: int = 8  # documents of one tenant claimed and indexed together by one task
     KB_SPLIT_TIME_BUDGET_SECONDS: float = 60.0  # a document whose splitting takes longer ends in error
 
+    # --- agent runs and their streams (docs/agents.md) --------------------------------
+    AGENT_STREAM_MAXLEN: int = 5000  # frames kept per task for readers that re-attach
+    AGENT_STREAM_TTL_SECONDS: int = 1800  # a task's frames, owner and stop flag live this long after its last frame
+    AGENT_LEASE_SECONDS: float = 15.0  # a run not renewed for this long counts as crashed (its message → error)
+    AGENT_PING_INTERVAL_SECONDS: float = 10.0  # keep-alive frame on a stream idle for this long
+    AGENT_STREAM_MAX_SECONDS: float = 900.0  # a reader gives up (timeout frame) after this long
+    AGENT_STOP_POLL_SECONDS: float = 0.25  # how often a run checks its stop flag (between chunks)
+    AGENT_STREAM_READER_CONNECTIONS: int = 1  # blocking Redis connections per process serving all readers
+
     # --- outbound HTTP (SSRF guard) ----------------------------------------------------
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
     OUTBOUND_TIMEOUT_SECONDS: float = 30.0

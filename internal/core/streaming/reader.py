@@ -1,0 +1,53 @@
+"""Reading a task's frames for one HTTP client: the SSE body generator.
+
+Yields one `bytes` frame at a time (the server writes each in one write). Keeps the connection
+alive with `ping()` whenever nothing arrived for `ping_interval` seconds (slow first tokens,
+long tools), ends after the task's terminal frame, and never waits forever: past
+`max_duration` it sends `timeout_frame()`, and when the task has no live run (its process
+died and no sweeper has closed the stream yet) for two ping intervals it sends `lost_frame()`.
+Closing the generator (client disconnect) only unsubscribes: the run goes on.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from .channel import StreamChannel
+
+
+def stream_frames(channel: StreamChannel, task_id: str, *, after: int = 0, ping: Callable[[], bytes],
+                  ping_interval: float = 10.0, max_duration: float = 900.0, ping_first: bool = True,
+                  timeout_frame: Callable[[], bytes] | None = None,
+                  lost_frame: Callable[[], bytes] | None = None) -> Iterator[bytes]:
+    sub = channel.subscribe(task_id, after)
+    try:
+        if ping_first:
+            yield ping()       # the first frame carries the ids at once, whatever the model does
+        deadline = time.monotonic() + max_duration
+        idle_checks = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if timeout_frame is not None:
+                    yield timeout_frame()
+                return
+            batch = sub.next_batch(min(ping_interval, remaining))
+            if batch:
+                idle_checks = 0
+                for entry in batch:
+                    yield entry.frame
+                    if entry.terminal:
+                        return
+                continue
+            if time.monotonic() >= deadline:
+                continue
+            running = sub.running()
+            if not (running if running is not None else channel.is_running(task_id)):
+                idle_checks += 1
+                if idle_checks >= 2:
+                    if lost_frame is not None:
+                        yield lost_frame()
+                    return
+            yield ping()
+    finally:
+        sub.close()
