@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .nodes import BaseNode, Edge, Node, SubGraph
 from .node_type import NodeType
+from .nodes import BaseNode, Edge, Node, SubGraph
 
 NODE_ADAPTER: TypeAdapter[BaseNode] = TypeAdapter(Node)
 

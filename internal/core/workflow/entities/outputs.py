@@ -7,14 +7,14 @@ from .node_type import NodeType
 from .nodes import BaseNode
 from .variables import VariableType
 
-S, I = VariableType.STRING, VariableType.INT
+S, INT = VariableType.STRING, VariableType.INT
 
 FIXED_OUTPUTS: dict[str, dict[str, VariableType]] = {
     NodeType.LLM: {"output": S},
     NodeType.TOOL: {"text": S},
     NodeType.DATASET_RETRIEVAL: {"combine_documents": S},
     NodeType.TEMPLATE_TRANSFORM: {"output": S},
-    NodeType.HTTP_REQUEST: {"status_code": I, "text": S},
+    NodeType.HTTP_REQUEST: {"status_code": INT, "text": S},
     NodeType.IF_ELSE: {},
     NodeType.QUESTION_CLASSIFIER: {"class_name": S},
 }
@@ -41,5 +41,5 @@ def produced_outputs(node: BaseNode) -> dict[str, VariableType]:
         return {"output": declared}
     if node.node_type == NodeType.LIST_OPERATOR:
         element = list_element_type(node)
-        return {"result": VariableType.list_of(element), "first": element, "last": element, "count": I}
+        return {"result": VariableType.list_of(element), "first": element, "last": element, "count": INT}
     return {v.name: v.type for v in node.outputs}

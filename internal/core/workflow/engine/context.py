@@ -1,0 +1,109 @@
+"""The state a node sees while it runs: its run (ports, caller, limits, sink, stop token) and a
+way to run a container body."""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..entities.coercion import CoercionError, coerce
+from ..entities.nodes import BaseNode
+from ..entities.runs import EventType, WorkflowEvent
+from ..nodes.base import NodeError, NodeInputError
+from ..ports import CallerInfo, CancelToken, CheckpointStore, Clock, EnginePorts, EventSink
+from .plan import Binding, Plan
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    max_steps: int = 2000            # node runs per workflow run, bodies included
+    max_time_s: float = 600.0        # wall clock of a run
+    max_parallel: int = 8            # nodes of one run running at once (top level)
+    max_depth: int = 3               # workflow-as-tool nesting
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    caller: CallerInfo
+    ports: EnginePorts
+    sink: EventSink
+    clock: Clock
+    cancel: CancelToken
+    limits: RunLimits
+    system: dict[str, Any]
+    deadline: float
+    store: CheckpointStore | None = None
+    steps: itertools.count = field(default_factory=itertools.count)
+
+    def emit(self, event: WorkflowEvent) -> None:
+        self.sink.emit(event)
+
+
+MISSING = object()
+
+
+def resolve_inputs(bindings: tuple[Binding, ...], pool: Mapping[str, dict[str, Any]], titles: Mapping[str, str],
+                   lenient: bool = False) -> dict[str, Any]:
+    """Read each input from the outputs of the node it refers to (or its literal), coerced to its
+    declared type. A missing required value is a NodeInputError, never a silent default."""
+    values: dict[str, Any] = {}
+    for b in bindings:
+        if b.ref_node is None:
+            value = b.literal
+        else:
+            outputs = pool.get(b.ref_node)
+            value = MISSING if outputs is None else outputs.get(b.ref_var, MISSING)
+            if value is MISSING:
+                if lenient or not b.required:
+                    values[b.name] = None
+                    continue
+                title = titles.get(b.ref_node, b.ref_node)
+                raise NodeInputError(f"input {b.name!r}: {title!r} did not produce {b.ref_var!r} on this path")
+        if value is None:
+            if b.required and not lenient:
+                raise NodeInputError(f"input {b.name!r} is required")
+            values[b.name] = None
+            continue
+        try:
+            values[b.name] = coerce(value, b.type)
+        except CoercionError as exc:
+            raise NodeInputError(f"input {b.name!r}: {exc}") from None
+    return values
+
+
+@dataclass
+class NodeContext:
+    run: RunContext
+    node: BaseNode
+    body: Plan | None
+    pool: Mapping[str, dict[str, Any]]
+    titles: Mapping[str, str]
+    graph_inputs: dict[str, Any]          # the start node's values (run inputs, or a body's item)
+    parent_node_id: str | None = None
+    index: int | None = None
+
+    def emit_chunk(self, text: str) -> None:
+        self.run.emit(WorkflowEvent(EventType.NODE_CHUNK, self.run.run_id, node_id=self.node.id,
+                                    node_type=self.node.node_type, title=self.node.title, text=text,
+                                    parent_node_id=self.parent_node_id, index=self.index))
+
+    def run_body(self, seed: dict[str, Any], index: int) -> dict[str, Any]:
+        """Run this container's body once; returns the body end's outputs or raises NodeError."""
+        from .scheduler import GraphRun  # the scheduler runs nodes, which run bodies
+
+        assert self.body is not None
+        body_run = GraphRun(self.body, self.run, parent_pool=self.pool, parent_titles=self.titles,
+                            graph_inputs=seed, parallel=None, checkpoint=False,
+                            parent_node_id=self.node.id, index=index)
+        outcome = body_run.execute()
+        if outcome.error is not None:
+            raise NodeError(f"turn {index}: {outcome.error}" if outcome.error_node else outcome.error)
+        return outcome.outputs
+
+    def coerce_output(self, name: str, value: Any, vtype) -> Any:
+        try:
+            return coerce(value, vtype)
+        except CoercionError as exc:
+            raise NodeError(f"output {name!r}: {exc}") from None
