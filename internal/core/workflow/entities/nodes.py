@@ -29,7 +29,7 @@ class BaseNode(Shape):
     outputs: list[Variable] = Field(default_factory=list)
     meta: dict[str, Any] = Field(default_factory=dict)
     # Run policies (extensions of the course shape; absent = defaults).
-    timeout_s: float | None = Field(default=None, gt=0, le=3600)
+    timeout_s: int | float | None = Field(default=None, gt=0, le=3600)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     error_policy: ErrorPolicy = Field(default_factory=ErrorPolicy)
 
@@ -65,7 +65,7 @@ class ToolNode(BaseNode):
 class RetrievalConfig(Shape):
     retrieval_strategy: str = "semantic"
     k: int = 4
-    score: float = 0
+    score: int | float = 0
 
 
 class DatasetRetrievalNode(BaseNode):
