@@ -34,10 +34,18 @@ class FakeChatModels:
     """`reply(config, messages) -> text` decides each answer; calls are recorded."""
 
     def __init__(self, reply: Callable[[Any, list], str] | str = "ok", price_per_token: float = 0.001):
-        self.reply = reply if callable(reply) else (lambda cfg, msgs: reply)
+        self.reply = reply
         self.price_per_token = price_per_token
         self.calls: list[tuple[Any, Any]] = []
         self._lock = threading.Lock()
+
+    @property
+    def reply(self) -> Callable[[Any, list], str]:
+        return self._reply
+
+    @reply.setter
+    def reply(self, value) -> None:
+        self._reply = value if callable(value) else (lambda cfg, msgs: value)
 
     def create(self, config, caller):
         outer = self

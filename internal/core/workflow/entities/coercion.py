@@ -115,6 +115,9 @@ def coerce(value: Any, vtype: VariableType) -> Any:
     element = _SCALAR[vtype.element]
     out = []
     for i, item in enumerate(value):
+        if item is None:  # a hole (e.g. a failed iteration item kept with error_mode "continue")
+            out.append(None)
+            continue
         try:
             out.append(element(item))
         except CoercionError as exc:

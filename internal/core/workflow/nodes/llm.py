@@ -35,8 +35,10 @@ def run_classifier(node: BaseNode, inputs: dict[str, Any], ctx) -> NodeOutcome:
                                               HumanMessage(str(inputs.get("query") or ""))], stream=False)
     answer = reply.text.strip().strip("\"'`.").lower()
     chosen = next((c for c in node.classes if answer in (c.id.lower(), c.name.lower())), None)
-    if chosen is None:  # a chatty answer: the first class it names
-        chosen = next((c for c in node.classes if c.id.lower() in answer or c.name.lower() in answer), None)
+    if chosen is None:  # a chatty answer: a class it names as a word
+        chosen = next((c for c in node.classes
+                       if any(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", answer) for w in (c.id, c.name) if w)),
+                      None)
     if chosen is None:
         raise NodeError(f"the model's answer matched none of the classes: {reply.text[:80]!r}")
     return NodeOutcome({"class_name": chosen.name}, handle=chosen.id, total_tokens=reply.total_tokens,
