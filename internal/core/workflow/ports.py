@@ -126,8 +126,9 @@ class Clock(Protocol):
 
 
 class CancelToken(Protocol):
-    """Checked between nodes (and during retry waits). A cross-process stop implements it over
-    a shared flag (Redis); the engine only reads it."""
+    """Checked before each node starts (and during retry waits and while waiting for running
+    nodes). A cross-process stop implements it over a shared flag (Redis) and should cache the
+    answer for a few milliseconds: it is read once per node."""
 
     def is_cancelled(self) -> bool: ...
 

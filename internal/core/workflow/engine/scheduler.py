@@ -107,16 +107,16 @@ class GraphRun:
         self.ready.append(self.plan.start_id)
         running = 0
         run = self.run
-        while (self.ready or running) and self.failure is None:
-            if run.cancel.is_cancelled():
-                self.stopped = True
-                break
-            if run.clock.monotonic() > run.deadline:
-                self.failure = (None, f"the run took longer than {run.limits.max_time_s:g} s")
-                break
+        while (self.ready or running) and self.failure is None and not self.stopped:
             while self.ready and self.failure is None:
                 if self.parallel is not None and running >= run.limits.max_parallel:
                     break  # wait for a slot
+                if run.cancel.is_cancelled():
+                    self.stopped = True
+                    break
+                if run.clock.monotonic() > run.deadline:
+                    self.failure = (None, f"the run took longer than {run.limits.max_time_s:g} s")
+                    break
                 nid = self.ready.popleft()
                 record = self.restored.get(nid)
                 if record is not None:
@@ -133,7 +133,13 @@ class GraphRun:
                     self.parallel.submit(self._work, nid, started)
                 else:
                     self._finish(self._attempt(nid, started))
-            if running and self.failure is None:
+            if running and self.failure is None and not self.stopped:
+                if run.cancel.is_cancelled():
+                    self.stopped = True
+                    break
+                if run.clock.monotonic() > run.deadline:
+                    self.failure = (None, f"the run took longer than {run.limits.max_time_s:g} s")
+                    break
                 attempt = self._next_completion()
                 if attempt is not None:
                     running -= 1
