@@ -5,22 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from internal.exception import ValidateErrorException
-
 from ..entities.graph import Graph, GraphIssue, parse_graph
 from .draft import draft_issues
 from .references import GraphReferences, collect_references
 from .strict import strict_issues
 
 
-class GraphValidationError(ValidateErrorException):
-    """Rendered by the console as `validate_error`; `data.errors` lists every issue."""
+class GraphValidationError(ValueError):
+    """Every issue of a graph (or of run inputs). Core cannot import the exception hierarchy (it
+    pulls in Flask through pkg.response), so the service re-raises it as
+    `ValidateErrorException(str(err), data=err.data)`: the console's `validate_error` envelope
+    with `data.errors` listing every issue."""
 
     def __init__(self, issues: list[GraphIssue]):
         self.issues = issues
         first = str(issues[0]) if issues else "invalid graph"
         more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-        super().__init__(first + more, data={"errors": [i.to_dict() for i in issues]})
+        self.message = first + more
+        self.data = {"errors": [i.to_dict() for i in issues]}
+        super().__init__(self.message)
 
 
 @dataclass
