@@ -54,8 +54,10 @@ def test_unknown_keys_from_the_editor_are_kept():
     graph["nodes"][2]["inputs"][0]["meta"] = {"hint": "x"}
     graph["nodes"][2]["future_field"] = {"z": True}
     graph["edges"][0]["animated"] = True
-    graph["viewport"] = {"zoom": 1}  # graph-level keys are the service's business; nodes/edges are ours
-    dumped = check_draft(graph).dump()
+    graph["viewport"] = {"zoom": 1}
+    dumped = check_draft(copy.deepcopy(graph)).dump()
+    assert _json(dumped) == _json(graph)
+    assert dumped["viewport"] == {"zoom": 1}
     assert dumped["nodes"][2]["meta"] == {"color": "blue", "nested": {"a": [1, 2.5]}}
     assert dumped["nodes"][2]["future_field"] == {"z": True}
     assert dumped["nodes"][2]["inputs"][0]["meta"] == {"hint": "x"}

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..entities.coercion import CoercionError, coerce
 from ..entities.nodes import BaseNode
-from ..entities.runs import EventType, WorkflowEvent
+from ..entities.runs import EventType, NodeRunRecord, NodeStatus, WorkflowEvent
 from ..nodes.base import NodeError, NodeInputError
 from ..ports import CallerInfo, CancelToken, CheckpointStore, Clock, EnginePorts, EventSink
 from .plan import Binding, Plan
@@ -36,12 +36,18 @@ class RunContext:
     deadline: float
     store: CheckpointStore | None = None
     steps: itertools.count = field(default_factory=itertools.count)
+    # Finished turns of top-level iterations/loops ("<node id>#<index>"), from checkpoints and this run.
+    turns: dict[str, NodeRunRecord] = field(default_factory=dict)
 
     def emit(self, event: WorkflowEvent) -> None:
         self.sink.emit(event)
 
 
 MISSING = object()
+
+
+def turn_key(node_id: str, index: int) -> str:
+    return f"{node_id}#{index}"
 
 
 def resolve_inputs(bindings: tuple[Binding, ...], pool: Mapping[str, dict[str, Any]], titles: Mapping[str, str],
@@ -94,12 +100,22 @@ class NodeContext:
         from .scheduler import GraphRun  # the scheduler runs nodes, which run bodies
 
         assert self.body is not None
+        durable = self.parent_node_id is None and self.run.store is not None  # top-level containers only
+        key = turn_key(self.node.id, index)
+        if durable and key in self.run.turns:
+            return self.run.turns[key].outputs  # finished before a crash (or an earlier attempt)
+        started_at = self.run.clock.time()
         body_run = GraphRun(self.body, self.run, parent_pool=self.pool, parent_titles=self.titles,
                             graph_inputs=seed, parallel=None, checkpoint=False,
                             parent_node_id=self.node.id, index=index)
         outcome = body_run.execute()
         if outcome.error is not None:
             raise NodeError(f"turn {index}: {outcome.error}" if outcome.error_node else outcome.error)
+        if durable:
+            record = NodeRunRecord(key, self.node.node_type, self.node.title, NodeStatus.SUCCEEDED, dict(seed),
+                                   outcome.outputs, started_at=started_at, finished_at=self.run.clock.time())
+            self.run.store.save_node(self.run.run_id, record)
+            self.run.turns[key] = record
         return outcome.outputs
 
     def coerce_output(self, name: str, value: Any, vtype) -> Any:

@@ -6,7 +6,8 @@ runs and every finished node's record right after it finishes, before anything d
 starts. `resume(run_id)` reloads the records and replays the scheduler: a node with a record is
 applied (its outputs and branch), never executed again; the rest runs. A node that was running
 when the process died has no record and runs again (at-least-once for in-flight nodes,
-exactly-once for finished ones)."""
+exactly-once for finished ones). Turns of top-level iterations and loops are checkpointed the
+same way (`<node id>#<index>`), so a long iteration resumes at the items it had not finished."""
 from __future__ import annotations
 
 import threading
@@ -125,16 +126,19 @@ class WorkflowEngine:
         system = header.system
         caller = CallerInfo(account_id=system.get("account_id", ""), workflow_id=system.get("workflow_id", ""),
                             run_id=run_id, depth=int(system.get("depth") or 0))
-        restored = {r.node_id: r for r in checkpoint.records if r.status != NodeStatus.SKIPPED}
-        return self._execute(workflow, header.inputs, caller, run_id, system, sink, cancel, restored)
+        restored = {r.node_id: r for r in checkpoint.records
+                    if r.status != NodeStatus.SKIPPED and r.node_id in workflow.plan.nodes}
+        turns = {r.node_id: r for r in checkpoint.records if r.node_id not in workflow.plan.nodes}
+        return self._execute(workflow, header.inputs, caller, run_id, system, sink, cancel, restored, turns)
 
     def _execute(self, workflow: CompiledWorkflow, inputs: dict[str, Any], caller: CallerInfo, run_id: str,
                  system: dict[str, Any], sink: EventSink | None, cancel: CancelToken | None,
-                 restored: dict[str, NodeRunRecord]) -> RunResult:
+                 restored: dict[str, NodeRunRecord], turns: dict[str, NodeRunRecord] | None = None) -> RunResult:
         caller = CallerInfo(caller.account_id, caller.workflow_id, run_id, caller.depth)
         ctx = RunContext(run_id=run_id, caller=caller, ports=self.ports, sink=sink or NullSink(), clock=self.clock,
                          cancel=cancel or NeverCancelled(), limits=self.limits, system=system,
-                         deadline=self.clock.monotonic() + self.limits.max_time_s, store=self.store)
+                         deadline=self.clock.monotonic() + self.limits.max_time_s, store=self.store,
+                         turns=dict(turns or {}))
         t0 = self.clock.monotonic()
         ctx.emit(WorkflowEvent(EventType.RUN_STARTED, run_id, status=RunStatus.RUNNING, inputs=dict(inputs)))
         if caller.depth > self.limits.max_depth:

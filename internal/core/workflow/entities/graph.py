@@ -74,9 +74,11 @@ class Graph:
     """Parsed nodes and edges (top level or a container body)."""
     nodes: list[BaseNode] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # graph-level keys other than nodes/edges, kept
 
     def dump(self) -> dict[str, Any]:
-        return {"nodes": [n.model_dump(mode="json", by_alias=True, exclude_unset=True) for n in self.nodes],
+        return {**self.extra,
+                "nodes": [n.model_dump(mode="json", by_alias=True, exclude_unset=True) for n in self.nodes],
                 "edges": [e.model_dump(mode="json", by_alias=True, exclude_unset=True) for e in self.edges]}
 
     @classmethod
@@ -116,4 +118,5 @@ def parse_graph(raw: Any, prefix: str = "") -> tuple[Graph, list[GraphIssue]]:
             edges.append(Edge.model_validate(item))
         except ValidationError as exc:
             issues.extend(_pydantic_issues(exc, edge_id=edge_id))
-    return Graph(nodes=nodes, edges=edges), issues
+    extra = {k: v for k, v in raw.items() if k not in ("nodes", "edges")}
+    return Graph(nodes=nodes, edges=edges, extra=extra), issues
