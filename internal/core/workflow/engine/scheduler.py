@@ -212,6 +212,8 @@ class GraphRun:
                 return Attempt(nid, inputs, None, error, time.perf_counter() - t0, attempt, started["started_at"])
             self._event(EventType.NODE_RETRYING, pn, status=NodeStatus.RUNNING, error=error, attempt=attempt)
             self._wait(retry.interval_ms / 1000)
+            if run.cancel.is_cancelled():  # stopped while waiting: no further attempt
+                return Attempt(nid, inputs, None, error, time.perf_counter() - t0, attempt, started["started_at"])
 
     def _wait(self, seconds: float) -> None:
         end = self.run.clock.monotonic() + seconds
@@ -249,6 +251,9 @@ class GraphRun:
     def _apply(self, pn: PlanNode, record: NodeRunRecord) -> None:
         """Make a finished (or restored) node's result visible and resolve its outgoing edges."""
         self.records.append(record)
+        if record.status == NodeStatus.FAILED and self.run.cancel.is_cancelled():
+            self.stopped = True  # the failure came from the stop (an interrupted retry wait)
+            return
         if record.status == NodeStatus.FAILED and pn.strategy == ErrorStrategy.FAIL:
             self.failure = (pn.node.id, f"node {pn.node.title!r} failed: {record.error}")
             return
