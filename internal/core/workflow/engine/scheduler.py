@@ -14,40 +14,21 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
-import time
-import uuid
 from collections import ChainMap, deque
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from ..entities.coercion import CoercionError, coerce, default_for
 from ..entities.node_type import NodeType
-from ..entities.outputs import produced_outputs
 from ..entities.policies import FAIL_HANDLE, ErrorStrategy
 from ..entities.runs import EventType, NodeRunRecord, NodeStatus, WorkflowEvent
-from ..nodes.base import NodeError, NodeOutcome
+from ..nodes.base import NodeError
+from .attempts import Attempt, default_handle, default_outputs, run_with_policies
 from .context import NodeContext, RunContext, resolve_inputs
 from .plan import Plan, PlanNode
 
 log = logging.getLogger(__name__)
-
-
-class NodeTimeout(NodeError):
-    pass
-
-
-@dataclass(slots=True)
-class Attempt:
-    node_id: str
-    inputs: dict[str, Any]
-    outcome: NodeOutcome | None
-    error: str | None
-    latency: float
-    attempts: int
-    started_at: float
 
 
 @dataclass
@@ -56,27 +37,6 @@ class GraphOutcome:
     error: str | None = None
     error_node: str | None = None
     stopped: bool = False
-
-
-def call_with_timeout(fn, timeout_s: float):
-    """Run fn on a helper thread and give up after timeout_s. Python cannot kill a thread: the
-    late result is dropped; ports bound their own work with the same deadline."""
-    box: dict[str, Any] = {}
-
-    def target():
-        try:
-            box["result"] = fn()
-        except BaseException as exc:  # handed to the caller below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="wf-node-timeout", daemon=True)
-    thread.start()
-    thread.join(timeout_s)
-    if thread.is_alive():
-        raise NodeTimeout(f"the node did not finish within {timeout_s:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 class GraphRun:
@@ -187,41 +147,13 @@ class GraphRun:
 
     def _attempt(self, nid: str, started: dict[str, Any]) -> Attempt:
         pn = self.plan.nodes[nid]
-        node, run = pn.node, self.run
-        inputs = started["inputs"]
-        ctx = NodeContext(run, node, pn.body, self.pool, self.titles, self.graph_inputs,
+        ctx = NodeContext(self.run, pn.node, pn.body, self.pool, self.titles, self.graph_inputs,
                           self.parent_node_id, self.index)
-        t0 = time.perf_counter()
-        retry = node.retry
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                if node.timeout_s is not None:
-                    outcome = call_with_timeout(lambda: pn.executor(node, inputs, ctx), node.timeout_s)
-                else:
-                    outcome = pn.executor(node, inputs, ctx)
-                return Attempt(nid, inputs, outcome, None, time.perf_counter() - t0, attempt, started["started_at"])
-            except NodeError as exc:
-                error, retryable = str(exc) or type(exc).__name__, exc.retryable
-            except Exception:
-                ref = uuid.uuid4().hex[:8]
-                log.exception("workflow node %s (%s) failed unexpectedly (ref %s)", node.id, node.node_type, ref)
-                error, retryable = f"the node failed unexpectedly (ref {ref})", True
-            if not retryable or attempt > retry.max_retries or run.cancel.is_cancelled():
-                return Attempt(nid, inputs, None, error, time.perf_counter() - t0, attempt, started["started_at"])
-            self._event(EventType.NODE_RETRYING, pn, status=NodeStatus.RUNNING, error=error, attempt=attempt)
-            self._wait(retry.interval_ms / 1000)
-            if run.cancel.is_cancelled():  # stopped while waiting: no further attempt
-                return Attempt(nid, inputs, None, error, time.perf_counter() - t0, attempt, started["started_at"])
 
-    def _wait(self, seconds: float) -> None:
-        end = self.run.clock.monotonic() + seconds
-        while not self.run.cancel.is_cancelled():
-            left = end - self.run.clock.monotonic()
-            if left <= 0:
-                return
-            self.run.clock.sleep(min(left, 0.05))
+        def on_retry(error: str, attempt: int) -> None:
+            self._event(EventType.NODE_RETRYING, pn, status=NodeStatus.RUNNING, error=error, attempt=attempt)
+
+        return run_with_policies(pn.executor, pn.node, started["inputs"], ctx, started["started_at"], on_retry)
 
     # --- results ----------------------------------------------------------------------------
     def _finish(self, a: Attempt) -> None:
@@ -235,7 +167,7 @@ class GraphRun:
         else:
             outputs, handle = {}, None
             if pn.strategy == ErrorStrategy.DEFAULT_VALUE:
-                outputs, handle = self._defaults(pn), self._default_handle(pn)
+                outputs, handle = default_outputs(node), default_handle(node)
             elif pn.strategy == ErrorStrategy.FAIL_BRANCH:
                 handle = FAIL_HANDLE
             record = NodeRunRecord(node.id, node.node_type, node.title, NodeStatus.FAILED, a.inputs, outputs,
@@ -285,25 +217,6 @@ class GraphRun:
         self.records.append(NodeRunRecord(nid, pn.node.node_type, pn.node.title, NodeStatus.SKIPPED))
         for edge in pn.out_edges:
             self._resolve(edge.target, False)
-
-    def _defaults(self, pn: PlanNode) -> dict[str, Any]:
-        given = pn.node.error_policy.default_outputs
-        out = {}
-        for name, vtype in produced_outputs(pn.node).items():
-            try:
-                out[name] = coerce(given[name], vtype) if name in given else default_for(vtype)
-            except CoercionError:
-                out[name] = default_for(vtype)
-        return out
-
-    @staticmethod
-    def _default_handle(pn: PlanNode) -> str | None:
-        node = pn.node
-        if node.node_type == NodeType.IF_ELSE:
-            return "else"
-        if node.node_type == NodeType.QUESTION_CLASSIFIER and node.classes:
-            return node.classes[0].id
-        return None
 
     def _event(self, etype: EventType, pn: PlanNode, **fields: Any) -> None:
         node = pn.node

@@ -28,6 +28,19 @@ class ModelReply:
         return self.input_tokens + self.output_tokens
 
 
+def _text(content) -> str:
+    """A message's text: content is a string, or a list of blocks (strings or {type: text})."""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content or []:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+    return "".join(parts)
+
+
 def call_model(ctx, config: ModelConfig, messages: list[BaseMessage], stream: bool) -> ModelReply:
     factory = ctx.run.ports.chat_models
     if factory is None:
@@ -37,9 +50,9 @@ def call_model(ctx, config: ModelConfig, messages: list[BaseMessage], stream: bo
         if stream:
             gathered: AIMessageChunk | None = None
             for chunk in model.stream(messages):
-                if chunk.content:
-                    ctx.emit_chunk(chunk.text if hasattr(chunk, "text") and isinstance(chunk.text, str)
-                                   else str(chunk.content))
+                delta = _text(chunk.content)
+                if delta:
+                    ctx.emit_chunk(delta)
                 gathered = chunk if gathered is None else gathered + chunk
             message = gathered
         else:
@@ -54,7 +67,7 @@ def call_model(ctx, config: ModelConfig, messages: list[BaseMessage], stream: bo
                         else f"the model call failed (ref {ref})") from None
     if message is None:
         return ModelReply("")
-    text = message.content if isinstance(message.content, str) else message.text
+    text = _text(message.content)
     usage = getattr(message, "usage_metadata", None) or {}
     reply = ModelReply(text, int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0))
     try:
