@@ -51,16 +51,17 @@ def test_template_transform(run):
     assert run(g.dump(), {"name": "ab", "n": 3}).outputs == {"out": "ababab"}
 
 
-def test_tool_node_invokes_through_the_resolver_with_params(run, ports, echo_tool):
+def test_tool_node_resolves_with_its_settings_and_invokes_with_its_inputs(run, ports, echo_tool):
     g = G().start(start_input("q"))
     g.add("tool", "tool", tool_type="builtin_tool", provider_id="demo", tool_id="echo", params={"suffix": "p"},
           inputs=[var("text", "string", ref("start", "q"))])
     g.end(var("t", "string", ref("tool", "text"))).chain("start", "tool", "end")
     result = run(g.dump(), {"q": "hello"})
-    assert result.outputs == {"t": "echo: hello (p)"}
-    assert echo_tool.calls == [{"text": "hello", "suffix": "p"}]
+    assert result.outputs == {"t": "echo: hello"}
+    assert echo_tool.calls == [{"text": "hello"}]
     ref_, ctx = ports.tools.resolved[0]
-    assert (ref_.type, ref_.provider_id, ref_.tool_id) == ("builtin_tool", "demo", "echo")
+    assert (ref_.type, ref_.provider_id, ref_.tool_id, ref_.params) == ("builtin_tool", "demo", "echo",
+                                                                        {"suffix": "p"})
     assert str(ctx.account_id) == ACCOUNT and ctx.depth == 1
 
 

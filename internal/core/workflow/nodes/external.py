@@ -37,7 +37,9 @@ def run_tool(node: BaseNode, inputs: dict[str, Any], ctx) -> NodeOutcome:
         tool = resolver.resolve(tool_ref_of(node), call_ctx)  # another tenant's id: ToolNotFoundError
     except ToolError as exc:
         raise NodeError(str(exc)) from None
-    arguments = {**node.params, **{k: v for k, v in inputs.items() if v is not None}}
+    # `params` are the tool's settings (the resolver builds the tool with them, as the course's
+    # builtin tools take them at construction); the inputs are the call's arguments.
+    arguments = {k: v for k, v in inputs.items() if v is not None}
     result = tool.invoke(arguments, ToolLimits(timeout_s=node.timeout_s or DEFAULT_TOOL_TIMEOUT_S))
     if not result.ok:
         raise NodeError(result.text)
