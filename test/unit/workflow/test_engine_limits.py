@@ -162,3 +162,19 @@ def test_every_node_type_round_trips_through_strict_validation():
     assert {n["node_type"] for n in graph["nodes"]} == {t.value for t in NodeType}
     checked = check_graph(json.loads(json.dumps(graph)))
     assert json.dumps(checked.dump(), sort_keys=True) == json.dumps(graph, sort_keys=True)
+
+
+def test_step_limit_counts_body_nodes(ports, caller):
+    engine = WorkflowEngine(ports, limits=RunLimits(max_steps=50))
+    g = G().start(start_input("items", "list[string]"))
+    body = G().start(start_input("item"), node_id="bs")
+    template_node(body, "bt", "{{i}}", i=ref("bs", "item"))
+    body.end(var("o", "string", ref("bt", "output")), node_id="be").chain("bs", "bt", "be")
+    g.add("it", "iteration", inputs=[var("items", "list[string]", ref("start", "items"))],
+          outputs=[var("o", "list[string]")], body=body.dump())
+    g.end(var("o", "list[string]", ref("it", "o"))).chain("start", "it", "end")
+    wf = engine.compile(g.dump())
+    assert engine.run(wf, {"items": ["a"] * 10}, caller=caller).succeeded  # 2 + 10 * 3 + 1 steps
+    result = engine.run(wf, {"items": ["a"] * 100}, caller=caller)
+    engine.shutdown()
+    assert result.status == RunStatus.FAILED and "exceeded 50 node runs" in result.error

@@ -237,3 +237,54 @@ def test_classifier_and_extractor_need_their_fields():
     g.end().chain("start", "cls", "ext", "end")
     fields = {(e["node_id"], e["field"]) for e in _errors(g.dump())}
     assert {("cls", "classes"), ("ext", "inputs"), ("ext", "outputs")} <= fields
+
+
+def _node_check_cases():
+    def graph_with(node_type, **fields):
+        g = G().start(start_input("q"), start_input("items", "list[string]"))
+        g.add("x", node_type, title="X", **fields)
+        return g.end().chain("start", "x", "end")
+
+    q = var("q", "string", ref("start", "q"))
+    return [
+        ("duplicate input names", graph_with("template_transform", template="{{q}}", inputs=[q, dict(q)]),
+         "inputs[1].name"),
+        ("bad variable name", graph_with("template_transform", template="hi",
+                                         inputs=[var("9lives", "string", ref("start", "q"))]), "inputs[0].name"),
+        ("http input without a kind", graph_with("http_request", url="https://a.example.invalid", method="get",
+                                                 inputs=[q]), "inputs[0].meta.type"),
+        ("http unknown method", graph_with("http_request", url="https://a.example.invalid", method="fetch"),
+         "method"),
+        ("http relative url", graph_with("http_request", url="/relative", method="get"), "url"),
+        ("dataset inputs", graph_with("dataset_retrieval", dataset_ids=["d"], inputs=[q]), "inputs"),
+        ("dataset k", graph_with("dataset_retrieval", dataset_ids=["d"], retrieval_config={"k": 50},
+                                 inputs=[var("query", "string", ref("start", "q"))]), "retrieval_config.k"),
+        ("dataset strategy", graph_with("dataset_retrieval", dataset_ids=["d"],
+                                        retrieval_config={"retrieval_strategy": "vibes"},
+                                        inputs=[var("query", "string", ref("start", "q"))]),
+         "retrieval_config.retrieval_strategy"),
+        ("template syntax", graph_with("template_transform", template="{% if %}", inputs=[q]), "template"),
+        ("tool type", graph_with("tool", tool_type="magic", provider_id="p", tool_id="t"), "tool_type"),
+        ("assigner empty", graph_with("variable_assigner"), "inputs"),
+        ("aggregator literal", graph_with("variable_aggregator", inputs=[var("a", "string", lit("x"))]),
+         "inputs[0].value"),
+        ("list operator needs a list", graph_with("list_operator", inputs=[q]), "inputs"),
+        ("iteration output not a list", graph_with("iteration", inputs=[var("items", "list[string]",
+                                                                            ref("start", "items"))],
+                                                   outputs=[var("o", "string")]), "outputs[0].type"),
+        ("loop output not a loop variable", graph_with("loop", inputs=[var("n", "int", lit(1))],
+                                                       outputs=[var("m", "int")]), "outputs[0].name"),
+        ("if/else without cases", graph_with("if_else", inputs=[q]), "cases"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "graph", "field"), _node_check_cases(), ids=[c[0] for c in _node_check_cases()])
+def test_node_checks(name, graph, field):
+    errors = _errors(graph.dump())
+    assert ("x", "X", field) in {(e["node_id"], e["node_title"], e["field"]) for e in errors}, errors
+
+
+def test_start_inputs_cannot_be_references():
+    g = G().start(var("q", "string", ref("end", "x"))).end().link("start", "end")
+    errors = _errors(g.dump())
+    assert ("start", "inputs[0].value") in {(e["node_id"], e["field"]) for e in errors}
