@@ -178,3 +178,42 @@ def test_step_limit_counts_body_nodes(ports, caller):
     result = engine.run(wf, {"items": ["a"] * 100}, caller=caller)
     engine.shutdown()
     assert result.status == RunStatus.FAILED and "exceeded 50 node runs" in result.error
+
+
+def test_a_timed_out_llm_stops_streaming(ports, caller, sink):
+    gate = threading.Event()
+    chunks_after_timeout: list[str] = []
+
+    class SlowModels:
+        def create(self, config, caller_info):
+            from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+            class Slow(GenericFakeChatModel):
+                def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+                    for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
+                        if chunk.message.content == "late":
+                            gate.wait(10)  # the node's timeout passes here
+                            chunks_after_timeout.append("resumed")
+                        yield chunk
+
+            return Slow(messages=iter(["early late words after the timeout"]))
+
+        def price(self, config, i, o):
+            return 0.0
+
+    ports.chat_models = SlowModels()
+    engine = WorkflowEngine(ports)
+    g = G().start(start_input("q"))
+    g.add("llm", "llm", prompt="{{q}}", model_config=MODEL, timeout_s=0.2,
+          inputs=[var("q", "string", ref("start", "q"))])
+    g.end(var("a", "string", ref("llm", "output"))).chain("start", "llm", "end")
+    result = engine.run(engine.compile(g.dump()), {"q": "x"}, caller=caller, sink=sink)
+    assert result.status == RunStatus.FAILED and "within 0.2 s" in result.error
+    emitted_before = [e.text for e in sink.events if e.text]
+    gate.set()
+    deadline = time.monotonic() + 5
+    while not chunks_after_timeout and time.monotonic() < deadline:
+        gate.wait(0.01)
+    assert chunks_after_timeout == ["resumed"]  # the abandoned stream went on ...
+    assert [e.text for e in sink.events if e.text] == emitted_before  # ... but emitted nothing more
+    engine.shutdown()

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..entities.coercion import CoercionError, coerce, default_for
@@ -67,7 +67,12 @@ def run_with_policies(executor: Executor, node: BaseNode, inputs: dict[str, Any]
         attempt += 1
         try:
             if node.timeout_s is not None:
-                outcome = call_with_timeout(lambda: executor(node, inputs, ctx), node.timeout_s)
+                attempt_ctx = replace(ctx)  # its own `abandoned` flag
+                try:
+                    outcome = call_with_timeout(lambda c=attempt_ctx: executor(node, inputs, c), node.timeout_s)
+                except NodeTimeout:
+                    attempt_ctx.abandoned = True
+                    raise
             else:
                 outcome = executor(node, inputs, ctx)
             return Attempt(node.id, inputs, outcome, None, time.perf_counter() - t0, attempt, started_at)

@@ -89,8 +89,18 @@ class NodeContext:
     graph_inputs: dict[str, Any]          # the start node's values (run inputs, or a body's item)
     parent_node_id: str | None = None
     index: int | None = None
+    abandoned: bool = False                # set when the node timed out: its late work is dropped
+
+    def check_alive(self) -> None:
+        """Long-running nodes call this between steps (e.g. stream chunks): a timed-out node or a
+        stopped run stops spending tokens."""
+        if self.abandoned:
+            raise NodeError("the node ran out of time")
+        if self.run.cancel.is_cancelled():
+            raise NodeError("the run was stopped")
 
     def emit_chunk(self, text: str) -> None:
+        self.check_alive()
         self.run.emit(WorkflowEvent(EventType.NODE_CHUNK, self.run.run_id, node_id=self.node.id,
                                     node_type=self.node.node_type, title=self.node.title, text=text,
                                     parent_node_id=self.parent_node_id, index=self.index))
