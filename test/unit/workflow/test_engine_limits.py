@@ -217,3 +217,33 @@ def test_a_timed_out_llm_stops_streaming(ports, caller, sink):
     assert chunks_after_timeout == ["resumed"]  # the abandoned stream went on ...
     assert [e.text for e in sink.events if e.text] == emitted_before  # ... but emitted nothing more
     engine.shutdown()
+
+
+def test_a_terminating_iteration_failure_starts_no_further_items(run, ports):
+    code = "def main(params):\n    return {'o': params['item']}\n"
+    started: list[int] = []
+    lock = threading.Lock()
+    gate = threading.Event()
+
+    def item(p):
+        with lock:
+            started.append(p["item"])
+        if p["item"] == 0:
+            raise PortError("first item broke")
+        gate.wait(10)  # the other items are still busy when the first one fails
+        return {"o": p["item"]}
+
+    ports.code_runner.functions[code] = item
+    g = G().start(start_input("nums", "list[int]"))
+    body = G().start(start_input("item", "int"), node_id="bs")
+    code_node(body, "c", code, {"item": ("int", ref("bs", "item"))}, {"o": "int"})
+    body.end(var("o", "int", ref("c", "o")), node_id="be").chain("bs", "c", "be")
+    g.add("it", "iteration", parallelism=2, inputs=[var("items", "list[int]", ref("start", "nums"))],
+          outputs=[var("o", "list[int]")], body=body.dump())
+    g.end(var("o", "list[int]", ref("it", "o"))).chain("start", "it", "end")
+    try:
+        result = run(g.dump(), {"nums": list(range(100))})
+    finally:
+        gate.set()
+    assert result.status == RunStatus.FAILED and "first item broke" in result.error
+    assert set(started) <= {0, 1, 2}  # the two workers' items; the other 97 were never started

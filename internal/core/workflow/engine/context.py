@@ -39,8 +39,11 @@ class RunContext:
     # Finished turns of top-level iterations/loops ("<node id>#<index>"), from checkpoints and this run.
     turns: dict[str, NodeRunRecord] = field(default_factory=dict)
 
+    closed: bool = False   # the run has ended: work still running in abandoned threads is silent
+
     def emit(self, event: WorkflowEvent) -> None:
-        self.sink.emit(event)
+        if not self.closed:
+            self.sink.emit(event)
 
 
 MISSING = object()
@@ -94,7 +97,7 @@ class NodeContext:
     def check_alive(self) -> None:
         """Long-running nodes call this between steps (e.g. stream chunks): a timed-out node or a
         stopped run stops spending tokens."""
-        if self.abandoned:
+        if self.abandoned or self.run.closed:
             raise NodeError("the node ran out of time")
         if self.run.cancel.is_cancelled():
             raise NodeError("the run was stopped")

@@ -25,9 +25,12 @@ def run_iteration(node: BaseNode, inputs: dict[str, Any], ctx) -> NodeOutcome:
             return _FAILED
 
     if node.parallelism > 1 and len(items) > 1:
-        with ThreadPoolExecutor(max_workers=min(node.parallelism, len(items)),
-                                thread_name_prefix="wf-iteration") as pool:
-            results = list(pool.map(one, range(len(items))))
+        pool = ThreadPoolExecutor(max_workers=min(node.parallelism, len(items)), thread_name_prefix="wf-iteration")
+        try:
+            futures = [pool.submit(one, i) for i in range(len(items))]
+            results = [f.result() for f in futures]
+        finally:  # on a terminating failure, items not started yet never start
+            pool.shutdown(wait=False, cancel_futures=True)
     else:
         results = [one(i) for i in range(len(items))]
     if node.error_mode == "remove_failed":
