@@ -403,3 +403,21 @@ def test_resume_inside_an_iteration_skips_the_items_already_done(ports, caller, 
         assert calls == Counter(dict.fromkeys(words, 1))
     else:  # items in flight when the worker died run again (at-least-once); none is lost
         assert set(calls) == set(words)
+
+
+def test_records_headers_and_results_survive_json(engine, store, caller):
+    import json
+
+    from internal.core.workflow.entities.runs import NodeRunRecord, RunHeader, RunResult
+
+    g = G().start(start_input("x"))
+    template_node(g, "t", "<{{a}}>", a=ref("start", "x"))
+    g.end(var("r", "string", ref("t", "output"))).chain("start", "t", "end")
+    result = engine.run(engine.compile(g.dump()), {"x": "1"}, caller=caller, run_id="r-json")
+    checkpoint = store.load_run("r-json")
+    again = RunResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again == result
+    header = RunHeader.from_dict(json.loads(json.dumps(checkpoint.header.to_dict())))
+    assert header == checkpoint.header
+    assert [NodeRunRecord.from_dict(json.loads(json.dumps(r.to_dict()))) for r in checkpoint.records] \
+        == checkpoint.records

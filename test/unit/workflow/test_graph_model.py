@@ -153,3 +153,9 @@ def test_nested_body_errors_name_the_container_and_the_inner_node():
     (error,) = err.value.data["errors"]
     assert error["node_id"] == "it" and error["node_title"] == "Each"
     assert error["field"] == "body.nodes[0].prompt"
+
+
+def test_draft_references_skip_unfinished_tool_nodes():
+    refs = check_draft(_with_fresh_nodes()).references
+    assert [r.node_id for r in refs.tools] == ["18d9c8ad-0d43-4d4e-a0b8-a6e0c4b0a004"]  # fresh-1 is not filled in
+    assert [r.value for r in refs.datasets] == ["6a0f4c2e-8d1b-4f6e-9c3a-2b7d5e8f1a10"]

@@ -93,6 +93,10 @@ class RunHeader:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunHeader:
+        return cls(**data)
+
 
 @dataclass
 class RunResult:
@@ -109,6 +113,14 @@ class RunResult:
     @property
     def succeeded(self) -> bool:
         return self.status == RunStatus.SUCCEEDED
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        records = [NodeRunRecord.from_dict(r) for r in data.get("node_records", [])]
+        return cls(**{**data, "status": RunStatus(data["status"]), "node_records": records})
 
 
 @dataclass

@@ -40,7 +40,7 @@ def check_draft(raw: Any) -> CheckedGraph:
     issues += draft_issues(graph)
     if issues:
         raise GraphValidationError(issues)
-    return CheckedGraph(graph, GraphReferences())
+    return CheckedGraph(graph, collect_references(graph))
 
 
 def check_graph(raw: Any) -> CheckedGraph:

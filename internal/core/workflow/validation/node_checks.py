@@ -119,6 +119,9 @@ def _tool(node, out):
     _require(node, out, "provider_id", node.provider_id.strip(), "choose a tool provider")
     if node.tool_type != ToolType.WORKFLOW:
         _require(node, out, "tool_id", node.tool_id.strip(), "choose a tool")
+    for field in ("provider_id", "tool_id"):
+        if len(getattr(node, field)) > 255:
+            out.append(node_issue(node, field, "at most 255 characters"))
 
 
 def _dataset(node, out):

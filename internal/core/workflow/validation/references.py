@@ -43,14 +43,19 @@ def tool_ref_of(node: BaseNode) -> ToolRef:
 
 
 def collect_references(graph: Graph) -> GraphReferences:
-    """Call on a graph that passed the strict checks (tool types and ids are filled in)."""
+    """Every id the graph points at. Works on drafts too: a tool node not filled in yet (no tool
+    type or provider) points at nothing."""
     refs = GraphReferences()
     for node in walk_nodes(graph):
         if node.node_type == NodeType.TOOL:
+            if node.tool_type not in ToolType.__members__.values() or not node.provider_id \
+                    or len(node.provider_id) > 255 or len(node.tool_id) > 255:
+                continue  # not filled in (a draft), or refused by the strict checks
             if node.tool_type == ToolType.WORKFLOW:
                 refs.workflows.append(NodeRef(node.id, node.title, "provider_id", node.provider_id))
             refs.tools.append(NodeRef(node.id, node.title, "tool_id", tool_ref_of(node)))
         elif node.node_type == NodeType.DATASET_RETRIEVAL:
             for i, dataset_id in enumerate(node.dataset_ids):
-                refs.datasets.append(NodeRef(node.id, node.title, f"dataset_ids[{i}]", dataset_id))
+                if dataset_id:
+                    refs.datasets.append(NodeRef(node.id, node.title, f"dataset_ids[{i}]", dataset_id))
     return refs
