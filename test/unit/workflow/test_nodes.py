@@ -391,3 +391,28 @@ def test_fake_chat_models_fixture_is_langchain(ports):
     model = ports.chat_models.create(None, None)
     assert model.invoke("hi").content == "model says hi"
     assert isinstance(ports.chat_models, FakeChatModels)
+
+
+def test_a_reference_typed_string_keeps_the_source_value(run, ports):
+    """The editor types every reference `string`; an int output must reach a tool as an int
+    (its JSON Schema says integer) and the end result keeps the int, as in the course."""
+    from .fakes import EchoTool
+
+    class CountTool(EchoTool):
+        def __init__(self):
+            super().__init__("count")
+            self.input_schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+
+        def _run(self, arguments, deadline):
+            self.calls.append(arguments)
+            return f"n={arguments['n'] + 1}"
+
+    tool = CountTool()
+    ports.tools.tools[(ACCOUNT, "demo", "count")] = tool
+    g = G().start(start_input("n", "int"))
+    g.add("tool", "tool", tool_type="builtin_tool", provider_id="demo", tool_id="count",
+          inputs=[var("n", "string", ref("start", "n"))])
+    g.end(var("t", "string", ref("tool", "text")), var("n", "string", ref("start", "n"))).chain("start", "tool", "end")
+    result = run(g.dump(), {"n": "41"})
+    assert result.status == RunStatus.SUCCEEDED, result.error
+    assert tool.calls == [{"n": 41}] and result.outputs == {"t": "n=42", "n": 41}

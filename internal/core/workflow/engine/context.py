@@ -10,6 +10,7 @@ from typing import Any
 from ..entities.coercion import CoercionError, coerce
 from ..entities.nodes import BaseNode
 from ..entities.runs import EventType, NodeRunRecord, NodeStatus, WorkflowEvent
+from ..entities.variables import VariableType
 from ..nodes.base import NodeError, NodeInputError
 from ..ports import CallerInfo, CancelToken, CheckpointStore, Clock, EnginePorts, EventSink
 from .plan import Binding, Plan
@@ -74,6 +75,9 @@ def resolve_inputs(bindings: tuple[Binding, ...], pool: Mapping[str, dict[str, A
             if b.required and not lenient:
                 raise NodeInputError(f"input {b.name!r} is required")
             values[b.name] = None
+            continue
+        if b.type is VariableType.STRING and b.ref_node is not None and not isinstance(value, str):
+            values[b.name] = value  # the editor types every reference "string": keep the source's value
             continue
         try:
             values[b.name] = coerce(value, b.type)

@@ -44,7 +44,7 @@ def check_variables(node: BaseNode, key: str, out: Issues) -> None:
             try:
                 coerce(var.value.content, var.type)
             except CoercionError as exc:
-                out.append(node_issue(node, f"{key}[{i}].value.content", f"the literal is not a {var.type}: {exc}"))
+                out.append(node_issue(node, f"{key}[{i}].value.content", f"the literal is not of type {var.type}: {exc}"))
 
 
 def _require(node: BaseNode, out: Issues, field: str, value, message: str) -> None:

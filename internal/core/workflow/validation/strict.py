@@ -156,8 +156,8 @@ def _reference_issues(node, upstream, produced, by_id, scope: Scope) -> list[Gra
                 continue
             source_type = available[ref.ref_var_name]
             if not is_compatible(source_type, var.type):
-                issues.append(node_issue(node, field, f"{var.name!r} is a {var.type} but {ref.ref_var_name!r} of "
-                                         f"{owner} is a {source_type}"))
+                issues.append(node_issue(node, field, f"{var.name!r} is of type {var.type} but {ref.ref_var_name!r} "
+                                         f"of {owner} is of type {source_type}"))
     return issues
 
 
@@ -184,7 +184,7 @@ def _body_issues(node, upstream, produced, by_id, scope: Scope) -> list[GraphIss
                                          f"a body's start receives only {', '.join(sorted(provided))}"))
             elif not is_compatible(provided[var.name], var.type):
                 issues.append(node_issue(node, f"body.nodes[{start.id}].inputs[{i}].type",
-                                         f"{var.name!r} is a {provided[var.name]} here"))
+                                         f"{var.name!r} is of type {provided[var.name]} here"))
     if end is not None:
         end_out = {v.name: v.type for v in end.outputs}
         for i, var in enumerate(node.outputs):
