@@ -144,7 +144,8 @@ def _http(node, out):
     if node.method.lower() not in HTTP_METHODS:
         out.append(node_issue(node, "method", f"unknown HTTP method {node.method!r}"))
     for i, var in enumerate(node.inputs):
-        if var.meta.get("type") not in HTTP_INPUT_KINDS:
+        kind = var.meta.get("type")
+        if not isinstance(kind, str) or kind not in HTTP_INPUT_KINDS:
             out.append(node_issue(node, f"inputs[{i}].meta.type", "each input is a params, headers or body value"))
 
 
