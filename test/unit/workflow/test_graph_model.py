@@ -139,7 +139,7 @@ def test_draft_rejects_dangling_edges_duplicate_ids_and_wrong_edge_types():
     with pytest.raises(GraphValidationError) as err:
         check_draft(g.dump())
     found = {(e["node_id"], e["edge_id"], e["field"]) for e in err.value.data["errors"]}
-    assert (None, "ghost", "target") in found
+    assert ("start", "ghost", "target") in found  # named by the node it leaves
     assert (None, "liar", "source_type") in found
     assert ("start", None, "id") in found
 

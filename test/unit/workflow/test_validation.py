@@ -93,9 +93,9 @@ def _template_variable_not_declared():
 
 
 CASES = [
-    # name, graph, expected (node_id, node_title, field) or (edge_id, field) for edge errors
+    # name, graph, expected (node_id, node_title, field), or ("edge:<id>", node_title, field) for edge errors
     ("cycle", _cycle, {("t", "t", "edges"), ("t2", "t2", "edges")}),
-    ("dangling edge", _dangling, {("edge:dangling", "target")}),
+    ("dangling edge", _dangling, {("edge:dangling", "t", "target")}),
     ("no start", _no_start, {(None, None, "nodes")}),
     ("unreachable end", _unreachable_end, {("t", "t", "edges"), ("start", "start", "edges")}),
     ("bad reference", _bad_reference, {("t", "t", "inputs[0].value.content")}),
@@ -113,7 +113,8 @@ def test_validation_table(name, build, expected):
     errors = _errors(build().dump())
     found = set()
     for e in errors:
-        found.add((f"edge:{e['edge_id']}", e["field"]) if e["edge_id"] else (e["node_id"], e["node_title"], e["field"]))
+        found.add((f"edge:{e['edge_id']}", e["node_title"], e["field"]) if e["edge_id"]
+                  else (e["node_id"], e["node_title"], e["field"]))
         assert e["message"]
     assert expected <= found, errors
 

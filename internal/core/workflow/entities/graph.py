@@ -27,8 +27,8 @@ class GraphIssue:
                 "edge_id": self.edge_id, "message": self.message}
 
     def __str__(self) -> str:
-        where = f"node {self.node_title or ''} ({self.node_id})" if self.node_id else (
-            f"edge {self.edge_id}" if self.edge_id else "graph")
+        where = f"edge {self.edge_id}" if self.edge_id else (
+            f"node {self.node_title or ''} ({self.node_id})" if self.node_id else "graph")
         return f"{where}{' ' + self.field if self.field else ''}: {self.message}"
 
 

@@ -27,8 +27,10 @@ def draft_issues(graph: Graph, scope: str = "") -> list[GraphIssue]:
         for end, type_field in (("source", "source_type"), ("target", "target_type")):
             node = by_id.get(getattr(edge, end))
             if node is None:
+                other = by_id.get(edge.target if end == "source" else edge.source)  # the end that exists
                 issues.append(GraphIssue(f"{scope}the edge's {end} node does not exist (dangling edge)",
-                                         edge_id=edge.id, field=end))
+                                         node_id=other.id if other else None,
+                                         node_title=other.title if other else None, edge_id=edge.id, field=end))
             elif getattr(edge, type_field) and getattr(edge, type_field) != node.node_type:
                 issues.append(GraphIssue(f"{scope}{type_field} {getattr(edge, type_field)!r} does not match the "
                                          f"node's type {node.node_type!r}", edge_id=edge.id, field=type_field))
