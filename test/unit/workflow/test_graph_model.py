@@ -19,7 +19,7 @@ def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def test_the_editor_graph_round_trips_byte_for_byte():
+def test_the_editor_graph_round_trips_exactly():
     checked = check_draft(copy.deepcopy(UI_GRAPH))
     assert checked.dump() == UI_GRAPH
     assert _json(checked.dump()) == _json(UI_GRAPH)  # no 100 -> 100.0, no added defaults
