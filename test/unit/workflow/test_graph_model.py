@@ -159,3 +159,15 @@ def test_draft_references_skip_unfinished_tool_nodes():
     refs = check_draft(_with_fresh_nodes()).references
     assert [r.node_id for r in refs.tools] == ["18d9c8ad-0d43-4d4e-a0b8-a6e0c4b0a004"]  # fresh-1 is not filled in
     assert [r.value for r in refs.datasets] == ["6a0f4c2e-8d1b-4f6e-9c3a-2b7d5e8f1a10"]
+
+
+def test_body_node_ids_must_differ_from_the_ids_around_them():
+    g = G().start(var("items", "list[string]"))
+    body = G().start(var("item"), node_id="start")  # the outer start's id again
+    body.end(var("o", "string", {"type": "ref", "content": {"ref_node_id": "start", "ref_var_name": "item"}}),
+             node_id="be").link("start", "be")
+    g.add("it", "iteration", title="Each", inputs=[var("items", "list[string]")], body=body.dump())
+    with pytest.raises(GraphValidationError) as err:
+        check_draft(g.dump())
+    (error,) = err.value.data["errors"]
+    assert (error["node_id"], error["node_title"], error["field"]) == ("it", "Each", "body.nodes[start].id")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..entities.graph import Graph, GraphIssue, parse_graph
-from .draft import draft_issues
+from .draft import draft_issues, nested_id_issues
 from .references import GraphReferences, collect_references
 from .strict import strict_issues
 
@@ -38,6 +38,7 @@ class CheckedGraph:
 def check_draft(raw: Any) -> CheckedGraph:
     graph, issues = parse_graph(raw)
     issues += draft_issues(graph)
+    issues += nested_id_issues(graph)
     if issues:
         raise GraphValidationError(issues)
     return CheckedGraph(graph, collect_references(graph))
@@ -46,6 +47,7 @@ def check_draft(raw: Any) -> CheckedGraph:
 def check_graph(raw: Any) -> CheckedGraph:
     graph, issues = parse_graph(raw)
     issues += draft_issues(graph)
+    issues += nested_id_issues(graph)
     if issues:  # strict checks assume parsed nodes and well-joined edges
         raise GraphValidationError(issues)
     issues = strict_issues(graph)

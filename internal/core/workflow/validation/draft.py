@@ -41,6 +41,23 @@ def draft_issues(graph: Graph, scope: str = "") -> list[GraphIssue]:
     return issues
 
 
+def nested_id_issues(graph: Graph, outer: frozenset[str] = frozenset()) -> list[GraphIssue]:
+    """A body's node ids must differ from the ids around it: events, records and references
+    name nodes by id alone."""
+    issues: list[GraphIssue] = []
+    around = outer | {n.id for n in graph.nodes}
+    for node in graph.nodes:
+        if node.node_type not in CONTAINER_TYPES:
+            continue
+        body = Graph.from_subgraph(node.body)
+        for inner in body.nodes:
+            if inner.id in around:
+                issues.append(node_issue(node, f"body.nodes[{inner.id}].id",
+                                         "a body node needs an id of its own (the id is used outside the body)"))
+        issues.extend(_in_body(node, i) for i in nested_id_issues(body, around))
+    return issues
+
+
 def _in_body(container: BaseNode, issue: GraphIssue) -> GraphIssue:
     """Body problems are reported on the container, with the inner node or edge in the field."""
     inner = f"body.nodes[{issue.node_id}]" if issue.node_id else (f"body.edges[{issue.edge_id}]" if issue.edge_id
