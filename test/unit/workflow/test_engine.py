@@ -421,3 +421,16 @@ def test_records_headers_and_results_survive_json(engine, store, caller):
     assert header == checkpoint.header
     assert [NodeRunRecord.from_dict(json.loads(json.dumps(r.to_dict()))) for r in checkpoint.records] \
         == checkpoint.records
+
+
+def test_a_broken_event_sink_does_not_stop_the_run(engine, store, caller):
+    class BrokenSink:
+        def emit(self, event):
+            raise ConnectionError("redis went away")
+
+    g = G().start(start_input("x"))
+    template_node(g, "t", "<{{a}}>", a=ref("start", "x"))
+    g.end(var("r", "string", ref("t", "output"))).chain("start", "t", "end")
+    result = engine.run(engine.compile(g.dump()), {"x": "1"}, caller=caller, sink=BrokenSink(), run_id="r-sink")
+    assert result.succeeded and result.outputs == {"r": "<1>"}
+    assert store.load_run("r-sink").result.outputs == {"r": "<1>"}

@@ -3,6 +3,7 @@ way to run a container body."""
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,8 @@ from ..entities.variables import VariableType
 from ..nodes.base import NodeError, NodeInputError
 from ..ports import CallerInfo, CancelToken, CheckpointStore, Clock, EnginePorts, EventSink
 from .plan import Binding, Plan
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,13 @@ class RunContext:
 
     closed: bool = False   # the run has ended: work still running in abandoned threads is silent
 
-    def emit(self, event: WorkflowEvent) -> None:
-        if not self.closed:
+    def emit(self, event: WorkflowEvent, final: bool = False) -> None:
+        if self.closed and not final:
+            return
+        try:
             self.sink.emit(event)
+        except Exception:  # a broken event channel must not stop the run: records and checkpoints carry on
+            log.warning("workflow run %s: event sink failed for %s", self.run_id, event.type, exc_info=True)
 
 
 MISSING = object()

@@ -158,8 +158,8 @@ class WorkflowEngine:
             self.store.finish_run(result)
         etype = {RunStatus.SUCCEEDED: EventType.RUN_SUCCEEDED, RunStatus.FAILED: EventType.RUN_FAILED,
                  RunStatus.STOPPED: EventType.RUN_STOPPED}[status]
-        ctx.closed = True  # nodes abandoned by a failure or a timeout emit nothing after the run's end
-        ctx.sink.emit(WorkflowEvent(etype, run_id, node_id=error_node, status=status, outputs=outputs,
+        ctx.closed = True  # nodes abandoned by a failure or a timeout emit nothing from now on
+        ctx.emit(WorkflowEvent(etype, run_id, node_id=error_node, status=status, outputs=outputs,
                                error=outcome_error, latency=result.latency, total_tokens=result.total_tokens,
-                               total_price=result.total_price))
+                               total_price=result.total_price), final=True)
         return result
