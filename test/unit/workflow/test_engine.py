@@ -114,12 +114,8 @@ def test_hundred_item_iteration_in_parallel_keeps_item_order(run, ports, sink):
     assert sorted(e.index for e in inner_done) == list(range(100))
 
 
-def _failing_graph(fn, **policy):
-    """start -> flaky (code) -> end, with `policy` fields on the flaky node."""
-    return _flaky(fn, **policy)[0]
-
-
-def _flaky(fn, with_fail_branch=False, **policy):
+def _flaky(with_fail_branch=False, **policy):
+    """start -> flaky (a code node) -> end, `policy` fields on the flaky node; returns (graph, code)."""
     g = G().start(start_input("x"))
     code = "def main(params):\n    return {'v': params['x']}\n"
     code_node(g, "flaky", code, {"x": ("string", ref("start", "x"))}, {"v": "string"}, **policy)
@@ -145,7 +141,7 @@ def test_retry_policy_retries_then_succeeds(run, ports, sink):
             raise PortError(f"transient {len(attempts)}")
         return {"v": "done"}
 
-    graph, code = _flaky(None, retry={"max_retries": 2, "interval_ms": 20})
+    graph, code = _flaky(retry={"max_retries": 2, "interval_ms": 20})
     ports.code_runner.functions[code] = flaky
     result = run(graph, {"x": "a"})
     assert result.status == RunStatus.SUCCEEDED and result.outputs == {"r": "done"}
@@ -157,7 +153,7 @@ def test_retry_policy_retries_then_succeeds(run, ports, sink):
 
 
 def test_retry_policy_gives_up_after_max_retries(run, ports):
-    graph, code = _flaky(None, retry={"max_retries": 1, "interval_ms": 0})
+    graph, code = _flaky(retry={"max_retries": 1, "interval_ms": 0})
     ports.code_runner.functions[code] = lambda p: (_ for _ in ()).throw(PortError("still down"))
     result = run(graph, {"x": "a"})
     assert result.status == RunStatus.FAILED
@@ -165,7 +161,7 @@ def test_retry_policy_gives_up_after_max_retries(run, ports):
 
 
 def test_default_value_policy_continues_with_the_default(run, ports, sink):
-    graph, code = _flaky(None, error_policy={"strategy": "default_value", "default_outputs": {"v": "fallback"}})
+    graph, code = _flaky(error_policy={"strategy": "default_value", "default_outputs": {"v": "fallback"}})
     ports.code_runner.functions[code] = lambda p: (_ for _ in ()).throw(PortError("boom"))
     result = run(graph, {"x": "a"})
     assert result.status == RunStatus.SUCCEEDED and result.outputs == {"r": "fallback"}
@@ -175,7 +171,7 @@ def test_default_value_policy_continues_with_the_default(run, ports, sink):
 
 
 def test_error_branch_policy_takes_the_fail_edge_only_on_failure(run, ports):
-    graph, code = _flaky(None, with_fail_branch=True, error_policy={"strategy": "fail_branch"})
+    graph, code = _flaky(with_fail_branch=True, error_policy={"strategy": "fail_branch"})
     ports.code_runner.functions[code] = lambda p: (_ for _ in ()).throw(PortError("boom"))
     failed = run(graph, {"x": "a"})
     assert failed.status == RunStatus.SUCCEEDED and failed.outputs == {"r": "recovered"}
@@ -188,7 +184,7 @@ def test_error_branch_policy_takes_the_fail_edge_only_on_failure(run, ports):
 
 def test_node_timeout_fails_the_node_in_time(run, ports):
     release = threading.Event()
-    graph, code = _flaky(None, timeout_s=0.2)
+    graph, code = _flaky(timeout_s=0.2)
     ports.code_runner.functions[code] = lambda p: (release.wait(10), {"v": "late"})[1]
     began = time.monotonic()
     try:
@@ -201,7 +197,7 @@ def test_node_timeout_fails_the_node_in_time(run, ports):
 
 def test_a_failing_node_emits_a_failed_event_and_a_run_error(run, ports, sink):
     """Course defect #10: the exception was swallowed, no failed-node frame, no error frame."""
-    graph, code = _flaky(None)
+    graph, code = _flaky()
     ports.code_runner.functions[code] = lambda p: (_ for _ in ()).throw(PortError("division by zero in main"))
     result = run(graph, {"x": "a"})
     assert result.status == RunStatus.FAILED and result.error_node_id == "flaky"
@@ -213,7 +209,7 @@ def test_a_failing_node_emits_a_failed_event_and_a_run_error(run, ports, sink):
 
 
 def test_unexpected_node_bugs_become_node_errors_without_internals(run, ports, caplog):
-    graph, code = _flaky(None)
+    graph, code = _flaky()
     ports.code_runner.functions[code] = lambda p: {}["secret-key-123"]
     result = run(graph, {"x": "a"})
     assert result.status == RunStatus.FAILED

@@ -8,7 +8,7 @@ from internal.core.workflow.ports import HttpReply, PortError
 
 from .builders import MODEL, G, code_node, lit, ref, start_input, template_node, var
 from .conftest import ACCOUNT
-from .fakes import USAGE, FakeChatModels
+from .fakes import USAGE, EchoTool, FakeChatModels
 
 
 def _record(result, node_id):
@@ -66,8 +66,7 @@ def test_tool_node_resolves_with_its_settings_and_invokes_with_its_inputs(run, p
 
 
 def test_tool_failure_is_a_node_error(run, ports):
-    ports.tools.tools[(ACCOUNT, "demo", "broken")] = __import__(
-        "test.unit.workflow.fakes", fromlist=["EchoTool"]).EchoTool("broken", fail=True)
+    ports.tools.tools[(ACCOUNT, "demo", "broken")] = EchoTool("broken", fail=True)
     g = G().start(start_input("q"))
     g.add("tool", "tool", tool_type="api_tool", provider_id="demo", tool_id="broken",
           inputs=[var("text", "string", ref("start", "q"))])
@@ -396,8 +395,6 @@ def test_fake_chat_models_fixture_is_langchain(ports):
 def test_a_reference_typed_string_keeps_the_source_value(run, ports):
     """The editor types every reference `string`; an int output must reach a tool as an int
     (its JSON Schema says integer) and the end result keeps the int, as in the course."""
-    from .fakes import EchoTool
-
     class CountTool(EchoTool):
         def __init__(self):
             super().__init__("count")
