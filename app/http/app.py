@@ -16,8 +16,8 @@ from injector import Injector, Module
 from redis import Redis
 
 from app.http.api_tool_module import ApiToolModule
-from app.http.app_module import AppModule
 from app.http.agent_module import AgentModule
+from app.http.app_module import AppModule
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule
 from app.http.module import ExtensionModule
@@ -43,10 +43,9 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
         ToolsModule(conf),
         ApiToolModule(),
         AppModule(),
+        AgentModule(conf),
         *modules,
     ])
-    injector = Injector([ExtensionModule(conf), LanguageModelModule(conf), KnowledgeModule(conf), AgentModule(conf),
-                         *modules])
     app = Http(
         __name__,
         conf=conf,
