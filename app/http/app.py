@@ -15,8 +15,8 @@ from flask_migrate import Migrate
 from injector import Injector, Module
 from redis import Redis
 
-from app.http.api_tool_module import ApiToolModule
 from app.http.agent_module import AgentModule
+from app.http.api_tool_module import ApiToolModule
 from app.http.app_module import AppModule
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule

@@ -31,9 +31,9 @@ from internal.core.language_model.local_client import LocalClient
 from internal.core.language_model.rate_limit import LocalFirstRateLimiter
 from internal.core.language_model.router_config import apply_env_credentials
 from internal.service.model_usage_writer import ModelUsageWriter
-from pkg.ssrf import SsrfGuard
 from internal.service.provider_credential_cache import ProviderCredentialCache
 from pkg.redis_tracking import KeyReader
+from pkg.ssrf import SsrfGuard
 
 
 class LanguageModelModule(Module):

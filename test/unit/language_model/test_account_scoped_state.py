@@ -8,6 +8,7 @@ import random
 
 import fakeredis
 import pytest
+from internal.core.language_model.url_guard import UrlGuard
 
 from internal.core.language_model.catalog import LanguageModelCatalog
 from internal.core.language_model.errors import NoDeploymentAvailableError, UpstreamError
@@ -15,7 +16,6 @@ from internal.core.language_model.gateway import CallContext, LanguageModelGatew
 from internal.core.language_model.router import Router
 from internal.core.language_model.router_config import parse_router_config
 from internal.core.language_model.state import InMemoryDeploymentStateStore, RedisDeploymentStateStore
-from internal.core.language_model.url_guard import UrlGuard
 
 CATALOG = LanguageModelCatalog()
 PROTOCOLS = {p.name: p.provider_entity.protocol for p in CATALOG.get_providers()}
