@@ -29,6 +29,8 @@ from internal.schema.openai_schema import (
     CompletionResp,
     EmbeddingReq,
     EmbeddingResp,
+    ImageGenerationReq,
+    ImageGenerationResp,
     ModelHealthResp,
     ModelListResp,
     ModelResp,
@@ -113,6 +115,7 @@ class OpenAIHandler:
         key = self._api_key(req)
         return _json(self.gateway_service.embeddings(key, _body(req)))
 
+    @document(body=ImageGenerationReq, response=ImageGenerationResp, gateway=True)
     def images_generations(self, req: Request) -> Reply:
         """OpenAI `POST /v1/images/generations` (providers that offer image models)."""
         key = self._api_key(req)

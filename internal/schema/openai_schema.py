@@ -94,3 +94,16 @@ class EmbeddingResp(_Open):
     data: list[dict[str, Any]]
     model: str
     usage: dict[str, Any] | None = None
+
+
+class ImageGenerationReq(_Open):
+    model: str = Field(min_length=1)
+    prompt: str = Field(min_length=1)
+    n: int | None = Field(default=None, ge=1, le=10)
+    size: str | None = None
+    response_format: Literal["url", "b64_json"] | None = None
+
+
+class ImageGenerationResp(_Open):
+    created: int
+    data: list[dict[str, Any]]

@@ -32,6 +32,12 @@ def check_blocking(endpoint: str, data: Any, dep: Deployment) -> Any:
         if not isinstance(rows, list) or not all(isinstance(r, dict) and "embedding" in r for r in rows):
             raise _invalid(dep, "embedding data")
         return data
+    if endpoint == "image":
+        rows = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(rows, list) or not rows or not all(
+                isinstance(r, dict) and ("url" in r or "b64_json" in r) for r in rows):
+            raise _invalid(dep, "image data")
+        return data
     if not _choices_ok(data, "message" if endpoint == "chat" else None):
         raise _invalid(dep, "valid choices")
     return data

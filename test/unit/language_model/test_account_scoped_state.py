@@ -8,7 +8,7 @@ import random
 
 import fakeredis
 import pytest
-from internal.core.language_model.url_guard import UrlGuard
+from pkg.ssrf import SsrfGuard
 
 from internal.core.language_model.catalog import LanguageModelCatalog
 from internal.core.language_model.errors import NoDeploymentAvailableError, UpstreamError
@@ -29,7 +29,7 @@ def gateway(request) -> LanguageModelGateway:
     cfg = parse_router_config({"settings": {"num_retries": 0, "allowed_fails": 2, "cooldown_seconds": 300}},
                               PROTOCOLS)
     router = Router(cfg, CATALOG, state=state, sleep=lambda s: None, rng=random.Random(0),
-                    url_guard=UrlGuard(["127.0.0.1"]))
+                    url_guard=SsrfGuard(["127.0.0.1"]))
     gw = LanguageModelGateway(router, CATALOG)
     gw.redis = getattr(state, "redis", None)
     return gw
