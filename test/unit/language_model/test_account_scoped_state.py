@@ -8,7 +8,6 @@ import random
 
 import fakeredis
 import pytest
-from pkg.ssrf import SsrfGuard
 
 from internal.core.language_model.catalog import LanguageModelCatalog
 from internal.core.language_model.errors import NoDeploymentAvailableError, UpstreamError
@@ -16,6 +15,7 @@ from internal.core.language_model.gateway import CallContext, LanguageModelGatew
 from internal.core.language_model.router import Router
 from internal.core.language_model.router_config import parse_router_config
 from internal.core.language_model.state import InMemoryDeploymentStateStore, RedisDeploymentStateStore
+from pkg.ssrf import SsrfGuard
 
 CATALOG = LanguageModelCatalog()
 PROTOCOLS = {p.name: p.provider_entity.protocol for p in CATALOG.get_providers()}
