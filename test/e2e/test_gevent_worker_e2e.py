@@ -184,7 +184,7 @@ def test_concurrent_hit_tests_on_the_gevent_worker_all_succeed(one_worker):
         # 20 distinct queries, each asked twice: cache misses (embed + store) and hits (lookup)
         body = {"query": f"lighthouse keeper question {i % 20}", "k": 3,
                 "retrieval_strategy": "semantic" if i % 2 else "hybrid"}
-        res = httpx.post(f"{url}/datasets/{dataset}/hit", json=body, headers=console_headers, timeout=60)
+        res = httpx.post(f"{url}/datasets/{dataset}/hit", json=body, headers=console_headers, timeout=180)
         assert res.status_code == 200
         return res.json()
 
