@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ import httpx
 from flask_migrate import upgrade
 
 from app.http.app import create_app
-from bench.tools.__main__ import _pct, _run
+from bench.tools.__main__ import compare_ways
 from internal.core.tools.base import ToolCallContext, ToolRef, ToolType
 from internal.schema.api_tool_schema import CreateApiToolProviderReq
 from internal.service.api_tool import ApiToolService
@@ -30,8 +29,6 @@ from internal.service.tool.tool_resolver_service import ToolResolverService
 from test.conftest import make_account
 from test.support.environment import make_test_config
 from test.support.fake_openai.process import start_fake_upstream
-
-BUDGET_MS = 2.0
 
 
 def main() -> int:
@@ -76,23 +73,7 @@ def main() -> int:
                         raise RuntimeError(result.text)
                 return call
 
-            ok = True
-            print(f"{'c':>3} {'way':>5} {'calls':>7} {'p50 ms':>8} {'p95 ms':>8}")
-            for concurrency in (1, 20):
-                _run(raw, concurrency, 0.5), _run(tool, concurrency, 0.5)  # warm-up
-                got: dict[str, list[float]] = {"raw": [], "tool": []}
-                for _ in range(args.rounds):
-                    got["raw"] += _run(raw, concurrency, args.duration / args.rounds)
-                    got["tool"] += _run(tool, concurrency, args.duration / args.rounds)
-                for way, lat in got.items():
-                    print(f"{concurrency:>3} {way:>5} {len(lat):>7} {_pct(lat, 0.5):>8.3f} {_pct(lat, 0.95):>8.3f}")
-                added = _pct(got["tool"], 0.5) - _pct(got["raw"], 0.5)
-                mean_added = (statistics.fmean(got["tool"]) - statistics.fmean(got["raw"])) * 1000
-                verdict = ""
-                if concurrency == 1:
-                    verdict = f"  (budget <= {BUDGET_MS:.1f} ms: {'OK' if added <= BUDGET_MS else 'MISSED'})"
-                    ok = ok and added <= BUDGET_MS
-                print(f"{concurrency:>3} added p50 {added:.3f} ms, mean {mean_added:.3f} ms{verdict}")
+            ok = compare_ways(raw, tool, args)
         finally:
             proc.stop()
     return 0 if ok or not args.strict else 1

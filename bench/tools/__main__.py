@@ -66,6 +66,33 @@ def _run(fn, concurrency: int, seconds: float) -> list[float]:
     return latencies
 
 
+def compare_ways(raw, tool, args) -> bool:
+    """Alternate raw and tool calls at concurrency 1 and 20; print p50/p95, client CPU per call and
+    the p50 the tool layer adds; True when the c=1 budget holds."""
+    ok = True
+    print(f"{'c':>3} {'way':>5} {'calls':>7} {'p50 ms':>8} {'p95 ms':>8} {'cpu us/call':>11}")
+    for concurrency in (1, 20):
+        _run(raw, concurrency, 0.5), _run(tool, concurrency, 0.5)  # warm-up
+        got: dict[str, list[float]] = {"raw": [], "tool": []}
+        cpu = {"raw": 0.0, "tool": 0.0}
+        for _ in range(args.rounds):
+            for way, fn in (("raw", raw), ("tool", tool)):
+                t0 = time.process_time()
+                got[way] += _run(fn, concurrency, args.duration / args.rounds)
+                cpu[way] += time.process_time() - t0
+        for way, lat in got.items():
+            print(f"{concurrency:>3} {way:>5} {len(lat):>7} {_pct(lat, 0.5):>8.3f} {_pct(lat, 0.95):>8.3f}"
+                  f" {cpu[way] / len(lat) * 1e6:>9.0f}")
+        added = _pct(got["tool"], 0.5) - _pct(got["raw"], 0.5)
+        mean_added = (statistics.fmean(got["tool"]) - statistics.fmean(got["raw"])) * 1000
+        verdict = ""
+        if concurrency == 1:
+            verdict = f"  (budget <= {BUDGET_MS:.1f} ms: {'OK' if added <= BUDGET_MS else 'MISSED'})"
+            ok = ok and added <= BUDGET_MS
+        print(f"{concurrency:>3} added p50 {added:.3f} ms, mean {mean_added:.3f} ms{verdict}")
+    return ok
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="bench.tools")
     ap.add_argument("--duration", type=float, default=3.0, help="seconds per scenario and way")
@@ -99,27 +126,7 @@ def main() -> int:
                         raise RuntimeError(result.text)
                 return call
 
-            ok = True
-            print(f"{'c':>3} {'way':>5} {'calls':>7} {'p50 ms':>8} {'p95 ms':>8} {'cpu us/call':>11}")
-            for concurrency in (1, 20):
-                _run(raw, concurrency, 0.5), _run(tool, concurrency, 0.5)  # warm-up
-                got: dict[str, list[float]] = {"raw": [], "tool": []}
-                cpu = {"raw": 0.0, "tool": 0.0}
-                for _ in range(args.rounds):
-                    for way, fn in (("raw", raw), ("tool", tool)):
-                        t0 = time.process_time()
-                        got[way] += _run(fn, concurrency, args.duration / args.rounds)
-                        cpu[way] += time.process_time() - t0
-                for way, lat in got.items():
-                    print(f"{concurrency:>3} {way:>5} {len(lat):>7} {_pct(lat, 0.5):>8.3f} {_pct(lat, 0.95):>8.3f}"
-                          f" {cpu[way] / len(lat) * 1e6:>9.0f}")
-                added = _pct(got["tool"], 0.5) - _pct(got["raw"], 0.5)
-                mean_added = (statistics.fmean(got["tool"]) - statistics.fmean(got["raw"])) * 1000
-                verdict = ""
-                if concurrency == 1:
-                    verdict = f"  (budget <= {BUDGET_MS:.1f} ms: {'OK' if added <= BUDGET_MS else 'MISSED'})"
-                    ok = ok and added <= BUDGET_MS
-                print(f"{concurrency:>3} added p50 {added:.3f} ms, mean {mean_added:.3f} ms{verdict}")
+            ok = compare_ways(raw, tool, args)
         finally:
             proc.stop()
     return 0 if ok or not args.strict else 1

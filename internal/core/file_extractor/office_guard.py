@@ -72,6 +72,8 @@ def check_office_archive(data: bytes, label: str) -> None:
                 continue
             try:
                 has_dtd = _has_dtd(archive, info)
+            # what zipfile raises for damaged or unsupported members (NotImplementedError: unknown
+            # compression method, RuntimeError: encrypted member): all a clear document error
             except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
                 raise OfficeFileRefused(f"the {label} file is damaged (a part could not be decompressed)") from exc
             if has_dtd:

@@ -12,6 +12,7 @@ Anything wrong raises `OpenAPIDocumentError` with the JSON pointer of the offend
 """
 from __future__ import annotations
 
+import abc
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -71,7 +72,7 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-class _Builder:
+class _Builder(abc.ABC):
     """What the three shapes share: walking paths and methods, names, inputs, path templates."""
 
     legacy = True
@@ -82,14 +83,15 @@ class _Builder:
         self.names: set[str] = set()
 
     # -- to implement per shape -------------------------------------------------------------
-    def base_url(self, path_item: dict, operation: dict, where: tuple) -> str:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def base_url(self, path_item: dict, operation: dict, where: tuple) -> str: ...
 
-    def operation_params(self, path_item: dict, operation: dict, where: tuple) -> tuple[list[ParamSpec], BodySpec | None]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def operation_params(self, path_item: dict, operation: dict, where: tuple) -> tuple[list[ParamSpec], BodySpec | None]: ...
 
     def require_operation_fields(self, operation: dict, where: tuple) -> None:
         """The course insists on operationId and description; OpenAPI makes them optional."""
+        return None
 
     def description(self) -> str:
         info = self.doc.get("info") if isinstance(self.doc.get("info"), dict) else {}
