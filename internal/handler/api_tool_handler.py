@@ -27,11 +27,6 @@ from pkg.response import success_json, success_message
 from .validation import validate
 
 
-def unix_ms(value) -> int:
-    # the console renders these with moment(x), i.e. as milliseconds (as /builtin-tools does)
-    return unix_seconds(value) * 1000
-
-
 def dump_tool_brief(tool: ApiTool) -> dict:
     op = OperationSpec.from_dict(tool.operation)
     return {"id": str(tool.id), "name": tool.name, "description": tool.description, "inputs": op.inputs()}
@@ -41,7 +36,7 @@ def dump_provider_item(view: ProviderView, tools: list[ApiTool]) -> dict:
     row = view.row
     return ApiToolProviderListItemResp(
         id=str(row.id), name=row.name, icon=row.icon, description=row.description, headers=view.headers,
-        auth=view.auth, tools=[dump_tool_brief(t) for t in tools], created_at=unix_ms(row.created_at),
+        auth=view.auth, tools=[dump_tool_brief(t) for t in tools], created_at=unix_seconds(row.created_at),
     ).model_dump()
 
 
@@ -49,8 +44,8 @@ def dump_provider(view: ProviderView) -> dict:
     row = view.row
     return ApiToolProviderResp(
         id=str(row.id), name=row.name, icon=row.icon, description=row.description, openapi_schema=row.openapi_schema,
-        headers=view.headers, auth=view.auth, created_at=unix_ms(row.created_at),
-        updated_at=unix_ms(row.updated_at),
+        headers=view.headers, auth=view.auth, created_at=unix_seconds(row.created_at),
+        updated_at=unix_seconds(row.updated_at),
     ).model_dump()
 
 

@@ -5,6 +5,9 @@
 // CHECK=datasets: the knowledge-base screens: create a dataset, upload a document (automatic
 //   process rule), wait for "处理完成", see it "可用" in the document list and its segment, then
 //   hit-test a query and see the segment in the result.
+// CHECK=api-tools: the custom plugin screens (个人空间 -> 插件): create an API tool provider from a
+//   pasted schema (the console's own dialect), see its card and tools, edit its name and headers,
+//   then delete it.
 // Usage (see docs/console-check.md):
 //   NODE_PATH=<dir with playwright-core> CONSOLE_URL=http://127.0.0.1:5173 API_URL=http://127.0.0.1:5000 \
 //   EMAIL=... PASSWORD=... SCREENSHOT=/tmp/console-home.png [AVATAR=/path/to.png] \
@@ -115,6 +118,7 @@ const ZH_SCORE = process.env.ZH_SCORE || "0.1";
   }
 
   if (CHECK === "datasets") await checkDatasets(page, problems);
+  if (CHECK === "api-tools") await checkApiTools(page, problems);
 
   console.log("API calls:\n  " + calls.join("\n  "));
   if (notYet.length) console.log("calls to routes of later issues:\n  " + notYet.join("\n  "));
@@ -269,4 +273,103 @@ async function checkDatasets(page, problems) {
   await page.screenshot({ path: shot("datasets-segments") });
   console.log(`segments page: ${segList.length} segment(s), "${EXPECT}" shown: ${segShown}; screenshot ${shot("datasets-segments")}`);
   if (!segShown) problems.push("the segments page does not show the document's text");
+}
+
+// CHECK=api-tools: create -> card and drawer -> edit (name + a header) -> delete, all through the
+// console's 插件 tab and its modal; the schema is the console's own dialect (docs/tools.md).
+async function checkApiTools(page, problems) {
+  const api = (path) => (r) => r.url().startsWith(API_URL + path) && r.request().method() !== "OPTIONS";
+  const posted = (re) => (r) => re.test(r.url().slice(API_URL.length)) && r.request().method() === "POST";
+  const stamp = new Date().toISOString().slice(11, 19).replace(/:/g, "");
+  const name = `console_check_${stamp}`;
+  const renamed = `${name}_edited`;
+  const schema = JSON.stringify({
+    server: "https://api.example.com",
+    description: "Console check plugin: looks up the weather of a city",
+    paths: {
+      "/weather": { get: { operationId: "get_weather", description: "Weather of a city",
+        parameters: [{ name: "city", in: "query", description: "City name", required: true, type: "str" }] } },
+      "/notes": { post: { operationId: "add_note", description: "Add a note",
+        parameters: [{ name: "text", in: "request_body", description: "Note text", required: true, type: "str" }] } },
+    },
+  }, null, 2);
+
+  // 1. 个人空间 -> 插件 tab: GET /api-tools
+  await page.getByText("个人空间", { exact: true }).first().click();
+  await page.waitForURL(/\/space\//, { timeout: 15000 });
+  const listed = page.waitForResponse(api("/api-tools?"), { timeout: 15000 });
+  await page.locator("a[href='/space/tools']").first().click();
+  await listed;
+
+  // 2. 创建自定义插件: icon, name, schema (blur -> validate-openapi-schema), 保存 -> POST /api-tools
+  await page.getByRole("button", { name: "创建自定义插件" }).click();
+  const modal = page.locator(".arco-modal").filter({ hasText: "OpenAPI Schema" });
+  await modal.waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500); // open animation
+  const icon = page.waitForResponse(api("/upload-files/image"), { timeout: 15000 });
+  await modal.locator("input[type=file]").first().setInputFiles({ name: "icon.png", mimeType: "image/png", buffer: ICON_PNG });
+  await icon;
+  await modal.getByPlaceholder("请输入插件名称，确保名称含义清晰").fill(name);
+  const validated = page.waitForResponse(api("/api-tools/validate-openapi-schema"), { timeout: 15000 });
+  await modal.getByPlaceholder("在此处输入您的 OpenAPI Schema").fill(schema);
+  await modal.getByPlaceholder("请输入插件名称，确保名称含义清晰").click(); // blur the schema
+  await validated;
+  const toolsShown = await modal.getByText("get_weather").count() + await modal.getByText("add_note").count();
+  if (toolsShown < 2) problems.push("the modal's 可用工具 table does not list both operations");
+  const created = page.waitForResponse((r) => r.url() === API_URL + "/api-tools" && r.request().method() === "POST", { timeout: 15000 });
+  let relisted = page.waitForResponse(api("/api-tools?"), { timeout: 15000 });
+  await modal.getByRole("button", { name: "保存" }).click();
+  const createMessage = (await (await created).json()).message;
+  await relisted;
+  const card = (n) => page.locator(".arco-card").filter({ hasText: `提供商 ${n} ·` });
+  await card(name).waitFor({ timeout: 10000 });
+  const cardText = await card(name).innerText();
+  if (!cardText.includes("2 插件")) problems.push(`the new card does not count 2 tools: ${cardText}`);
+  await page.screenshot({ path: shot("api-tools-created") });
+  console.log(`API tool provider "${name}" created (message "${createMessage}"), card: ${cardText.replace(/\s+/g, " ")}`);
+
+  // 3. the card's drawer lists the tools with their inputs; 编辑工具 -> GET /api-tools/<id>
+  await card(name).click();
+  const drawer = page.locator(".arco-drawer").filter({ hasText: "工具详情" });
+  await drawer.getByText("get_weather").waitFor({ timeout: 10000 });
+  if (!(await drawer.innerText()).includes("city")) problems.push("the drawer does not show the input 'city'");
+  const detail = page.waitForResponse((r) => /\/api-tools\/[0-9a-f-]{36}$/.test(r.url()), { timeout: 15000 });
+  await drawer.getByRole("button", { name: "编辑工具" }).click();
+  await detail;
+  const editModal = page.locator(".arco-modal").filter({ hasText: "更新插件" });
+  await editModal.waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500);
+  await editModal.getByPlaceholder("请输入插件名称，确保名称含义清晰").fill(renamed);
+  await editModal.getByRole("button", { name: "增加参数" }).click();
+  await editModal.getByPlaceholder("请输入请求头键名").last().fill("X-Console-Check");
+  await editModal.getByPlaceholder("请输入请求头键值内容").last().fill("yes");
+  const updated = page.waitForResponse(posted(/^\/api-tools\/[0-9a-f-]{36}$/), { timeout: 15000 });
+  relisted = page.waitForResponse(api("/api-tools?"), { timeout: 15000 });
+  await editModal.getByRole("button", { name: "保存" }).click();
+  const updateMessage = (await (await updated).json()).message;
+  await relisted;
+  await card(renamed).waitFor({ timeout: 10000 });
+  await page.screenshot({ path: shot("api-tools-edited") });
+  console.log(`renamed to "${renamed}" with header X-Console-Check (message "${updateMessage}")`);
+
+  // the edit dialog reads the header back
+  await card(renamed).click();
+  const detail2 = page.waitForResponse((r) => /\/api-tools\/[0-9a-f-]{36}$/.test(r.url()), { timeout: 15000 });
+  await drawer.getByRole("button", { name: "编辑工具" }).click();
+  const headers = (await (await detail2).json()).data.headers || [];
+  if (!headers.some((h) => h.key === "X-Console-Check")) problems.push(`header not read back: ${JSON.stringify(headers)}`);
+  await editModal.waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500);
+
+  // 4. 删除 -> Modal.warning 确定 -> POST /api-tools/<id>/delete -> the card is gone
+  const deleted = page.waitForResponse(posted(/^\/api-tools\/[0-9a-f-]{36}\/delete$/), { timeout: 15000 });
+  relisted = page.waitForResponse(api("/api-tools?"), { timeout: 15000 });
+  await editModal.getByRole("button", { name: "删除" }).click();
+  await page.locator(".arco-modal").filter({ hasText: "删除这个工具" }).getByRole("button", { name: "确定" }).click();
+  const deleteMessage = (await (await deleted).json()).message;
+  await relisted;
+  await page.waitForLoadState("networkidle");
+  if (await card(renamed).count()) problems.push("the deleted provider's card is still listed");
+  await page.screenshot({ path: shot("api-tools-deleted") });
+  console.log(`deleted (message "${deleteMessage}"); card gone: ${!(await card(renamed).count())}`);
 }
