@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from injector import inject
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from config import Config
@@ -47,6 +47,17 @@ NAME_TAKEN = "an API tool provider with this name already exists"
 def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
+
+# The hot-path lookup of build_tool, built once (constructing a select costs more than running
+# it on a warm connection). Bound: provider_id, account_id, tool_name.
+_TOOL_KEYS = (
+    select(ApiToolRow.id.label("tool_id"), ApiToolRow.updated_at.label("tool_updated_at"),
+           ApiToolProvider.id.label("provider_id"), ApiToolProvider.updated_at.label("provider_updated_at"),
+           ApiToolProvider.encrypted_headers, ApiToolProvider.encrypted_auth)
+    .join(ApiToolProvider, ApiToolProvider.id == ApiToolRow.provider_id)
+    .where(ApiToolProvider.id == bindparam("provider_id"), ApiToolProvider.account_id == bindparam("account_id"),
+           ApiToolRow.account_id == bindparam("account_id"), ApiToolRow.name == bindparam("tool_name"))
+)
 
 @dataclass(frozen=True)
 class ProviderView:
@@ -204,6 +215,10 @@ class ApiToolService:
         return tool, self.view(provider)
 
     # -- invocation ------------------------------------------------------------------------
+    def _operation(self, tool_id: uuid.UUID) -> dict[str, Any]:
+        with self.db.auto_commit():
+            return self.db.session.scalar(select(ApiToolRow.operation).where(ApiToolRow.id == tool_id))
+
     def build_tool(self, account_id: uuid.UUID, provider_id, tool_name: str,
                    limits: ToolLimits | None = None) -> ApiTool:
         """The callable tool for a (provider uuid, operation name) of this account; NotFoundException
@@ -214,23 +229,23 @@ class ApiToolService:
             raise NotFoundException("API tool not found") from None
         # One round trip on the hot path, with the same rule as get_owned (the account filter is
         # part of the query: another tenant's provider is simply not found). A read-only
-        # transaction, ended here: no pooled connection is held during the API call.
+        # transaction, ended here: no pooled connection is held during the API call. Only keys,
+        # versions and the encrypted secrets are read: the rest comes from the caches.
         with self.db.auto_commit():
-            found = self.db.session.execute(
-                select(ApiToolRow, ApiToolProvider).join(ApiToolProvider, ApiToolProvider.id == ApiToolRow.provider_id)
-                .where(ApiToolProvider.id == key, ApiToolProvider.account_id == account_id,
-                       ApiToolRow.account_id == account_id, ApiToolRow.name == tool_name)).first()
+            found = self.db.session.execute(_TOOL_KEYS, {"provider_id": key, "account_id": account_id,
+                                                         "tool_name": tool_name}).first()
         if found is None:
             raise NotFoundException("API tool not found")
-        tool, provider = found
-        headers, auth = self.compiled.secrets((provider.id, provider.updated_at), lambda: (
-            self.stored_headers(provider), self.stored_auth(provider)))
+        headers, auth = self.compiled.secrets((found.provider_id, found.provider_updated_at), lambda: (
+            [(h["key"], h["value"]) for h in self._decrypt_json(found.encrypted_headers, [])],
+            self._decrypt_json(found.encrypted_auth, {"type": "none"})))
         core_auth = ApiAuth(type=auth.get("type", "none"), location=auth.get("in", "header"), name=auth.get("name", ""),
                             value=auth.get("api_key") or auth.get("token") or auth.get("password") or "",
                             username=auth.get("username", ""))
         call_limits = CallLimits(connect_timeout_s=self.conf.API_TOOL_CONNECT_TIMEOUT_SECONDS,
                                  read_timeout_s=self.conf.API_TOOL_READ_TIMEOUT_SECONDS,
                                  max_response_bytes=self.conf.API_TOOL_MAX_RESPONSE_BYTES)
-        op, validator = self.compiled.get((tool.id, tool.updated_at), tool.operation)
+        # the operation JSON is read (and compiled) only when this version of the tool is not cached
+        op, validator = self.compiled.get((found.tool_id, found.tool_updated_at), lambda: self._operation(found.tool_id))
         return ApiTool(op, self.http, custom_headers=headers, auth=core_auth,
                        call_limits=call_limits, limits=limits, validator=validator)

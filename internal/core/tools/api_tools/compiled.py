@@ -38,9 +38,9 @@ class CompiledOperations:
         self._operations = _Lru(max_entries)
         self._secrets = _Lru(max_entries)
 
-    def get(self, key: Hashable, operation: dict[str, Any]) -> tuple[OperationSpec, Any]:
+    def get(self, key: Hashable, load_operation: Callable[[], dict[str, Any]]) -> tuple[OperationSpec, Any]:
         def build() -> tuple[OperationSpec, Any]:
-            spec = OperationSpec.from_dict(operation)
+            spec = OperationSpec.from_dict(load_operation())
             return spec, compile_schema(spec.input_schema)
 
         return self._operations.get(key, build)
