@@ -166,6 +166,11 @@ class Config(BaseSettings):
     API_TOOL_READ_TIMEOUT_SECONDS: float = 30.0
     API_TOOL_MAX_RESPONSE_BYTES: int = 1_048_576  # a longer answer is cut (the agent sees the start)
 
+    # --- MCP servers as tools (docs/tools.md, "MCP servers") ---------------------------
+    MCP_CONNECT_TIMEOUT_SECONDS: float = 10.0  # adding / refreshing a server: connect + list tools
+    MCP_CALL_TIMEOUT_SECONDS: float = 30.0  # one tools/call (never more than the tool's own time limit)
+    MCP_MAX_SERVERS_PER_ACCOUNT: int = 50
+
     @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
     @classmethod
     def _split_csv(cls, value):

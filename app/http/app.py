@@ -20,6 +20,7 @@ from app.http.api_tool_module import ApiToolModule
 from app.http.app_module import AppModule
 from app.http.knowledge_module import KnowledgeModule
 from app.http.language_model_module import LanguageModelModule
+from app.http.mcp_module import McpModule
 from app.http.module import ExtensionModule
 from app.http.sandbox_module import SandboxModule
 from app.http.tools_module import ToolsModule
@@ -42,6 +43,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
         SandboxModule(conf),
         ToolsModule(conf),
         ApiToolModule(),
+        McpModule(),
         AppModule(),
         AgentModule(conf),
         *modules,

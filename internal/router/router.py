@@ -25,6 +25,7 @@ from internal.handler.builtin_tool_handler import BuiltinToolHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
+from internal.handler.mcp_server_handler import McpServerHandler
 from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.openai_handler import OpenAIHandler
 from internal.handler.ops_handler import OpsHandler
@@ -33,6 +34,7 @@ from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 from internal.router.api_tool_routes import add_api_tool_routes
 from internal.router.app_routes import register_app_routes
+from internal.router.mcp_server_routes import add_mcp_server_routes
 from internal.router.tool_routes import builtin_tool_routes
 
 
@@ -58,6 +60,7 @@ class Router:
     analysis_handler: AnalysisHandler
     builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
+    mcp_server_handler: McpServerHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -109,6 +112,7 @@ class Router:
                             self.builtin_app_handler, self.analysis_handler)
         builtin_tool_routes(bp, self.builtin_tool_handler)
         add_api_tool_routes(bp, self.api_tool_handler)
+        add_mcp_server_routes(bp, self.mcp_server_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from flask_migrate import upgrade
+from injector import Module, provider, singleton
 
 from app.http.app import create_app
 from internal.core.language_model import UsageSink
@@ -15,6 +16,7 @@ from internal.service.dataset_service import DatasetService
 from internal.service.jwt_service import JwtService
 from internal.service.language_model_service import LanguageModelService
 from pkg.sqlalchemy import SQLAlchemy
+from pkg.ssrf import BlockedAddressError, SsrfGuard
 from test.conftest import DEFAULT_PASSWORD, make_account
 from test.support.environment import create_pg_database, drop_pg_database, make_test_config, pg_url
 
@@ -40,6 +42,27 @@ class FuzzTarget:
             return self.app.extensions["injector"].get(JwtService).issue(self.account_id).access_token
 
 
+def _refuse_connect(ip: str, port: int, timeout: float | None):
+    raise ConnectionRefusedError(f"fuzz tier: no outbound connection ({ip}:{port})")
+
+
+def _resolve_nothing(host: str, port: int) -> list[str]:
+    raise BlockedAddressError(f"cannot resolve {host}")
+
+
+class NoOutboundGuard(Module):
+    """Routes that connect to a user's URL (adding an MCP server) get a guard whose resolver knows no
+    name and whose connector refuses: fuzzed URLs never cause a DNS query or a packet."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        self.allowed = allowed
+
+    @singleton
+    @provider
+    def ssrf_guard(self) -> SsrfGuard:
+        return SsrfGuard(self.allowed, resolver=_resolve_nothing, connector=_refuse_connect)
+
+
 def _settings() -> dict:
     return {"API_KEY_RATE_LIMIT": "1000000/minute", "LLM_RATE_LIMIT_RPM": 1_000_000, "LLM_LOCAL_ENABLED": False,
             "SSRF_ALLOWED_HOSTS": ["127.0.0.1:9"]}
@@ -56,7 +79,7 @@ def fuzz_target(request, tmp_path_factory) -> Iterator[FuzzTarget]:
         conf = make_test_config(instance, SQLALCHEMY_DATABASE_URI=pg_url(database), **_settings())
     else:  # the embedded default: SQLite, in-process state
         conf = make_test_config(instance, **_settings())
-    app = create_app(conf)
+    app = create_app(conf, modules=[NoOutboundGuard(conf.SSRF_ALLOWED_HOSTS)])
     injector = app.extensions["injector"]
     try:
         with app.app_context():

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import sys
 from pathlib import Path
 
 import httpx
 from mcp.server.mcpserver import Context, MCPServer
 
+from .environment import free_port
 from .processes import ManagedProcess, wait_until
 
 
@@ -56,15 +56,14 @@ def main() -> None:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--sse", action="store_true")
     args = ap.parse_args()
+    from mcp.server.transport_security import TransportSecuritySettings
+
     server = build_server()
-    app = server.sse_app() if args.sse else server.streamable_http_app()
+    # the tests reach it under public-looking names through the SSRF guard's connector seam
+    open_hosts = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    app = server.sse_app(transport_security=open_hosts) if args.sse else server.streamable_http_app(
+        transport_security=open_hosts)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class McpTestServer:

@@ -14,6 +14,7 @@ from internal.core.tools.base import Tool, ToolCallContext, ToolLimits, ToolNotF
 from internal.service.tool.api_tool_source import ApiToolSource
 from internal.service.tool.builtin_tool_source import BuiltinToolSource
 from internal.service.tool.dataset_tool_source import DatasetToolSource
+from internal.service.tool.mcp_tool_source import McpToolSource
 
 
 class ToolSource(Protocol):
@@ -27,6 +28,7 @@ class ToolResolverService:
     builtin_source: BuiltinToolSource
     dataset_source: DatasetToolSource
     api_source: ApiToolSource
+    mcp_source: McpToolSource
 
     @property
     def sources(self) -> dict[ToolType, ToolSource]:
@@ -34,6 +36,7 @@ class ToolResolverService:
             ToolType.BUILTIN: self.builtin_source,
             ToolType.DATASET: self.dataset_source,
             ToolType.API: self.api_source,
+            ToolType.MCP: self.mcp_source,
         }
 
     def limits(self) -> ToolLimits:

@@ -18,6 +18,7 @@ import httpx2
 from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from pkg.ssrf import BlockedAddressError, SsrfGuard
 from pkg.ssrf.httpx2_transport import guarded_async_httpx2_client
@@ -69,12 +70,21 @@ def _leaves(exc: BaseException):
         yield from _leaves(exc.__cause__)
 
 
+REQUEST_TIMEOUT = -32001  # the SDK's code for a request that got no answer within its read timeout
+
+
+def _mcp_code(exc: BaseException) -> int | None:
+    return getattr(getattr(exc, "error", None), "code", None) if isinstance(exc, MCPError) else None
+
+
 def _describe(exc: BaseException) -> str:
     leaves = list(_leaves(exc))
     if any(isinstance(e, BlockedAddressError) for e in leaves):
         return "the MCP server's address is not allowed (private, loopback or reserved)"
-    if any(isinstance(e, TimeoutError | httpx2.TimeoutException) for e in leaves):
+    if any(isinstance(e, TimeoutError | httpx2.TimeoutException) or _mcp_code(e) == REQUEST_TIMEOUT for e in leaves):
         return "the MCP server did not answer in time"
+    if any(isinstance(e, MCPError) and str(e).startswith("Redirect to") for e in leaves):
+        return "the MCP server redirected to another origin (not followed)"  # the SDK follows same-origin hops only
     status = next((e.response.status_code for e in leaves if isinstance(e, httpx2.HTTPStatusError)), None)
     if status is not None:
         return f"the MCP server answered HTTP {status}"

@@ -1,0 +1,3 @@
+from .mcp_server_service import McpServerService, McpServerView
+
+__all__ = ["McpServerService", "McpServerView"]
