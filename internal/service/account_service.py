@@ -118,8 +118,8 @@ class AccountService:
         if account.password_hash and not old_password:
             window = self.conf.PASSWORD_REAUTH_WINDOW_SECONDS
             if claims is None or not claims.reauthenticated_within(window):
-                raise FailException(f"for your security, sign in again with your password to change it "
-                                    f"(within {max(1, window // 60)} minutes of signing in), or give old_password")
+                raise FailException("for your security, sign in again with your password to change it, "
+                                    "or give old_password")
         elif account.password_hash:
             self.throttle.attempt(normalise_email(account.email), ip)
             if not verify_password(old_password, account.password_hash):
