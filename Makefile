@@ -16,7 +16,7 @@ LLAMA_WHEELHOUSE := $(HOME)/.cache/llmops-wheels/llama-cpp-python-$(LLAMA_VERSIO
 PYTEST_WORKERS ?= 2
 export FLASK_APP := app.http.app:app
 
-.PHONY: dev test venv lint migrate services bench worker clean
+.PHONY: dev test venv lint migrate services bench worker clean translations
 
 $(STAMP): requirements.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ $(STAMP): requirements.txt Makefile
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# After editing internal/translations/*/LC_MESSAGES/messages.po (the .mo files are committed).
+translations: venv
+	$(BIN)/pybabel compile -d internal/translations -D messages
 
 dev: venv
 	$(BIN)/python -m app.dev

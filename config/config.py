@@ -72,6 +72,10 @@ class Config(BaseSettings):
     LOGIN_MAX_FAILURES: int = 5  # per account (e-mail) inside the window
     LOGIN_MAX_FAILURES_PER_IP: int = 20  # per client IP inside the window (NATs share IPs)
     LOGIN_FAILURE_WINDOW_SECONDS: int = 900
+    # A password change without old_password is accepted only this long after a password login.
+    PASSWORD_REAUTH_WINDOW_SECONDS: int = 600
+    # Language of console messages when Accept-Language names neither zh nor en.
+    DEFAULT_LOCALE: str = "en"
     INIT_ACCOUNT_EMAIL: str = ""
     INIT_ACCOUNT_PASSWORD: str = ""
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import g, request
 from flask_login import current_user, login_required
 from injector import inject
 
@@ -50,7 +50,7 @@ class AccountHandler:
     def update_password(self, req: UpdatePasswordReq):
         """Change the password; `old_password` is required when a password is already set."""
         token = self.account_service.update_password(current_user, req.password, req.old_password,
-                                                     request.remote_addr or "")
+                                                     g.get("token_claims"), request.remote_addr or "")
         # Other sessions are signed out; this caller may continue with the fresh token.
         return json(HttpCode.SUCCESS, "password updated, please log in again on other devices",
                     {"access_token": token.access_token, "expire_at": token.expire_at})

@@ -15,6 +15,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from internal.exception import ValidateErrorException
+from pkg.i18n import translate_validation
 from pkg.json_codec import loads
 from pkg.json_codec.input_check import input_problem
 
@@ -23,7 +24,8 @@ OPENAPI_ATTR = "__openapi__"
 
 def describe_errors(exc: ValidationError) -> tuple[str, list[dict]]:
     # Never echo input values back: they may hold secrets.
-    details = [{"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+    details = [{"field": ".".join(str(p) for p in err["loc"]) or "body",
+                "message": translate_validation(err["type"], err.get("ctx"), err["msg"])}
                for err in exc.errors(include_url=False, include_input=False)]
     first = details[0]
     return f"{first['field']}: {first['message']}", details

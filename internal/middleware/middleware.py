@@ -41,7 +41,7 @@ class Middleware:
         if surface is Surface.CONSOLE:
             claims = self.jwt_service.verify(bearer_token(request))
             account = self.accounts.get_active(claims.account_id)
-            if claims.issued_at_ms < account.tokens_not_before_ms:
+            if claims.issued_at_ms < account.tokens_not_before_ms and claims.jti != account.tokens_kept_jti:
                 raise UnauthorizedException("the password was changed, please log in again")
             g.token_claims = claims
             return account

@@ -20,6 +20,8 @@ class Account(UUIDPrimaryKey, Timestamps, Base):
     last_login_ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     # JWTs issued before this instant are refused (set when the password changes).
     tokens_valid_after: Mapped[datetime | None] = mapped_column(nullable=True)
+    # ...except this one: the token that changed the password stays signed in (issue 13).
+    tokens_kept_jti: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     # Flask-Login protocol, without importing flask here.
     is_active = True

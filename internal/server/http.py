@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 from internal.extension import (
+    babel_extension,
     celery_extension,
     cors_extension,
     database_extension,
@@ -90,6 +91,7 @@ class Http(Flask):
         redis_extension.init_app(self, redis_client)
         celery_extension.init_app(self, celery_app)
         cors_extension.init_app(self, conf)
+        babel_extension.init_app(self, conf)
         login_extension.init_app(self, login_manager, middleware)
         metrics_extension.init_app(self, metrics)
         error_handlers.register(self)

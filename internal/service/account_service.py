@@ -19,7 +19,7 @@ from internal.exception import (
 )
 from internal.model.account import Account
 from internal.schema.auth_schema import check_email, check_new_password, normalise_email
-from internal.service.jwt_service import IssuedToken, JwtService
+from internal.service.jwt_service import IssuedToken, JwtService, TokenClaims
 from internal.service.login_throttle import LoginThrottle
 from pkg.password import hash_password, needs_rehash, verify_password
 from pkg.sqlalchemy import SQLAlchemy
@@ -82,6 +82,7 @@ class AccountService:
         with self.db.auto_commit():
             account.password_hash = hash_password(password)
             account.tokens_valid_after = datetime.now(UTC)
+            account.tokens_kept_jti = None
         return account
 
     # --- sign-in bookkeeping --------------------------------------------------------------
@@ -91,7 +92,7 @@ class AccountService:
             account.last_login_ip = (ip or "")[:64]
             if password and account.password_hash and needs_rehash(account.password_hash):
                 account.password_hash = hash_password(password)
-        return self.jwt_service.issue(account.id)
+        return self.jwt_service.issue(account.id, password_auth=bool(password))
 
     # --- profile --------------------------------------------------------------------------
     def update_name(self, account: Account, name: str) -> Account:
@@ -104,16 +105,22 @@ class AccountService:
             account.avatar = avatar
         return account
 
-    def update_password(self, account: Account, password: str, old_password: str | None, ip: str = "") -> IssuedToken:
-        """The old password is required whenever one is set (OAuth-only accounts set a first one);
-        guesses of it are throttled like logins (same counters: a stolen session cannot brute-force it).
+    def update_password(self, account: Account, password: str, old_password: str | None,
+                        claims: TokenClaims | None = None, ip: str = "") -> IssuedToken:
+        """Changing a set password needs either the old one (guesses throttled like logins: a stolen
+        session cannot brute-force it) or a token from a password login at most
+        PASSWORD_REAUTH_WINDOW_SECONDS old — llmops-ui's account dialog sends only `{password}`.
+        OAuth-only accounts set a first password freely.
 
-        Every token issued before the change stops working (other sessions are signed out);
-        the caller gets a fresh token.
+        Every other token issued before the change stops working (other sessions are signed out);
+        the token that made the change (`claims`) stays valid, and the caller also gets a fresh one.
         """
-        if account.password_hash:
-            if not old_password:
-                raise ValidateErrorException("old_password: the current password is required")
+        if account.password_hash and not old_password:
+            window = self.conf.PASSWORD_REAUTH_WINDOW_SECONDS
+            if claims is None or not claims.reauthenticated_within(window):
+                raise FailException("for your security, sign in again with your password to change it, "
+                                    "or give old_password")
+        elif account.password_hash:
             self.throttle.attempt(normalise_email(account.email), ip)
             if not verify_password(old_password, account.password_hash):
                 raise FailException("the current password is incorrect")
@@ -121,4 +128,5 @@ class AccountService:
         with self.db.auto_commit():
             account.password_hash = hash_password(password)
             account.tokens_valid_after = datetime.now(UTC)
+            account.tokens_kept_jti = claims.jti if claims is not None else None
         return self.jwt_service.issue(account.id)

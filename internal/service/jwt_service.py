@@ -31,6 +31,12 @@ class TokenClaims:
     jti: str
     expire_at: int
     issued_at_ms: int = 0  # UNIX milliseconds (claim `iat_ms`, else `iat`), for Account.tokens_valid_after
+    password_auth: bool = False  # issued by a password login (claim `amr: ["pwd"]`, RFC 8176)
+
+    def reauthenticated_within(self, seconds: int, now_ms: int | None = None) -> bool:
+        """A password login at most `seconds` ago: may change the password without the old one."""
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        return self.password_auth and 0 <= now_ms - self.issued_at_ms <= seconds * 1000
 
 
 @inject
@@ -39,12 +45,14 @@ class JwtService:
     conf: Config
     db: SQLAlchemy
 
-    def issue(self, account_id: uuid.UUID) -> IssuedToken:
+    def issue(self, account_id: uuid.UUID, password_auth: bool = False) -> IssuedToken:
         now_ms = int(time.time() * 1000)
         now = now_ms // 1000
         expire_at = now + self.conf.JWT_EXPIRES_SECONDS
         payload = {"sub": str(account_id), "iat": now, "iat_ms": now_ms, "exp": expire_at, "iss": ISSUER,
                    "jti": secrets.token_hex(16)}
+        if password_auth:
+            payload["amr"] = ["pwd"]
         return IssuedToken(jwt.encode(payload, self.conf.SECRET_KEY, algorithm="HS256"), expire_at)
 
     def verify(self, token: str) -> TokenClaims:
@@ -53,7 +61,9 @@ class JwtService:
             payload = jwt.decode(token, self.conf.SECRET_KEY, algorithms=["HS256"], issuer=ISSUER,
                                  options={"require": ["sub", "exp", "jti", "iss"]})
             issued_at_ms = int(payload.get("iat_ms") or int(payload.get("iat") or 0) * 1000)
-            claims = TokenClaims(uuid.UUID(payload["sub"]), str(payload["jti"]), int(payload["exp"]), issued_at_ms)
+            password_auth = "pwd" in (payload.get("amr") or [])
+            claims = TokenClaims(uuid.UUID(payload["sub"]), str(payload["jti"]), int(payload["exp"]), issued_at_ms,
+                                 password_auth)
         except jwt.ExpiredSignatureError:
             raise UnauthorizedException("login expired, please log in again") from None
         except (jwt.InvalidTokenError, ValueError, KeyError):

@@ -177,8 +177,10 @@ class LanguageModelService:
         model_name = model or (chat_models[0].model_name if chat_models else None)
         if not model_name:
             raise ValidateErrorException("model: field required for this provider")
+        entity = provider.get_model_entity(model_name)  # the console sends console ids (console_model_id)
+        upstream_name = entity.model_name if entity else model_name
         dep = Deployment(
-            id=f"test:{provider_name}", provider=provider_name, model=str(creds.get("deployment") or model_name),
+            id=f"test:{provider_name}", provider=provider_name, model=str(creds.get("deployment") or upstream_name),
             protocol=provider.provider_entity.protocol,
             api_base=creds.get("api_base") or creds.get("base_url") or provider.provider_entity.default_api_base,
             api_key=creds.get("api_key"), api_version=creds.get("api_version"),

@@ -31,7 +31,10 @@ class Paginator:
     def paginate(cls, session: Session, stmt: Select, req: PaginatorReq) -> tuple[Sequence[Any], Paginator]:
         total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         rows = session.scalars(stmt.limit(req.page_size).offset((req.current_page - 1) * req.page_size)).all()
-        return rows, cls(math.ceil(total / req.page_size), total, req.current_page, req.page_size)
+        # At least one page even when empty: llmops-ui skips its refresh when it reads 0, so the
+        # first API key (or dataset, app...) would only appear after a reload (issue 13).
+        total_page = max(1, math.ceil(total / req.page_size))
+        return rows, cls(total_page, total, req.current_page, req.page_size)
 
 
 def page_data(rows: Sequence[Any], paginator: Paginator, dump: Callable[[Any], Any]) -> dict:

@@ -45,8 +45,9 @@ def _login(client, email, password) -> str:
 
 def test_password_change_requires_the_correct_old_password(console, client):
     email, old = console.account.email, console.account.password
+    # the fixture's token is not from a password login: no re-authentication window
     missing = console.post("/account/password", json={"password": "New-passw0rd"})
-    assert missing["code"] == "validate_error" and "old_password" in missing["message"]
+    assert missing["code"] == "fail" and "sign in again" in missing["message"]
     wrong = console.post("/account/password", json={"password": "New-passw0rd", "old_password": "Wrong-passw0rd1"})
     assert wrong["code"] == "fail" and "incorrect" in wrong["message"]
     assert _login(client, email, old) == "success"  # unchanged so far
@@ -75,7 +76,7 @@ def test_oauth_only_account_sets_a_first_password_without_old(app, client):
     # from now on the old password is required
     headers = {"Authorization": f"Bearer {body['data']['access_token']}"}
     again = client.post("/account/password", json={"password": "Second-passw0rd"}, headers=headers).get_json()
-    assert again["code"] == "validate_error"
+    assert again["code"] == "fail" and "sign in again" in again["message"]
 
 
 # --- the envelope matrix: every route of accounts/auth/API keys ---------------------------

@@ -33,7 +33,7 @@ def test_login_account_api_keys_logout_on_each_database(db_app):
     changed = client.post("/account/password", json={"password": "Passw0rd-new", "old_password": "Passw0rd-both"},
                           headers=auth).get_json()
     assert changed["code"] == "success"
-    assert client.get("/account", headers=auth).get_json()["code"] == "unauthorized"  # signed out by the change
+    assert client.get("/account", headers=auth).get_json()["code"] == "success"  # the changing token is kept
     auth = {"Authorization": f"Bearer {changed['data']['access_token']}"}
     assert client.post("/auth/logout", headers=auth).get_json()["code"] == "success"
     assert client.get("/account", headers=auth).get_json()["code"] == "unauthorized"

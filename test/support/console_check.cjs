@@ -119,6 +119,7 @@ const ZH_SCORE = process.env.ZH_SCORE || "0.1";
 
   if (CHECK === "datasets") await checkDatasets(page, problems);
   if (CHECK === "api-tools") await checkApiTools(page, problems);
+  if (CHECK === "account-password") await checkPasswordAndFirstKey(page, problems);
 
   console.log("API calls:\n  " + calls.join("\n  "));
   if (notYet.length) console.log("calls to routes of later issues:\n  " + notYet.join("\n  "));
@@ -273,6 +274,50 @@ async function checkDatasets(page, problems) {
   await page.screenshot({ path: shot("datasets-segments") });
   console.log(`segments page: ${segList.length} segment(s), "${EXPECT}" shown: ${segShown}; screenshot ${shot("datasets-segments")}`);
   if (!segShown) problems.push("the segments page does not show the document's text");
+}
+
+// CHECK=account-password (issue 13): right after the password login, 账号设置 -> 账号密码 -> 保存
+// sends only {password}; the toast must show our message and the console must stay signed in.
+// Then the first API key of the account must appear in the list without a reload
+// (total_page >= 1 on the empty list) and its creation toast must not be empty.
+async function checkPasswordAndFirstKey(page, problems) {
+  const NEW_PASSWORD = process.env.NEW_PASSWORD || "Console-check-9b";
+  await page.getByText(EMAIL).first().click();
+  await page.getByText("账号设置", { exact: true }).first().click();
+  const dialog = page.locator(".arco-modal");
+  await dialog.waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500); // the dialog's open animation
+  await dialog.locator(".arco-form-item", { hasText: "账号密码" }).locator("button").first().click();
+  await dialog.getByPlaceholder("请输入账号密码").fill(NEW_PASSWORD);
+  const changed = page.waitForResponse((r) => r.url().startsWith(API_URL + "/account/password"), { timeout: 15000 });
+  await dialog.locator(".arco-form-item", { hasText: "账号密码" }).getByText("保存", { exact: true }).click();
+  const body = await (await changed).json();
+  const toast = page.locator(".arco-message").last();
+  await toast.waitFor({ timeout: 5000 }).catch(() => {});
+  const toastText = ((await toast.textContent().catch(() => "")) || "").trim();
+  console.log(`password change: ${body.code} "${body.message}"; toast "${toastText}"`);
+  if (body.code !== "success") problems.push(`password change answered ${body.code}: ${body.message}`);
+  if (!toastText) problems.push("password change toast is empty");
+  await page.keyboard.press("Escape");
+  // still signed in: a console call with the same token succeeds and we stay off /auth/login
+  await page.goto(CONSOLE_URL + "/openapi/api-keys", { waitUntil: "networkidle" });
+  if (/\/auth\/login/.test(page.url())) problems.push("signed out after the password change");
+  // the first API key shows without a reload
+  await page.getByText("新增秘钥", { exact: true }).click();
+  const modal = page.locator(".arco-modal").last();
+  await modal.waitFor({ timeout: 10000 });
+  await modal.getByPlaceholder("请输入秘钥备注，用于描述秘钥基础信息").fill("console check key");
+  const created = page.waitForResponse((r) => r.url() === API_URL + "/openapi/api-keys"
+    && r.request().method() === "POST", { timeout: 15000 });
+  await modal.getByText("保存", { exact: true }).click();
+  const createdBody = await (await created).json();
+  const keyToast = ((await page.locator(".arco-message").last().textContent().catch(() => "")) || "").trim();
+  if (!keyToast) problems.push("API key creation toast is empty");
+  const shown = await page.locator(".arco-table-tr", { hasText: "console check key" }).first()
+    .waitFor({ timeout: 10000 }).then(() => true, () => false);
+  console.log(`first API key: ${createdBody.code}; toast "${keyToast.slice(0, 40)}…"; in the list without reload: ${shown}`);
+  if (!shown) problems.push("the first API key did not appear without a reload");
+  await page.screenshot({ path: shot("account-password") });
 }
 
 // CHECK=api-tools: create -> card and drawer -> edit (name + a header) -> delete, all through the

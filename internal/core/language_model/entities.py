@@ -61,6 +61,13 @@ class Pricing(BaseModel):
         return round((prompt_tokens * self.input + completion_tokens * self.output) / self.unit, 10)
 
 
+def console_model_id(model_name: str) -> str:
+    """The id the console gets for a model: llmops-ui's model picker joins `provider/model` and
+    splits on '/', so OpenRouter's `openai/gpt-4o-mini` becomes `openai__gpt-4o-mini` (the
+    catalog's own file name for it). /v1 keeps the real names (issue 13)."""
+    return model_name.replace("/", "__")
+
+
 class ModelEntity(BaseModel):
     """A model in the catalog. Serialised for the console with `model_name` and its alias `model`."""
 
@@ -80,7 +87,8 @@ class ModelEntity(BaseModel):
 
     def to_console_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude={"position"})
-        data["model"] = self.model_name
+        data["model"] = data["model_name"] = console_model_id(self.model_name)
+        data["upstream_model"] = self.model_name  # the provider's real name (and /v1's)
         # the console reads pricing from metadata as well
         data["metadata"] = {**data.get("metadata", {}), "pricing": data["pricing"]}
         return data
@@ -130,7 +138,12 @@ class Provider(BaseModel):
         return self.provider_entity.position
 
     def get_model_entity(self, model_name: str) -> ModelEntity | None:
-        return self.model_entity_map.get(model_name)
+        """By real name or by console id (see console_model_id)."""
+        entity = self.model_entity_map.get(model_name)
+        if entity is None and "__" in model_name:
+            entity = next((m for m in self.model_entity_map.values()
+                           if console_model_id(m.model_name) == model_name), None)
+        return entity
 
     def get_model_entities(self) -> list[ModelEntity]:
         return list(self.model_entity_map.values())

@@ -157,7 +157,8 @@ class Router:
                 id=dep_id,
                 state_key=_account_state_key(dep_id, creds, owner) if creds.get("_guarded") else dep_id,
                 provider=provider_name,
-                model=str(creds.get("deployment") or model_name),
+                # the real name upstream even when the app stored the console id (console_model_id)
+                model=str(creds.get("deployment") or (entity.model_name if entity else model_name)),
                 protocol=protocol,
                 api_base=creds.get("api_base") or creds.get("base_url") or provider.provider_entity.default_api_base,
                 api_key=creds.get("api_key"),

@@ -35,7 +35,7 @@ class DebugConversationService:
                                created_at: int = 0) -> MessagePage:
         _, conv = self._current(account_id, app_id)
         if conv is None:  # no debug chat yet: an empty first page, nothing created by a read
-            return MessagePage([], Paginator(0, 0, req.current_page, req.page_size), {})
+            return MessagePage([], Paginator(1, 0, req.current_page, req.page_size), {})
         return self.console.get_messages_with_page(conv, req, created_at)
 
     def get_summary(self, account_id: uuid.UUID, app_id) -> str:

@@ -136,7 +136,7 @@ def test_nobody_else_sees_a_conversation(app, console, other_console):
 def test_debug_conversation_messages_summary_and_clearing(app, console, other_console):
     app_id = create_app(console)
     assert console.get(f"/apps/{app_id}/conversations/messages")["data"] == {
-        "list": [], "paginator": {"total_page": 0, "total_record": 0, "current_page": 1, "page_size": 5}}
+        "list": [], "paginator": {"total_page": 1, "total_record": 0, "current_page": 1, "page_size": 5}}
     assert console.get(f"/apps/{app_id}/summary")["data"] == {"summary": ""}
     assert console.post(f"/apps/{app_id}/summary", json={"summary": "用户叫小王"})["code"] == "fail"  # memory off
     console.post(f"/apps/{app_id}/draft-app-config", json={"long_term_memory": {"enable": True}})

@@ -55,7 +55,7 @@ def test_list_providers_and_models(console):
 def test_model_detail_and_not_found(console):
     d = console.get("/language-models/openai/gpt-4o-mini")["data"]
     assert d["model_name"] == "gpt-4o-mini" and d["pricing"]["currency"] == "USD"
-    assert console.get("/language-models/openrouter/openai/gpt-4o-mini")["data"]["model"] == "openai/gpt-4o-mini"
+    assert console.get("/language-models/openrouter/openai/gpt-4o-mini")["data"]["upstream_model"] == "openai/gpt-4o-mini"
     assert console.get("/language-models/openai/nope")["code"] == "not_found"
     assert console.get("/language-models/nope/gpt-4o")["code"] == "not_found"
 
