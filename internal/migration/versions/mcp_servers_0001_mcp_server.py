@@ -1,7 +1,7 @@
 """mcp servers: connected MCP servers and their cached tool lists
 
 Revision ID: mcp_servers_0001
-Revises: 7be77c61b298
+Revises: i13_account_0001
 Create Date: 2026-12-02 21:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'mcp_servers_0001'
-down_revision = '7be77c61b298'
+down_revision = 'i13_account_0001'  # chained after the account tokens_kept_jti revision
 branch_labels = None
 depends_on = None
 
