@@ -48,7 +48,8 @@ const ZH_SCORE = process.env.ZH_SCORE || "0.1";
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  // LOCALE=zh-CN makes the browser send Accept-Language: zh-CN (the console's users), for translated messages
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: process.env.LOCALE || "en-US" });
   const calls = [];
   const problems = [];
   const notYet = [];
@@ -300,10 +301,16 @@ async function checkPasswordAndFirstKey(page, problems) {
   if (!toastText) problems.push("password change toast is empty");
   await page.keyboard.press("Escape");
   // still signed in: a console call with the same token succeeds and we stay off /auth/login
-  await page.goto(CONSOLE_URL + "/openapi/api-keys", { waitUntil: "networkidle" });
+  // (the static server has no SPA fallback: navigate by the console's own links)
+  await page.getByText("开放 API", { exact: true }).first().click();
+  await page.waitForURL(/\/openapi/, { timeout: 15000 }).catch(() => {});
+  const keysListed = page.waitForResponse((r) => r.url().startsWith(API_URL + "/openapi/api-keys?"), { timeout: 15000 });
+  await page.locator("a[href='/openapi/api-keys']").first().click();
+  await keysListed.catch(() => {});
+  await page.waitForLoadState("networkidle");
   if (/\/auth\/login/.test(page.url())) problems.push("signed out after the password change");
   // the first API key shows without a reload
-  await page.getByText("新增秘钥", { exact: true }).click();
+  await page.getByRole("button", { name: "新增秘钥" }).click();
   const modal = page.locator(".arco-modal").last();
   await modal.waitFor({ timeout: 10000 });
   await modal.getByPlaceholder("请输入秘钥备注，用于描述秘钥基础信息").fill("console check key");
