@@ -19,20 +19,7 @@ import httpx2
 from httpcore2._backends.anyio import AnyIOStream
 
 from .guard import BlockedAddressError, SsrfGuard
-
-
-def _open(guard: SsrfGuard, host: str, port: int, timeout: float | None, socket_options):
-    try:
-        sock = guard.connect(host, port, timeout)
-    except BlockedAddressError:
-        raise
-    except TimeoutError as e:
-        raise httpcore2.ConnectTimeout(f"connect to {host}:{port} timed out") from e
-    except OSError as e:
-        raise httpcore2.ConnectError(f"connect to {host}:{port} failed: {type(e).__name__}") from e
-    for option in socket_options or ():
-        sock.setsockopt(*option)
-    return sock
+from .transport import open_vetted
 
 
 class AsyncGuardedNetworkBackend2(httpcore2.AsyncNetworkBackend):
@@ -43,7 +30,9 @@ class AsyncGuardedNetworkBackend2(httpcore2.AsyncNetworkBackend):
                           local_address: str | None = None,
                           socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore2.AsyncNetworkStream:
         # resolve + connect block: a worker thread, then the connected socket goes to AnyIO
-        sock = await anyio.to_thread.run_sync(functools.partial(_open, self.guard, host, port, timeout, socket_options))
+        sock = await anyio.to_thread.run_sync(functools.partial(
+            open_vetted, self.guard, host, port, timeout, socket_options,
+            timeout_error=httpcore2.ConnectTimeout, connect_error=httpcore2.ConnectError))
         sock.setblocking(False)
         return AnyIOStream(await anyio.abc.SocketStream.from_socket(sock))
 

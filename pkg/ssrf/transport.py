@@ -33,19 +33,24 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _open(guard: SsrfGuard, host: str, port: int, timeout: float | None,
-          socket_options: typing.Iterable[SOCKET_OPTION] | None):
+def open_vetted(guard: SsrfGuard, host: str, port: int, timeout: float | None,
+                socket_options: typing.Iterable[SOCKET_OPTION] | None, *,
+                timeout_error: type[Exception] = httpcore.ConnectTimeout,
+                connect_error: type[Exception] = httpcore.ConnectError):
+    """A socket the guard connected to a vetted address; failures as the HTTP stack's own errors
+    (httpcore's here, httpcore2's for the httpx2 transport)."""
     try:
         sock = guard.connect(host, port, timeout)
     except BlockedAddressError:
         raise
     except TimeoutError as e:
-        raise httpcore.ConnectTimeout(f"connect to {host}:{port} timed out") from e
+        raise timeout_error(f"connect to {host}:{port} timed out") from e
     except OSError as e:
-        raise httpcore.ConnectError(f"connect to {host}:{port} failed: {type(e).__name__}") from e
+        raise connect_error(f"connect to {host}:{port} failed: {type(e).__name__}") from e
     for option in socket_options or ():
         sock.setsockopt(*option)
     return sock
+
 
 
 class GuardedNetworkBackend(httpcore.NetworkBackend):
@@ -54,7 +59,7 @@ class GuardedNetworkBackend(httpcore.NetworkBackend):
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: typing.Iterable[SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
-        return SyncStream(_open(self.guard, host, port, timeout, socket_options))
+        return SyncStream(open_vetted(self.guard, host, port, timeout, socket_options))
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: typing.Iterable[SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
@@ -74,7 +79,7 @@ class AsyncGuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
                           socket_options: typing.Iterable[SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
-        sock = await anyio.to_thread.run_sync(functools.partial(_open, self.guard, host, port, timeout, socket_options))
+        sock = await anyio.to_thread.run_sync(functools.partial(open_vetted, self.guard, host, port, timeout, socket_options))
         sock.setblocking(False)
         stream = await anyio.abc.SocketStream.from_socket(sock)
         return AnyIOStream(stream)

@@ -13,6 +13,10 @@ import socket
 import threading
 from collections.abc import Mapping
 
+from injector import Module, provider, singleton
+
+from pkg.ssrf import SsrfGuard
+
 # Documentation/benchmark-free public addresses; never contacted (the connector reroutes them).
 PUBLIC_IP = "93.184.216.34"
 PUBLIC_IP_2 = "151.101.1.69"
@@ -88,3 +92,15 @@ class RoutingConnector:
 def route_public(server_port: int, ip: str = PUBLIC_IP, port: int = 80) -> dict[tuple[str, int], tuple[str, int]]:
     """A route table sending connections to (public ip, port) to a local server."""
     return {(ip, port): ("127.0.0.1", server_port)}
+
+
+class GuardSeams(Module):
+    """An injector module that makes an app use this guard (one built with the seams above)."""
+
+    def __init__(self, guard: SsrfGuard) -> None:
+        self.guard = guard
+
+    @singleton
+    @provider
+    def ssrf_guard(self) -> SsrfGuard:
+        return self.guard

@@ -10,13 +10,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from injector import Module, provider, singleton
 
 from app.http.app import create_app
 from pkg.ssrf import SsrfGuard
 from test.conftest import ConsoleClient, make_account
 from test.support.local_http import LocalHTTPServer, Request
-from test.support.ssrf_fakes import PUBLIC_IP, FakeResolver, RoutingConnector, TrapServer
+from test.support.ssrf_fakes import PUBLIC_IP, FakeResolver, GuardSeams, RoutingConnector, TrapServer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "openapi"
 API_HOSTS = ("petstore.test", "todo.test", "library.test", "dict.test", "slow.test")
@@ -103,16 +102,6 @@ def api_seams(api_server, api_trap):
                                   (SLOW_IP, 80): ("127.0.0.1", silent.port)}, api_trap)
     yield resolver, connector
     silent.close()
-
-
-class GuardSeams(Module):
-    def __init__(self, guard: SsrfGuard) -> None:
-        self.guard = guard
-
-    @singleton
-    @provider
-    def ssrf_guard(self) -> SsrfGuard:
-        return self.guard
 
 
 def build_api_app(pg_config, api_seams=None, **settings):

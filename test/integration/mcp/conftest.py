@@ -5,14 +5,13 @@ routes those to the local servers. Anything else that got past the guard lands o
 from __future__ import annotations
 
 import pytest
-from injector import Module, provider, singleton
 
 from app.http.app import create_app
 from pkg.ssrf import SsrfGuard
 from test.conftest import ConsoleClient, make_account
 from test.support.local_http import LocalHTTPServer
 from test.support.mcp_servers import McpTestServer
-from test.support.ssrf_fakes import PUBLIC_IP, PUBLIC_IP_2, FakeResolver, RoutingConnector, TrapServer
+from test.support.ssrf_fakes import PUBLIC_IP, PUBLIC_IP_2, FakeResolver, GuardSeams, RoutingConnector, TrapServer
 
 REDIRECT_IP = "93.184.216.77"  # "public", routed to a server that redirects to a blocked address
 NAMES = {"mcp.example": [PUBLIC_IP], "legacy.example": [PUBLIC_IP_2], "redirect.example": [REDIRECT_IP],
@@ -49,16 +48,6 @@ def mcp_seams(mcp_servers, redirector, mcp_trap):
                                   (PUBLIC_IP_2, 80): ("127.0.0.1", legacy.port),
                                   (REDIRECT_IP, 80): ("127.0.0.1", redirector.port)}, mcp_trap)
     return FakeResolver(NAMES), connector
-
-
-class GuardSeams(Module):
-    def __init__(self, guard: SsrfGuard) -> None:
-        self.guard = guard
-
-    @singleton
-    @provider
-    def ssrf_guard(self) -> SsrfGuard:
-        return self.guard
 
 
 def build_mcp_app(pg_config, seams=None, **settings):

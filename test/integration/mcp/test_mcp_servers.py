@@ -169,3 +169,12 @@ def test_the_allow_list_lets_a_configured_loopback_server_through(pg_config, app
     allowed = build_mcp_app(pg_config, SSRF_ALLOWED_HOSTS=[f"127.0.0.1:{modern.port}"])
     console = ConsoleClient(allowed, make_account(allowed))
     assert console.post("/mcp-servers", json={"name": "local", "url": modern.url})["code"] == "success"
+
+
+def test_mcp_messages_are_translated(mcp_app, mconsole):
+    refused = mconsole.post("/mcp-servers", json={"name": "probe", "url": "http://10.0.0.1/mcp"},
+                            headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert refused["code"] == "validate_error" and "MCP 服务的地址不被允许" in refused["message"], refused
+    server = add(mconsole)["data"]
+    deleted = mconsole.post(f"/mcp-servers/{server['id']}/delete", headers={"Accept-Language": "zh-CN"})
+    assert deleted["message"] == "MCP 服务已删除"
