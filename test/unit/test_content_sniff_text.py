@@ -21,7 +21,8 @@ SCIFACT_IDS = {"1996292", "8677721", "8816869", "11831598", "25928548", "3872707
 
 def _scifact_corpus() -> Path:
     candidates = [Path(os.environ["SCIFACT_DIR"])] if os.environ.get("SCIFACT_DIR") else []
-    candidates += [ROOT.parent / "shared" / "data" / "scifact", ROOT.parent.parent / "shared" / "data" / "scifact"]
+    candidates += [ROOT.parent / "shared" / "data" / "scifact", ROOT.parent.parent / "shared" / "data" / "scifact",
+                   Path("/work/shared/data/scifact")]  # this machine's shared data, for clones elsewhere
     for c in candidates:
         if (c / "corpus.jsonl").is_file():
             return c / "corpus.jsonl"
