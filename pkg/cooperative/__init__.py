@@ -9,10 +9,16 @@ iterator (a token stream). Without gevent monkey patching (gthread workers, Cele
 tests) both simply call through, so callers need no `if gevent` of their own.
 
 Calls run this way get no Flask context and must not touch the request's session.
+
+Locks taken INSIDE such a call must be `native_lock()`s: a monkey-patched `threading.Lock` is a
+gevent lock, and native threads contending for one can wait forever (seen as hit tests hanging
+when five cold queries built the ONNX session at once). A native lock must not be held across
+anything that yields to the hub (I/O), or a greenlet waiting for it would block the whole hub.
 """
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -25,6 +31,15 @@ def under_gevent() -> bool:
     """True when gevent has monkey-patched this process's threading (gunicorn's gevent worker)."""
     monkey = sys.modules.get("gevent.monkey")
     return monkey is not None and monkey.is_module_patched("threading")
+
+
+def native_lock() -> threading.Lock:
+    """A real OS-level lock even after gevent patched `threading` (for code run by `run_off_hub`)."""
+    if under_gevent():
+        from gevent import monkey
+
+        return monkey.get_original("threading", "Lock")()
+    return threading.Lock()
 
 
 def run_off_hub(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from pkg.cooperative import native_lock
 
 from .base import Embeddings, l2_normalize
 
@@ -45,7 +46,7 @@ class LocalMiniLMEmbeddings(Embeddings):
         self.threads = threads or int(os.environ.get("LLMOPS_EMBED_THREADS", "0")) or (os.cpu_count() or 1)
         st_cfg = self.model_dir / "sentence_bert_config.json"
         self.max_input_tokens = json.loads(st_cfg.read_text()).get("max_seq_length", 256) if st_cfg.exists() else 256
-        self._lock = threading.Lock()
+        self._lock = native_lock()  # the session is built inside embed_array, off the gevent hub
         self._session = None
         self._small_session = None
         self._tokenizer = None

@@ -24,7 +24,6 @@ import fcntl
 import json
 import os
 import shutil
-import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -34,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from pkg.cooperative import native_lock
 
 ALIVE, SEG_ENABLED, DOC_ENABLED = 1, 2, 4
 VISIBLE = ALIVE | SEG_ENABLED | DOC_ENABLED
@@ -101,7 +102,7 @@ class ShardedStore(ABC):
         self.fsync = fsync
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._cache_lock = threading.Lock()
+        self._cache_lock = native_lock()  # searches take it on gevent's native threads (pkg.cooperative)
         self._shards: dict[str, tuple[tuple, Shard]] = {}
         self._parts: dict[tuple[str, str], Part] = {}
 
