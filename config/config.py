@@ -135,6 +135,9 @@ class Config(BaseSettings):
     AGENT_PING_INTERVAL_SECONDS: float = 10.0  # keep-alive frame on a stream idle for this long
     AGENT_STREAM_MAX_SECONDS: float = 900.0  # a reader gives up (timeout frame) after this long
     AGENT_STOP_POLL_SECONDS: float = 0.25  # how often a run checks its stop flag (between chunks)
+    AGENT_MAX_ITERATIONS: int = Field(default=5, ge=1, le=50)  # model calls per chat turn, tool steps included
+    AGENT_TURN_TIMEOUT_SECONDS: float = Field(default=600.0, gt=0)  # a whole chat turn, tools included
+    AGENT_SWEEP_INTERVAL_SECONDS: float = Field(default=5.0, gt=0)  # beat: end runs whose process died
     AGENT_STREAM_READER_CONNECTIONS: int = 1  # blocking Redis connections per process serving all readers
 
     # --- outbound HTTP (SSRF guard) ----------------------------------------------------

@@ -1,5 +1,4 @@
-"""Console routes of the apps feature (docs/apps.md); debug/web-app chat and stop are added by
-the chat runtime."""
+"""Console routes of the apps feature (docs/apps.md), chat included (docs/chat.md)."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -7,12 +6,14 @@ from flask import Blueprint
 from internal.handler.app.analysis_handler import AnalysisHandler
 from internal.handler.app.app_handler import AppHandler
 from internal.handler.app.builtin_app_handler import BuiltinAppHandler
+from internal.handler.app.chat_handler import ChatHandler
 from internal.handler.app.conversation_handler import ConversationHandler
 from internal.handler.app.web_app_handler import WebAppHandler
 
 
 def register_app_routes(bp: Blueprint, apps: AppHandler, conversations: ConversationHandler,
-                        web_apps: WebAppHandler, builtin_apps: BuiltinAppHandler, analysis: AnalysisHandler) -> None:
+                        web_apps: WebAppHandler, builtin_apps: BuiltinAppHandler, analysis: AnalysisHandler,
+                        chat: ChatHandler) -> None:
     a = "/apps/<uuid:app_id>"
     post = {"methods": ["POST"]}
     bp.add_url_rule("/apps", view_func=apps.get_apps_with_page)
@@ -33,6 +34,8 @@ def register_app_routes(bp: Blueprint, apps: AppHandler, conversations: Conversa
     bp.add_url_rule(a + "/summary", **post, view_func=apps.update_debug_conversation_summary)
     bp.add_url_rule(a + "/conversations/messages", view_func=apps.get_debug_conversation_messages_with_page)
     bp.add_url_rule(a + "/conversations/delete-debug-conversation", **post, view_func=apps.delete_debug_conversation)
+    bp.add_url_rule(a + "/conversations", **post, view_func=chat.debug_chat)
+    bp.add_url_rule(a + "/conversations/tasks/<uuid:task_id>/stop", **post, view_func=chat.stop_debug_chat)
 
     c = "/conversations/<uuid:conversation_id>"
     bp.add_url_rule(c + "/messages", view_func=conversations.get_conversation_messages_with_page)
@@ -47,6 +50,8 @@ def register_app_routes(bp: Blueprint, apps: AppHandler, conversations: Conversa
 
     bp.add_url_rule("/web-apps/<string:token>", view_func=web_apps.get_web_app)
     bp.add_url_rule("/web-apps/<string:token>/conversations", view_func=web_apps.get_conversations)
+    bp.add_url_rule("/web-apps/<string:token>/chat", **post, view_func=chat.web_app_chat)
+    bp.add_url_rule("/web-apps/<string:token>/chat/<uuid:task_id>/stop", **post, view_func=chat.stop_web_app_chat)
 
     bp.add_url_rule("/builtin-apps", view_func=builtin_apps.get_builtin_apps)
     bp.add_url_rule("/builtin-apps/categories", view_func=builtin_apps.get_builtin_app_categories)

@@ -18,6 +18,7 @@ from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app.analysis_handler import AnalysisHandler
 from internal.handler.app.app_handler import AppHandler
 from internal.handler.app.builtin_app_handler import BuiltinAppHandler
+from internal.handler.app.chat_handler import ChatHandler
 from internal.handler.app.conversation_handler import ConversationHandler
 from internal.handler.app.web_app_handler import WebAppHandler
 from internal.handler.auth_handler import AuthHandler
@@ -58,6 +59,7 @@ class Router:
     web_app_handler: WebAppHandler
     builtin_app_handler: BuiltinAppHandler
     analysis_handler: AnalysisHandler
+    chat_handler: ChatHandler
     builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
     mcp_server_handler: McpServerHandler
@@ -109,7 +111,7 @@ class Router:
         bp.add_url_rule("/language-model-usage", view_func=lm.get_usage)
         self.knowledge_routes(bp)
         register_app_routes(bp, self.app_handler, self.conversation_handler, self.web_app_handler,
-                            self.builtin_app_handler, self.analysis_handler)
+                            self.builtin_app_handler, self.analysis_handler, self.chat_handler)
         builtin_tool_routes(bp, self.builtin_tool_handler)
         add_api_tool_routes(bp, self.api_tool_handler)
         add_mcp_server_routes(bp, self.mcp_server_handler)
@@ -146,6 +148,7 @@ class Router:
         """Third-party app API, API-key auth, real status codes."""
         bp = Blueprint(Surface.OPENAPI.value, __name__)
         bp.add_url_rule("/openapi/whoami", endpoint="whoami", view_func=self.api_key_handler.whoami)
+        bp.add_url_rule("/openapi/chat", methods=["POST"], endpoint="chat", view_func=self.chat_handler.openapi_chat)
         return bp
 
     def openai_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from internal.core.streaming.channel import ExpiredRun, Lease, StreamChannel, TaskOwner
@@ -70,12 +71,20 @@ class AgentRunner:
         self._spawn = spawn or _thread
 
     def start(self, agent: BaseAgent, turn: AgentTurn, hooks: TurnHooks, owner: TaskOwner, *,
-              summariser: Summariser | None = None, meta: dict[str, str] | None = None) -> Lease:
-        """Claim the task and run the turn in the background; answers the run's lease."""
+              summariser: Summariser | None = None, meta: dict[str, str] | None = None,
+              run_in: Callable[[], AbstractContextManager] | None = None) -> Lease:
+        """Claim the task and run the turn in the background; answers the run's lease. `run_in`
+        gives the context the background run needs (the service's app context: tools and hooks
+        use the database)."""
         self.channel.set_owner(turn.task_id, owner)
         lease = self.channel.hold_lease(turn.task_id, {"message_id": turn.message_id,
                                                        "conversation_id": turn.conversation_id, **(meta or {})})
-        self._spawn(lambda: self.run(agent, turn, hooks, summariser=summariser, lease=lease))
+
+        def background() -> None:
+            with run_in() if run_in is not None else nullcontext():
+                self.run(agent, turn, hooks, summariser=summariser, lease=lease)
+
+        self._spawn(background)
         return lease
 
     def run(self, agent: BaseAgent, turn: AgentTurn, hooks: TurnHooks, *, summariser: Summariser | None = None,

@@ -1,0 +1,38 @@
+"""SSE responses of the console and the app API (DESIGN §1): HTTP 200, `text/event-stream`, each
+frame written whole, never buffered or compressed. A failure before the stream starts (app not
+found, a bad body, a tool gone) is still an SSE `error` frame: the console reads errors from the
+frame's `observation` and shows nothing for a JSON envelope on a streaming route (defect #12)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from flask import Response
+
+from internal.core.agent import AgentEvent, AgentEventName
+from internal.exception import CustomException
+from pkg.i18n import translate_message
+from pkg.sse import frame
+
+SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache",
+               "X-Accel-Buffering": "no"}
+
+
+def sse_response(frames: Iterable[bytes]) -> Response:
+    return Response(frames, 200, SSE_HEADERS, direct_passthrough=True)
+
+
+def error_frame(message: str) -> bytes:
+    return frame(str(AgentEventName.ERROR), AgentEvent(AgentEventName.ERROR, observation=message).to_dict())
+
+
+def sse_errors(fn: Callable) -> Callable:
+    """Outermost decorator of a streaming route: our exceptions become one `error` frame."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CustomException as exc:
+            return sse_response([error_frame(translate_message(exc.message))])
+
+    return wrapper

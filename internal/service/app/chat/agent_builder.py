@@ -1,0 +1,86 @@
+"""An app configuration → the agent that answers a turn of it.
+
+The model runs through the gateway (`RoutedChatModel`: routing, retries, usage and cost records
+as on /v1) with the account's own provider credentials; the agent type follows the model's
+features (tool calling → function calling, else ReAct); every tool and dataset reference is
+resolved for the app's owner again (a reference removed since the config was saved fails the
+turn with a clear message rather than calling something else)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from injector import inject
+
+from config import Config
+from internal.core.agent import AgentConfig, ChatModelSummariser, ReviewConfig, agent_type_for, create_agent
+from internal.core.agent.base import BaseAgent
+from internal.core.language_model import LanguageModelCatalog
+from internal.core.language_model.gateway import CallContext, LanguageModelGateway
+from internal.core.language_model.langchain_chat import RoutedChatModel
+from internal.core.tools.base import Tool, ToolCallContext, ToolError, ToolNotFoundError, ToolRef, ToolType
+from internal.entity.app_entity import AppConfig
+from internal.exception import FailException
+from internal.service.language_model_service import LanguageModelService
+from internal.service.tool.tool_resolver_service import ToolResolverService
+
+_MODEL_FIELDS = ("temperature", "top_p", "max_tokens")
+
+
+@dataclass
+class BuiltAgent:
+    agent: BaseAgent
+    summariser: ChatModelSummariser | None
+
+
+@inject
+@dataclass
+class AgentBuilder:
+    conf: Config
+    catalog: LanguageModelCatalog
+    gateway: LanguageModelGateway
+    language_models: LanguageModelService
+    tools: ToolResolverService
+
+    def build(self, account_id: uuid.UUID, config: AppConfig) -> BuiltAgent:
+        mc = config.language_model
+        entity = self.catalog.get_model(mc.provider, mc.model)
+        context = CallContext(account_id=str(account_id),
+                              credentials=self.language_models.credentials_for(account_id) or None)
+        params: dict[str, Any] = {k: v for k, v in mc.parameters.items() if v is not None}
+        llm = RoutedChatModel(gateway=self.gateway, model=f"{mc.provider}/{mc.model}", context=context,
+                              **{k: params.pop(k) for k in _MODEL_FIELDS if k in params}, model_kwargs=params)
+        features = [str(f) for f in entity.features] if entity else []
+        agent_config = AgentConfig(
+            llm=llm, agent_type=agent_type_for(features), preset_prompt=config.preset_prompt,
+            tools=self._tools(account_id, config), max_iterations=self.conf.AGENT_MAX_ITERATIONS,
+            timeout_s=self.conf.AGENT_TURN_TIMEOUT_SECONDS, dialog_round=config.dialog_round,
+            long_term_memory=config.long_term_memory.enable,
+            review=ReviewConfig.from_app_config(config.review_config.model_dump()),
+            pricing=entity.pricing if entity else None)
+        summariser = ChatModelSummariser(llm) if config.long_term_memory.enable else None
+        return BuiltAgent(create_agent(agent_config.agent_type, agent_config), summariser)
+
+    def _tools(self, account_id: uuid.UUID, config: AppConfig) -> list[Tool]:
+        ctx = ToolCallContext(account_id=account_id)
+        refs = [ToolRef(type=t.type, provider_id=t.provider_id, tool_id=t.tool_id, params=t.params)
+                for t in config.tools]
+        if config.datasets:
+            rc = config.retrieval_config
+            refs.append(ToolRef(type=ToolType.DATASET, provider_id=str(config.datasets[0]), params={
+                "dataset_ids": [str(d) for d in config.datasets[1:]], "retrieval_strategy": rc.retrieval_strategy.value,
+                "k": max(1, rc.k), "score": rc.score}))
+        out: list[Tool] = []
+        for ref in refs:
+            try:
+                out.append(self.tools.resolve(ref, ctx))
+            except ToolNotFoundError:
+                raise FailException(f"the app's {_what(ref)} is no longer available; update the app's configuration") from None
+            except ToolError as exc:
+                raise FailException(f"the app's {_what(ref)} cannot be used: {exc}") from None
+        return out
+
+
+def _what(ref: ToolRef) -> str:
+    return "datasets" if ref.type == ToolType.DATASET else f"tool {ref.provider_id}/{ref.tool_id}"

@@ -1,0 +1,104 @@
+"""One chat turn, whatever the surface (debug pane, web app, /openapi/chat): build the agent from a
+config, open a `running` message, run the turn in the background (AgentRunner: apart from the
+HTTP connection, frames through the channel — Redis across processes in production), and serve
+its frames to any number of readers. A client that disconnects only unsubscribes; `stop` works
+from any process; a run whose process died is ended by `sweep()` (Celery beat)."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from injector import inject
+
+from config import Config
+from internal.core.agent import AgentEvent, AgentEventName, AgentTurn
+from internal.core.agent.runner import AgentRunner, event_frame, ping_frame, request_stop, sweep_crashed_runs
+from internal.core.streaming import StreamChannel, stream_frames
+from internal.core.streaming.channel import TaskOwner
+from internal.entity.app_entity import AppConfig, MessageStatus
+from internal.exception import NotFoundException
+from internal.model.conversation import Conversation
+from pkg.sse import frame
+
+from ..conversation_service import ConversationService
+from .agent_builder import AgentBuilder
+from .message_recorder import MessageRecorder
+
+LOST_RUN_MESSAGE = "the run was interrupted; please try again"
+
+
+@dataclass(frozen=True)
+class StartedTurn:
+    task_id: str
+    message_id: str
+    conversation_id: str
+
+
+@inject
+@dataclass
+class ChatTurns:
+    conf: Config
+    builder: AgentBuilder
+    conversations: ConversationService
+    runner: AgentRunner
+    channel: StreamChannel
+
+    def start(self, account_id: uuid.UUID, config: AppConfig, conversation: Conversation, query: str,
+              owner: TaskOwner, image_urls: list[str] | None = None) -> StartedTurn:
+        """Raises before anything is written when the config cannot run (a tool gone, a bad model)."""
+        built = self.builder.build(account_id, config)
+        history = self.conversations.recent_history(conversation.id, config.dialog_round)
+        memory = conversation.summary if config.long_term_memory.enable else ""
+        task_id = uuid.uuid4()
+        message = self.conversations.start_message(conversation, query, image_urls, task_id)
+        started = StartedTurn(str(task_id), str(message.id), str(conversation.id))
+        turn = AgentTurn(query=query, history=history, long_term_memory=memory or "", task_id=started.task_id,
+                         message_id=started.message_id, conversation_id=started.conversation_id)
+        hooks = MessageRecorder(self.conversations, message.id, conversation.id)
+        app = current_app._get_current_object()  # the run's own app context: tools and hooks use the database
+        self.runner.start(built.agent, turn, hooks, owner, summariser=built.summariser, run_in=app.app_context)
+        return started
+
+    def frames(self, started: StartedTurn, after: int = 0) -> Iterator[bytes]:
+        """The SSE body: a first `ping` with the ids, the run's frames, pings while it is quiet."""
+        def end(name: AgentEventName, text: str) -> bytes:
+            return event_frame(AgentEvent(name, task_id=started.task_id, message_id=started.message_id,
+                                          conversation_id=started.conversation_id, observation=text))
+
+        return stream_frames(
+            self.channel, started.task_id, after=after,
+            ping=lambda: ping_frame(started.task_id, started.message_id, started.conversation_id),
+            ping_interval=self.conf.AGENT_PING_INTERVAL_SECONDS, max_duration=self.conf.AGENT_STREAM_MAX_SECONDS,
+            timeout_frame=lambda: end(AgentEventName.TIMEOUT, "the reply took too long"),
+            lost_frame=lambda: end(AgentEventName.ERROR, LOST_RUN_MESSAGE))
+
+    def wait(self, started: StartedTurn) -> None:
+        """Block until the run has ended (its message is final by then: hooks run before the terminal frame)."""
+        for _ in self.frames(started):
+            pass
+
+    def stop(self, task_id: uuid.UUID, owner: TaskOwner) -> None:
+        if not request_stop(self.channel, str(task_id), owner):
+            raise NotFoundException("task not found")
+
+    def sweep(self) -> int:
+        """Runs whose process died: their streams end with an `error` frame and their messages too.
+        Also any message left `running` past the longest turn (a run of the in-process channel
+        dies with its process and leaves no lease behind)."""
+        ended = 0
+        for run in sweep_crashed_runs(self.channel):
+            message_id = run.meta.get("message_id")
+            if message_id and self.conversations.finish_message(uuid.UUID(message_id), MessageStatus.ERROR,
+                                                                error=LOST_RUN_MESSAGE):
+                ended += 1
+        limit = self.conf.AGENT_TURN_TIMEOUT_SECONDS + self.conf.AGENT_LEASE_SECONDS * 4
+        ended += self.conversations.fail_stale_messages(datetime.now(UTC) - timedelta(seconds=limit), LOST_RUN_MESSAGE)
+        return ended
+
+
+def error_frame(message: str) -> bytes:
+    """An SSE `error` frame for a failure before the stream started (the console reads `observation`)."""
+    return frame("error", AgentEvent(AgentEventName.ERROR, observation=message, latency=0.0).to_dict())
