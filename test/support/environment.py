@@ -30,7 +30,9 @@ def worker_index() -> int:
 
 
 def redis_url(offset: int = 0) -> str:
-    # DB 0 is left to developers; workers use 1.. (Redis has 16 by default).
+    # DB 0 is left to developers; workers use 1.. (Redis has 16 by default). Offsets 0-2 are each
+    # worker's own; larger offsets reach the next worker's range, so the e2e stacks take 8 and 9
+    # (with -n 2: DBs 9/12 and 10/13), clear of every worker's 0-2 (a fixture flushes its DB).
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/{1 + (worker_index() * 3 + offset) % 15}"
 
 

@@ -41,6 +41,7 @@ class LiveStack:
     database: str | None  # the PostgreSQL database (production layout)
     server: ManagedProcess
     layout: str = "production"
+    env: dict[str, str] | None = None  # the server's environment (start another process of the same stack)
 
 
 @contextmanager
@@ -78,7 +79,7 @@ def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None
                 server_env[k] = v
         port = free_port()
         server = start_server(server_env, port, tmp / "server.log", **({"workers": workers} if workers else {}))
-        yield LiveStack(f"http://127.0.0.1:{port}", app, account, database, server, layout)
+        yield LiveStack(f"http://127.0.0.1:{port}", app, account, database, server, layout, server_env)
     finally:
         if server is not None:
             server.stop()
