@@ -159,6 +159,7 @@ class Config(BaseSettings):
     # relative to the API root.
     API_PUBLIC_BASE_URL: str = ""
     APP_DEFAULT_MODEL: str = "openai/gpt-4o-mini"  # provider/model of a new app's draft
+    AI_HELPER_MODEL: str = "openai/gpt-4o-mini"  # provider/model of /ai/optimize-prompt and /ai/suggested-questions
     ANALYSIS_CACHE_SECONDS: int = 3600  # app analysis cache lifetime (new messages invalidate it earlier)
     # --- builtin tools (docs/tools.md) ---------------------------------------------------
     TOOL_SEARCH_BASE_URL: str = "https://html.duckduckgo.com"  # DuckDuckGo-style HTML search

@@ -4,16 +4,20 @@ found, a bad body, a tool gone) is still an SSE `error` frame: the console reads
 frame's `observation` and shows nothing for a JSON envelope on a streaming route (defect #12)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
 
 from flask import Response
 
 from internal.core.agent import AgentEvent, AgentEventName
+from internal.core.language_model.errors import LLMError
 from internal.exception import CustomException
 from pkg.i18n import translate_message
 from pkg.sse import frame
 
+log = logging.getLogger(__name__)
 SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache",
                "X-Accel-Buffering": "no"}
 
@@ -36,3 +40,19 @@ def sse_errors(fn: Callable) -> Callable:
             return sse_response([error_frame(translate_message(exc.message))])
 
     return wrapper
+
+
+def text_frames(deltas: Iterator[str], event: str, field: str) -> Iterator[bytes]:
+    """One `event` frame `{field: delta}` per text delta; a failure on the way ends the stream
+    with an `error` frame (model errors carry client-safe messages, anything else a reference)."""
+    try:
+        for delta in deltas:
+            yield frame(event, {field: delta})
+    except LLMError as exc:
+        yield error_frame(exc.message)
+    except CustomException as exc:
+        yield error_frame(translate_message(exc.message))
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("stream %s failed (ref %s)", event, ref)
+        yield error_frame(f"the request failed unexpectedly (ref {ref})")

@@ -13,6 +13,7 @@ from injector import inject
 
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
+from internal.handler.ai_handler import AiHandler
 from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app.analysis_handler import AnalysisHandler
@@ -60,6 +61,7 @@ class Router:
     builtin_app_handler: BuiltinAppHandler
     analysis_handler: AnalysisHandler
     chat_handler: ChatHandler
+    ai_handler: AiHandler
     builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
     mcp_server_handler: McpServerHandler
@@ -112,6 +114,9 @@ class Router:
         self.knowledge_routes(bp)
         register_app_routes(bp, self.app_handler, self.conversation_handler, self.web_app_handler,
                             self.builtin_app_handler, self.analysis_handler, self.chat_handler)
+        bp.add_url_rule("/ai/optimize-prompt", methods=["POST"], view_func=self.ai_handler.optimize_prompt)
+        bp.add_url_rule("/ai/suggested-questions", methods=["POST"],
+                        view_func=self.ai_handler.generate_suggested_questions)
         builtin_tool_routes(bp, self.builtin_tool_handler)
         add_api_tool_routes(bp, self.api_tool_handler)
         add_mcp_server_routes(bp, self.mcp_server_handler)

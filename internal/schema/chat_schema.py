@@ -65,3 +65,11 @@ class OpenApiChatResp(BaseModel):
     latency: float
     agent_thoughts: list[ThoughtResp]
     created_at: int
+
+
+class OptimizePromptReq(BaseModel):
+    prompt: str = Field(min_length=1, max_length=2000)
+
+
+class SuggestedQuestionsReq(BaseModel):
+    message_id: uuid.UUID

@@ -214,3 +214,23 @@ def test_openapi_chat_blocking_and_streaming(chat_app, upstream):
         assert res.status_code == 404, res.json
     assert client.post("/openapi/chat", json={"app_id": app_id, "query": ""}, headers=key).status_code == 400
     assert client.post("/openapi/chat", json={"app_id": app_id, "query": "hi"}).status_code == 401
+
+
+def test_ai_helpers(chat_app, upstream):
+    console = _tenant(chat_app, upstream)
+    frames, _ = _sse(console, "/ai/optimize-prompt", {"prompt": "你是客服，回答售后问题"})
+    assert frames and {e for e, _ in frames} == {"optimize_prompt"}, frames
+    assert len("".join(d["optimize_prompt"] for _, d in frames).split()) == 8  # the upstream's whole reply
+    bare = ConsoleClient(chat_app, make_account(chat_app))  # no provider credentials
+    failed, _ = _sse(bare, "/ai/optimize-prompt", {"prompt": "x"})
+    assert [e for e, _ in failed] == ["error"] and "credentials" in failed[0][1]["observation"]
+    assert _sse(console, "/ai/optimize-prompt", {"prompt": ""})[0][0][0] == "error"
+
+    app_id = _agent_app(console, tools=())
+    started, _ = _sse(console, f"/apps/{app_id}/conversations", {"query": "hi"})
+    message_id = started[0][1]["message_id"]
+    questions = console.post("/ai/suggested-questions", json={"message_id": message_id})
+    assert questions["code"] == "success" and 1 <= len(questions["data"]) <= 3
+    assert all(isinstance(q, str) and q for q in questions["data"])
+    assert bare.post("/ai/suggested-questions", json={"message_id": message_id})["code"] == "not_found"
+    assert console.post("/ai/suggested-questions", json={"message_id": "nope"})["code"] == "validate_error"

@@ -1,7 +1,7 @@
 """An app configuration → the agent that answers a turn of it.
 
-The model runs through the gateway (`RoutedChatModel`: routing, retries, usage and cost records
-as on /v1) with the account's own provider credentials; the agent type follows the model's
+The model runs through the gateway (ChatModelFactory) with the account's own provider
+credentials; the agent type follows the model's
 features (tool calling → function calling, else ReAct); every tool and dataset reference is
 resolved for the app's owner again (a reference removed since the config was saved fails the
 turn with a clear message rather than calling something else)."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from injector import inject
 
@@ -17,15 +16,11 @@ from config import Config
 from internal.core.agent import AgentConfig, ChatModelSummariser, ReviewConfig, agent_type_for, create_agent
 from internal.core.agent.base import BaseAgent
 from internal.core.language_model import LanguageModelCatalog
-from internal.core.language_model.gateway import CallContext, LanguageModelGateway
-from internal.core.language_model.langchain_chat import RoutedChatModel
 from internal.core.tools.base import Tool, ToolCallContext, ToolError, ToolNotFoundError, ToolRef, ToolType
 from internal.entity.app_entity import AppConfig
 from internal.exception import FailException
-from internal.service.language_model_service import LanguageModelService
+from internal.service.chat_model_factory import ChatModelFactory
 from internal.service.tool.tool_resolver_service import ToolResolverService
-
-_MODEL_FIELDS = ("temperature", "top_p", "max_tokens")
 
 
 @dataclass
@@ -39,18 +34,13 @@ class BuiltAgent:
 class AgentBuilder:
     conf: Config
     catalog: LanguageModelCatalog
-    gateway: LanguageModelGateway
-    language_models: LanguageModelService
+    models: ChatModelFactory
     tools: ToolResolverService
 
     def build(self, account_id: uuid.UUID, config: AppConfig) -> BuiltAgent:
         mc = config.language_model
         entity = self.catalog.get_model(mc.provider, mc.model)
-        context = CallContext(account_id=str(account_id),
-                              credentials=self.language_models.credentials_for(account_id) or None)
-        params: dict[str, Any] = {k: v for k, v in mc.parameters.items() if v is not None}
-        llm = RoutedChatModel(gateway=self.gateway, model=f"{mc.provider}/{mc.model}", context=context,
-                              **{k: params.pop(k) for k in _MODEL_FIELDS if k in params}, model_kwargs=params)
+        llm = self.models.chat_model(account_id, mc.provider, mc.model, mc.parameters)
         features = [str(f) for f in entity.features] if entity else []
         agent_config = AgentConfig(
             llm=llm, agent_type=agent_type_for(features), preset_prompt=config.preset_prompt,
