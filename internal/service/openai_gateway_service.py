@@ -16,10 +16,12 @@ from injector import inject
 from config import Config
 from config.language_model import LanguageModelSettings
 from internal.core.language_model import CallContext, LanguageModelGateway, RateLimit
-from internal.core.language_model.errors import LLMError
+from internal.core.language_model.errors import LLMError, ModelNotFoundError
 from internal.exception import CustomException
 from internal.service.account_lookup_service import AccountLookupService
 from internal.service.api_key_service import ApiKeyUsageService
+from internal.service.app.chat.app_models import PREFIX as APP_MODEL_PREFIX
+from internal.service.app.chat.app_models import AppModel, AppModelService
 from internal.service.language_model_service import LanguageModelService
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,6 +81,7 @@ class OpenAIGatewayService:
     conf: Config
     accounts: AccountLookupService
     api_key_usage: ApiKeyUsageService
+    app_models: AppModelService
 
     def __post_init__(self) -> None:
         self._default_limit = RateLimit(rpm=default_rpm(self.conf, self.settings),
@@ -121,11 +124,11 @@ class OpenAIGatewayService:
 
     @translate_errors
     def list_models(self, api_key: ApiKeyIdentity) -> dict[str, Any]:
-        return self.gateway.list_models()
+        return self.gateway.list_models(extra=self.app_models.models(api_key.account_id))
 
     @translate_errors
     def retrieve_model(self, api_key: ApiKeyIdentity, model_id: str) -> dict[str, Any]:
-        for m in self.gateway.list_models()["data"]:
+        for m in self.list_models(api_key)["data"]:
             if m["id"] == model_id:
                 return m
         ctx = self.context(api_key)
@@ -139,11 +142,37 @@ class OpenAIGatewayService:
 
     @translate_errors
     def chat(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> dict[str, Any]:
-        return self.gateway.chat(body, self.context(api_key))
+        if app := self._app_model(api_key, body):
+            return self.app_models.complete(app, body)
+        try:
+            return self.gateway.chat(body, self.context(api_key))
+        except ModelNotFoundError:
+            if app := self._app_model(api_key, body, by_name=True):
+                return self.app_models.complete(app, body)
+            raise
 
     @translate_errors
     def chat_stream(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> Iterator[bytes]:
-        return self.gateway.chat_stream(body, self.context(api_key))
+        if app := self._app_model(api_key, body):
+            return self.app_models.stream(app, body)
+        try:
+            return self.gateway.chat_stream(body, self.context(api_key))
+        except ModelNotFoundError:
+            if app := self._app_model(api_key, body, by_name=True):
+                return self.app_models.stream(app, body)
+            raise
+
+    def _app_model(self, api_key: ApiKeyIdentity, body: dict[str, Any], by_name: bool = False) -> AppModel | None:
+        """A published app of the key's account named by `model`: `app-<uuid>` is checked first
+        (one string test on the hot path); an app's name only after the catalog said no."""
+        model = body.get("model")
+        if not isinstance(model, str) or not (by_name or model.startswith(APP_MODEL_PREFIX)):
+            return None
+        found = self.app_models.find(api_key.account_id, model)
+        if found is None and not by_name:
+            raise ModelNotFoundError(f"The model `{model}` does not exist or you do not have access to it.",
+                                     param="model")
+        return found
 
     @translate_errors
     def completion(self, api_key: ApiKeyIdentity, body: dict[str, Any]) -> dict[str, Any]:

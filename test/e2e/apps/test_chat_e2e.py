@@ -223,3 +223,50 @@ def test_pings_flow_while_the_model_is_slow(stack):
     first_answer = next(i for i, (e, _) in enumerate(frames) if e == "agent_message")
     assert sum(e == "ping" for e, _ in frames[:first_answer]) >= 3  # 0.5 s pings over a 2 s wait
     assert frames[-1][0] == "agent_end"
+
+
+def test_a_published_app_is_a_model_for_the_openai_sdk(stack):
+    import openai
+
+    s, _, _ = stack
+    owner = _tenant(stack)
+    app_id = _app(s.url, owner.headers, tools=[TOOL])
+    httpx.post(f"{s.url}/apps/{app_id}", headers=owner.headers, timeout=10,
+               json={"name": f"helper-{app_id[:8]}", "icon": "https://cdn.example.com/i.png", "description": ""})
+    with s.app.app_context():
+        keys = s.app.extensions["injector"].get(ApiKeyService)
+        _, key = keys.create_api_key(owner.account_id, True, "sdk")
+        stranger = make_account(s.app)
+        _, stranger_key = keys.create_api_key(stranger.account_id, True, "sdk")
+    client = openai.OpenAI(base_url=s.url + "/v1", api_key=key, max_retries=0, timeout=60)
+    model = f"app-{app_id}"
+    with pytest.raises(openai.NotFoundError):  # a draft is not a model
+        client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+    assert httpx.post(f"{s.url}/apps/{app_id}/publish", headers=owner.headers, timeout=10).json()["code"] == "success"
+
+    listed = {m.id for m in client.models.list()}
+    assert model in listed
+    assert client.models.retrieve(model).owned_by == "llmops-app"
+    done = client.chat.completions.create(model=model, messages=[
+        {"role": "user", "content": "earlier"}, {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "what time is it?"}])
+    assert done.choices[0].message.content.startswith("The tool returned:")
+    assert done.usage.total_tokens > 0 and done.usage.total_tokens == done.usage.prompt_tokens + done.usage.completion_tokens
+    by_name = client.chat.completions.create(model=f"helper-{app_id[:8]}", messages=[{"role": "user", "content": "hi"}])
+    assert by_name.model == model
+
+    parts, usage = [], None
+    for chunk in client.chat.completions.create(model=model, stream=True, stream_options={"include_usage": True},
+                                                messages=[{"role": "user", "content": "what time is it?"}]):
+        if chunk.usage:
+            usage = chunk.usage
+        elif chunk.choices and chunk.choices[0].delta.content:
+            parts.append(chunk.choices[0].delta.content)
+    assert "".join(parts).startswith("The tool returned:") and usage and usage.total_tokens > 0
+
+    other = openai.OpenAI(base_url=s.url + "/v1", api_key=stranger_key, max_retries=0, timeout=30)
+    assert model not in {m.id for m in other.models.list()}
+    with pytest.raises(openai.NotFoundError):
+        other.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model=model, messages=[{"role": "assistant", "content": "no user turn"}])

@@ -15,16 +15,24 @@ from injector import inject
 
 from config import Config
 from internal.core.agent import AgentEvent, AgentEventName, AgentTurn
-from internal.core.agent.runner import AgentRunner, event_frame, ping_frame, request_stop, sweep_crashed_runs
+from internal.core.agent.runner import (
+    AgentRunner,
+    NullHooks,
+    TurnHooks,
+    event_frame,
+    ping_frame,
+    request_stop,
+    sweep_crashed_runs,
+)
 from internal.core.streaming import StreamChannel, stream_frames
 from internal.core.streaming.channel import TaskOwner
 from internal.entity.app_entity import AppConfig, MessageStatus
 from internal.exception import NotFoundException
 from internal.model.conversation import Conversation
-from pkg.sse import frame
+from pkg import sse
 
 from ..conversation_service import ConversationService
-from .agent_builder import AgentBuilder
+from .agent_builder import AgentBuilder, BuiltAgent
 from .message_recorder import MessageRecorder
 
 LOST_RUN_MESSAGE = "the run was interrupted; please try again"
@@ -57,10 +65,23 @@ class ChatTurns:
         started = StartedTurn(str(task_id), str(message.id), str(conversation.id))
         turn = AgentTurn(query=query, history=history, long_term_memory=memory or "", task_id=started.task_id,
                          message_id=started.message_id, conversation_id=started.conversation_id)
-        hooks = MessageRecorder(self.conversations, message.id, conversation.id)
+        self._launch(built, turn, MessageRecorder(self.conversations, message.id, conversation.id), owner)
+        return started
+
+    def start_stateless(self, account_id: uuid.UUID, config: AppConfig, history: list[tuple[str, str]], query: str,
+                        owner: TaskOwner) -> StartedTurn:
+        """A turn whose history comes with the request and is not saved (/v1: OpenAI's API is
+        stateless). Model usage and cost are recorded by the gateway as for every /v1 call."""
+        built = self.builder.build(account_id, config)
+        started = StartedTurn(str(uuid.uuid4()), str(uuid.uuid4()), "")
+        turn = AgentTurn(query=query, history=history, task_id=started.task_id, message_id=started.message_id)
+        built.summariser = None
+        self._launch(built, turn, NullHooks(), owner)
+        return started
+
+    def _launch(self, built: BuiltAgent, turn: AgentTurn, hooks: TurnHooks, owner: TaskOwner) -> None:
         app = current_app._get_current_object()  # the run's own app context: tools and hooks use the database
         self.runner.start(built.agent, turn, hooks, owner, summariser=built.summariser, run_in=app.app_context)
-        return started
 
     def frames(self, started: StartedTurn, after: int = 0) -> Iterator[bytes]:
         """The SSE body: a first `ping` with the ids, the run's frames, pings while it is quiet."""
@@ -74,6 +95,10 @@ class ChatTurns:
             ping_interval=self.conf.AGENT_PING_INTERVAL_SECONDS, max_duration=self.conf.AGENT_STREAM_MAX_SECONDS,
             timeout_frame=lambda: end(AgentEventName.TIMEOUT, "the reply took too long"),
             lost_frame=lambda: end(AgentEventName.ERROR, LOST_RUN_MESSAGE))
+
+    def events(self, started: StartedTurn) -> Iterator[tuple[str, dict]]:
+        """The run's frames decoded, pings included (for surfaces that re-shape them)."""
+        return sse.parse(self.frames(started))
 
     def wait(self, started: StartedTurn) -> None:
         """Block until the run has ended (its message is final by then: hooks run before the terminal frame)."""
@@ -98,7 +123,3 @@ class ChatTurns:
         ended += self.conversations.fail_stale_messages(datetime.now(UTC) - timedelta(seconds=limit), LOST_RUN_MESSAGE)
         return ended
 
-
-def error_frame(message: str) -> bytes:
-    """An SSE `error` frame for a failure before the stream started (the console reads `observation`)."""
-    return frame("error", AgentEvent(AgentEventName.ERROR, observation=message, latency=0.0).to_dict())
