@@ -11,6 +11,8 @@ from sqlalchemy import select
 from internal.exception import UnauthorizedException
 from internal.model.account import Account
 from internal.model.api_key import ApiKey
+from internal.model.revoked_token import RevokedToken
+from internal.service.jwt_service import REVOKED_MESSAGE
 from pkg.redis_tracking import KeyReader
 from pkg.secret_token import hash_secret
 from pkg.sqlalchemy import SQLAlchemy
@@ -30,6 +32,16 @@ class AccountLookupService:
         if account is None:
             raise UnauthorizedException("account not found")
         return account
+
+    def get_active_for_token(self, account_id: uuid.UUID, jti: str) -> Account:
+        """The account of a console token and whether the token was revoked, in one query."""
+        revoked = select(RevokedToken.jti).where(RevokedToken.jti == jti).exists()
+        row = self.db.session.execute(select(Account, revoked).where(Account.id == account_id)).first()
+        if row is None:
+            raise UnauthorizedException("account not found")
+        if row[1]:
+            raise UnauthorizedException(REVOKED_MESSAGE)
+        return row[0]
 
     def authenticate_api_key(self, raw_key: str) -> ApiKey:
         api_key = self.db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_secret(raw_key)))

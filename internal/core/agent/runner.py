@@ -72,29 +72,32 @@ class AgentRunner:
 
     def start(self, agent: BaseAgent, turn: AgentTurn, hooks: TurnHooks, owner: TaskOwner, *,
               summariser: Summariser | None = None, meta: dict[str, str] | None = None,
-              run_in: Callable[[], AbstractContextManager] | None = None) -> Lease:
+              run_in: Callable[[], AbstractContextManager] | None = None,
+              prepare: Callable[[], None] | None = None) -> Lease:
         """Claim the task and run the turn in the background; answers the run's lease. `run_in`
         gives the context the background run needs (the service's app context: tools and hooks
-        use the database)."""
-        self.channel.set_owner(turn.task_id, owner)
-        lease = self.channel.hold_lease(turn.task_id, {"message_id": turn.message_id,
-                                                       "conversation_id": turn.conversation_id, **(meta or {})})
+        use the database); `prepare` runs first in the background (e.g. the message row and the
+        history: work the client need not wait for before its first frame)."""
+        lease = self.channel.claim(turn.task_id, owner, {"message_id": turn.message_id,
+                                                         "conversation_id": turn.conversation_id, **(meta or {})})
 
         def background() -> None:
             with run_in() if run_in is not None else nullcontext():
-                self.run(agent, turn, hooks, summariser=summariser, lease=lease)
+                self.run(agent, turn, hooks, summariser=summariser, lease=lease, prepare=prepare)
 
         self._spawn(background)
         return lease
 
     def run(self, agent: BaseAgent, turn: AgentTurn, hooks: TurnHooks, *, summariser: Summariser | None = None,
-            lease: Lease | None = None) -> AgentOutcome:
+            lease: Lease | None = None, prepare: Callable[[], None] | None = None) -> AgentOutcome:
         """The turn, synchronously (`start` calls this in the background)."""
         task_id = turn.task_id
         cancel = CancelToken(remote=lambda: self.channel.is_stop_requested(task_id), poll_interval=self.stop_poll_s)
         control = RunControl.with_timeout(agent.config.timeout_s, cancel)
         outcome = AgentOutcome()
         try:
+            if prepare is not None:
+                prepare()
             for event in agent.run(turn, control):
                 outcome.add(event)
                 if event.persist:

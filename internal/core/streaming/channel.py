@@ -119,6 +119,11 @@ class StreamChannel(abc.ABC):
     @abc.abstractmethod
     def hold_lease(self, task_id: str, meta: dict[str, str] | None = None) -> Lease: ...
 
+    def claim(self, task_id: str, owner: TaskOwner, meta: dict[str, str] | None = None) -> Lease:
+        """`set_owner` and `hold_lease` at once (backends may do both in one round trip)."""
+        self.set_owner(task_id, owner)
+        return self.hold_lease(task_id, meta)
+
     @abc.abstractmethod
     def is_running(self, task_id: str) -> bool: ...
 

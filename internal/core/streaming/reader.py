@@ -19,10 +19,10 @@ def stream_frames(channel: StreamChannel, task_id: str, *, after: int = 0, ping:
                   ping_interval: float = 10.0, max_duration: float = 900.0, ping_first: bool = True,
                   timeout_frame: Callable[[], bytes] | None = None,
                   lost_frame: Callable[[], bytes] | None = None) -> Iterator[bytes]:
+    if ping_first:
+        yield ping()  # the first frame carries the ids at once; subscribing after it loses nothing (frames are numbered)
     sub = channel.subscribe(task_id, after)
     try:
-        if ping_first:
-            yield ping()       # the first frame carries the ids at once, whatever the model does
         deadline = time.monotonic() + max_duration
         idle_checks = 0
         while True:

@@ -150,7 +150,14 @@ class RedisStreamChannel(StreamChannel):
 
     # ------------------------------------------------------------------ leases -----------
     def hold_lease(self, task_id: str, meta: dict[str, str] | None = None) -> Lease:
+        return self._lease(self._redis.pipeline(transaction=False), task_id, meta)
+
+    def claim(self, task_id: str, owner: TaskOwner, meta: dict[str, str] | None = None) -> Lease:
         pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._key(task_id, "owner"), owner.token(), ex=self.settings.stream_ttl_s)
+        return self._lease(pipe, task_id, meta)
+
+    def _lease(self, pipe, task_id: str, meta: dict[str, str] | None) -> Lease:
         meta_key = self._key(task_id, "meta")
         pipe.hset(meta_key, mapping={"task_id": task_id, **(meta or {})})
         pipe.expire(meta_key, self.settings.stream_ttl_s)

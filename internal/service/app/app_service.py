@@ -10,7 +10,9 @@ from injector import inject
 from sqlalchemy import or_, select
 
 from internal.entity.app_entity import AppConfig, AppConfigType, AppStatus
+from internal.exception import NotFoundException
 from internal.model.app import App, AppConfigVersion
+from internal.model.conversation import Conversation
 from internal.service.base_service import get_owned
 from pkg.paginator import Paginator, SearchPaginatorReq
 from pkg.sqlalchemy import SQLAlchemy
@@ -32,8 +34,26 @@ class AppService:
         return get_owned(self.db, App, app_id, account_id, "app not found")
 
     def get_app_with_draft(self, account_id: uuid.UUID, app_id) -> tuple[App, AppConfigVersion]:
-        app = self.get_app(account_id, app_id)
-        return app, self.draft_version(app)
+        """The caller's app and its draft row in one query."""
+        app, draft, _ = self.get_app_for_debug(account_id, app_id)
+        return app, draft
+
+    def get_app_for_debug(self, account_id: uuid.UUID, app_id) -> tuple[App, AppConfigVersion, Conversation | None]:
+        """The caller's app, its draft row and its live debug conversation (if any), in ONE query:
+        the debug chat's path to its first frame."""
+        try:
+            key = app_id if isinstance(app_id, uuid.UUID) else uuid.UUID(str(app_id))
+        except (TypeError, ValueError):
+            raise NotFoundException("app not found") from None
+        row = self.db.session.execute(
+            select(App, AppConfigVersion, Conversation)
+            .join(AppConfigVersion, (AppConfigVersion.app_id == App.id)
+                  & (AppConfigVersion.config_type == AppConfigType.DRAFT.value))
+            .outerjoin(Conversation, (Conversation.id == App.debug_conversation_id) & Conversation.is_deleted.is_(False))
+            .where(App.id == key, App.account_id == account_id)).first()
+        if row is None:
+            raise NotFoundException("app not found")
+        return row[0], row[1], row[2]
 
     def draft_version(self, app: App, lock: bool = False) -> AppConfigVersion:
         """The app's draft row (created with the app; every app has exactly one). `lock` holds

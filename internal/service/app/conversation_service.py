@@ -85,8 +85,10 @@ class ConversationService:
         return conv
 
     def start_message(self, conversation: Conversation, query: str, image_urls: list[str] | None = None,
-                      task_id: uuid.UUID | None = None) -> Message:
-        message = Message(app_id=conversation.app_id, conversation_id=conversation.id,
+                      task_id: uuid.UUID | None = None, message_id: uuid.UUID | None = None) -> Message:
+        """A `running` message. `conversation` may be any object with the conversation's `id`,
+        `app_id`, `invoke_from` and `created_by` (a run in another session passes plain values)."""
+        message = Message(id=message_id or uuid.uuid4(), app_id=conversation.app_id, conversation_id=conversation.id,
                           invoke_from=conversation.invoke_from, created_by=conversation.created_by, query=query,
                           image_urls=list(image_urls or []), task_id=task_id, status=MessageStatus.RUNNING.value)
         with self.db.auto_commit():

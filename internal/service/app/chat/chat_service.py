@@ -50,9 +50,9 @@ class ChatService:
 
     # -- debug pane ------------------------------------------------------------------------
     def debug_chat(self, account_id: uuid.UUID, app_id, query: str, image_urls: list[str]) -> StartedTurn:
-        app = self.apps.get_app(account_id, app_id)
-        config = AppConfig.model_validate(self.apps.draft_version(app).config)
-        conversation = self.conversations.get_or_create_debug_conversation(app)
+        app, draft, conversation = self.apps.get_app_for_debug(account_id, app_id)
+        config = AppConfig.model_validate(draft.config)
+        conversation = conversation or self.conversations.get_or_create_debug_conversation(app)
         return self.turns.start(app.account_id, config, conversation, query, TaskOwner.account(account_id), image_urls)
 
     def stop_debug_chat(self, account_id: uuid.UUID, app_id, task_id: uuid.UUID) -> None:

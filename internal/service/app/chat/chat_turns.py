@@ -6,7 +6,7 @@ from any process; a run whose process died is ended by `sweep()` (Celery beat)."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +39,15 @@ LOST_RUN_MESSAGE = "the run was interrupted; please try again"
 
 
 @dataclass(frozen=True)
+class ConversationRef:
+    """What a message row needs of its conversation, as plain values (the run has its own session)."""
+    id: uuid.UUID
+    app_id: uuid.UUID
+    invoke_from: str
+    created_by: uuid.UUID
+
+
+@dataclass(frozen=True)
 class StartedTurn:
     task_id: str
     message_id: str
@@ -56,16 +65,23 @@ class ChatTurns:
 
     def start(self, account_id: uuid.UUID, config: AppConfig, conversation: Conversation, query: str,
               owner: TaskOwner, image_urls: list[str] | None = None) -> StartedTurn:
-        """Raises before anything is written when the config cannot run (a tool gone, a bad model)."""
+        """Raises before anything is written when the config cannot run (a tool gone, a bad model).
+        The message row and the history are the run's first step (`prepare`), so the client's
+        first frame (the ids) does not wait for them."""
         built = self.builder.build(account_id, config)
-        history = self.conversations.recent_history(conversation.id, config.dialog_round)
-        memory = conversation.summary if config.long_term_memory.enable else ""
-        task_id = uuid.uuid4()
-        message = self.conversations.start_message(conversation, query, image_urls, task_id)
-        started = StartedTurn(str(task_id), str(message.id), str(conversation.id))
-        turn = AgentTurn(query=query, history=history, long_term_memory=memory or "", task_id=started.task_id,
+        target = ConversationRef(conversation.id, conversation.app_id, conversation.invoke_from,
+                                 conversation.created_by)
+        memory = (conversation.summary or "") if config.long_term_memory.enable else ""
+        started = StartedTurn(str(uuid.uuid4()), str(uuid.uuid4()), str(conversation.id))
+        turn = AgentTurn(query=query, long_term_memory=memory, task_id=started.task_id,
                          message_id=started.message_id, conversation_id=started.conversation_id)
-        self._launch(built, turn, MessageRecorder(self.conversations, message.id, conversation.id), owner)
+        message_id = uuid.UUID(started.message_id)
+
+        def prepare() -> None:
+            turn.history = self.conversations.recent_history(target.id, config.dialog_round)
+            self.conversations.start_message(target, query, image_urls, uuid.UUID(started.task_id), message_id)
+
+        self._launch(built, turn, MessageRecorder(self.conversations, message_id, conversation.id), owner, prepare)
         return started
 
     def start_stateless(self, account_id: uuid.UUID, config: AppConfig, history: list[tuple[str, str]], query: str,
@@ -79,9 +95,11 @@ class ChatTurns:
         self._launch(built, turn, NullHooks(), owner)
         return started
 
-    def _launch(self, built: BuiltAgent, turn: AgentTurn, hooks: TurnHooks, owner: TaskOwner) -> None:
+    def _launch(self, built: BuiltAgent, turn: AgentTurn, hooks: TurnHooks, owner: TaskOwner,
+                prepare: Callable[[], None] | None = None) -> None:
         app = current_app._get_current_object()  # the run's own app context: tools and hooks use the database
-        self.runner.start(built.agent, turn, hooks, owner, summariser=built.summariser, run_in=app.app_context)
+        self.runner.start(built.agent, turn, hooks, owner, summariser=built.summariser, run_in=app.app_context,
+                          prepare=prepare)
 
     def frames(self, started: StartedTurn, after: int = 0) -> Iterator[bytes]:
         """The SSE body: a first `ping` with the ids, the run's frames, pings while it is quiet."""
