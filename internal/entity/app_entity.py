@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -131,6 +131,9 @@ class ReviewConfig(_Strict):
 class AppConfig(_Strict):
     """A whole configuration. Datasets and workflows are uuids (strings when stored), tools refs."""
     model_config_: ModelConfig = Field(alias="model_config", serialization_alias="model_config")
+    # "auto": function calling when the model calls tools, else ReAct (the console never sets it;
+    # the agent API may)
+    agent_type: Literal["auto", "function_calling", "react"] = "auto"
     dialog_round: int = Field(default=3, ge=0, le=100)
     preset_prompt: str = Field(default="", max_length=MAX_PROMPT_CHARS)
     tools: list[ToolConfig] = Field(default_factory=list, max_length=MAX_TOOLS)

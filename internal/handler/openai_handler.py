@@ -42,16 +42,16 @@ from pkg.json_codec.input_check import input_problem, may_have_problem
 Reply = tuple[bytes | Iterator[bytes], int, list[tuple[str, str]]]
 
 
-def _json(data: Any) -> Reply:
+def json_reply(data: Any) -> Reply:
     return dumps(data), 200, [("Content-Type", "application/json")]
 
 
-def _stream(chunks: Iterator[bytes]) -> Reply:
+def sse_reply(chunks: Iterator[bytes]) -> Reply:
     return chunks, 200, [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache"),
                          ("X-Accel-Buffering", "no")]
 
 
-def _body(req: Request) -> dict[str, Any]:
+def request_json(req: Request) -> dict[str, Any]:
     raw = req.get_data()
     try:
         data = loads(raw)
@@ -80,17 +80,17 @@ class OpenAIHandler:
     @document(response=ModelListResp)
     def list_models(self, req: Request) -> Reply:
         """OpenAI `GET /v1/models`."""
-        return _json(self.gateway_service.list_models(self._api_key(req)))
+        return json_reply(self.gateway_service.list_models(self._api_key(req)))
 
     @document(response=ModelResp)
     def retrieve_model(self, req: Request, model_id: str) -> Reply:
         """OpenAI `GET /v1/models/{model}`."""
-        return _json(self.gateway_service.retrieve_model(self._api_key(req), model_id))
+        return json_reply(self.gateway_service.retrieve_model(self._api_key(req), model_id))
 
     @document(response=ModelHealthResp)
     def model_health(self, req: Request, model_id: str) -> Reply:
         """Deployments of a model with their cooldown state, failures and latency."""
-        return _json(self.gateway_service.model_health(self._api_key(req), model_id))
+        return json_reply(self.gateway_service.model_health(self._api_key(req), model_id))
 
     @document(body=ChatCompletionReq, response=ChatCompletionResp, produces=("text/event-stream",), gateway=True)
     def chat_completions(self, req: Request) -> Reply:
@@ -104,19 +104,19 @@ class OpenAIHandler:
 
     def _blocking_or_stream(self, req: Request, blocking: Callable, streaming: Callable) -> Reply:
         key = self._api_key(req)
-        body = _body(req)
+        body = request_json(req)
         if body.get("stream") is True:
-            return _stream(streaming(key, body))
-        return _json(blocking(key, body))
+            return sse_reply(streaming(key, body))
+        return json_reply(blocking(key, body))
 
     @document(body=EmbeddingReq, response=EmbeddingResp, gateway=True)
     def embeddings(self, req: Request) -> Reply:
         """OpenAI `POST /v1/embeddings`."""
         key = self._api_key(req)
-        return _json(self.gateway_service.embeddings(key, _body(req)))
+        return json_reply(self.gateway_service.embeddings(key, request_json(req)))
 
     @document(body=ImageGenerationReq, response=ImageGenerationResp, gateway=True)
     def images_generations(self, req: Request) -> Reply:
         """OpenAI `POST /v1/images/generations` (providers that offer image models)."""
         key = self._api_key(req)
-        return _json(self.gateway_service.images(key, _body(req)))
+        return json_reply(self.gateway_service.images(key, request_json(req)))

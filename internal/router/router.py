@@ -13,6 +13,7 @@ from injector import inject
 
 from internal.entity.surface import Surface
 from internal.handler.account_handler import AccountHandler
+from internal.handler.agent_api_handler import AgentApiHandler
 from internal.handler.ai_handler import AiHandler
 from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.api_tool_handler import ApiToolHandler
@@ -62,6 +63,7 @@ class Router:
     analysis_handler: AnalysisHandler
     chat_handler: ChatHandler
     ai_handler: AiHandler
+    agent_api_handler: AgentApiHandler
     builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
     mcp_server_handler: McpServerHandler
@@ -158,7 +160,7 @@ class Router:
 
     def openai_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
         """OpenAI-compatible gateway under /v1: (method, path, handler method taking the request)."""
-        oa = self.openai_handler
+        oa, ag = self.openai_handler, self.agent_api_handler
         return [
             ("GET", "/v1/models", oa.list_models),
             ("GET", "/v1/models/<path:model_id>/health", oa.model_health),
@@ -167,6 +169,14 @@ class Router:
             ("POST", "/v1/completions", oa.completions),
             ("POST", "/v1/embeddings", oa.embeddings),
             ("POST", "/v1/images/generations", oa.images_generations),
+            # the agent API (docs/agent-api.md)
+            ("POST", "/v1/agents", ag.create_agent),
+            ("GET", "/v1/agents", ag.list_agents),
+            ("GET", "/v1/agents/<uuid:agent_id>", ag.get_agent),
+            ("POST", "/v1/agents/<uuid:agent_id>/execute", ag.execute_agent),
+            ("POST", "/v1/chat", ag.chat),
+            ("POST", "/v1/chat/stream", ag.chat_stream),
+            ("GET", "/v1/chat/history", ag.chat_history),
         ]
 
     def lane_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:

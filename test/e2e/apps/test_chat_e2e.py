@@ -270,3 +270,60 @@ def test_a_published_app_is_a_model_for_the_openai_sdk(stack):
         other.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model=model, messages=[{"role": "assistant", "content": "no user turn"}])
+
+
+def test_the_agent_api(stack):
+    s, _, _ = stack
+    owner = _tenant(stack)
+    with s.app.app_context():
+        keys = s.app.extensions["injector"].get(ApiKeyService)
+        _, key = keys.create_api_key(owner.account_id, True, "agents")
+        _, stranger_key = keys.create_api_key(make_account(s.app).account_id, True, "agents")
+    api = httpx.Client(base_url=s.url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    stranger = httpx.Client(base_url=s.url, headers={"Authorization": f"Bearer {stranger_key}"}, timeout=60)
+    body = {"name": "clock", "agent_type": "function_calling", "system_prompt": "Tell the time.",
+            "model": "openai/gpt-4o-mini", "tools": [TOOL]}
+    for bad, field in (({**body, "model": "gpt-4o-mini"}, "model"), ({**body, "tools": [{**TOOL, "tool_id": "nope"}]},
+                                                                     "tools.0"), ({"name": "x"}, "model")):
+        res = api.post("/v1/agents", json=bad)
+        assert res.status_code == 400 and field in res.json()["error"]["message"], res.text
+    created = api.post("/v1/agents", json=body)
+    assert created.status_code == 201, created.text
+    agent = created.json()
+    assert agent["status"] == "published" and agent["agent_type"] == "function_calling"
+    assert agent["model"] == "openai/gpt-4o-mini" and agent["tools"][0]["tool_id"] == "current_time"
+    assert agent["id"] in [a["id"] for a in api.get("/v1/agents").json()["data"]]
+    assert api.get(f"/v1/agents/{agent['id']}").json()["name"] == "clock"
+    assert stranger.get(f"/v1/agents/{agent['id']}").status_code == 404
+    assert agent["id"] not in [a["id"] for a in stranger.get("/v1/agents").json()["data"]]
+
+    task = api.post(f"/v1/agents/{agent['id']}/execute", json={"message": "what time is it?"}).json()
+    assert task["answer"].startswith("The tool returned:") and task["thoughts"][0]["event"] == "agent_thought"
+    assert any(t["tool"] == "current_time" for t in task["thoughts"]) and task["usage"]["total_tokens"] > 0
+    plain = api.post(f"/v1/agents/{agent['id']}/execute", json={"message": "hi", "use_tools": False}).json()
+    assert plain["thoughts"] == [] and plain["answer"]
+
+    first = api.post("/v1/chat", json={"agent_id": agent["id"], "message": "what time is it?"}).json()
+    assert first["status"] == "normal" and first["answer"].startswith("The tool returned:")
+    assert first["usage"]["total_tokens"] > 0 and [t["event"] for t in first["thoughts"]][:2] == [
+        "agent_thought", "agent_action"]
+    with api.stream("POST", "/v1/chat/stream", json={"agent_id": agent["id"], "message": "and now?",
+                                                     "session_id": first["session_id"]}) as res:
+        assert res.status_code == 200 and res.headers["content-type"].startswith("text/event-stream")
+        events = list(sse.parse(res.iter_raw()))
+    names = [e for e, _ in events]
+    assert names[-1] == "done" and "thought" in names and "message" in names, names
+    done = events[-1][1]
+    assert done["session_id"] == first["session_id"] and done["status"] == "normal" and done["usage"]["total_tokens"] > 0
+    assert "".join(d["delta"] for e, d in events if e == "message").startswith("The tool returned:")
+    history = api.get("/v1/chat/history", params={"session_id": first["session_id"]}).json()
+    assert [m["message"] for m in history["messages"]] == ["what time is it?", "and now?"]
+    assert history["agent_id"] == agent["id"] and all(m["status"] == "normal" for m in history["messages"])
+
+    assert stranger.get("/v1/chat/history", params={"session_id": first["session_id"]}).status_code == 404
+    assert stranger.post("/v1/chat", json={"agent_id": agent["id"], "message": "hi"}).status_code == 404
+    assert api.post("/v1/chat", json={"agent_id": agent["id"], "message": "hi",
+                                      "session_id": str(uuid.uuid4())}).status_code == 404
+    assert api.post("/v1/chat", json={"agent_id": agent["id"], "message": " "}).status_code == 400
+    assert api.get("/v1/chat/history", params={"session_id": "nope"}).status_code == 400
+    assert httpx.get(s.url + "/v1/agents", timeout=10).status_code == 401

@@ -43,7 +43,8 @@ class AgentBuilder:
         llm = self.models.chat_model(account_id, mc.provider, mc.model, mc.parameters)
         features = [str(f) for f in entity.features] if entity else []
         agent_config = AgentConfig(
-            llm=llm, agent_type=agent_type_for(features), preset_prompt=config.preset_prompt,
+            llm=llm, agent_type=agent_type_for(features) if config.agent_type == "auto" else config.agent_type,
+            preset_prompt=config.preset_prompt,
             tools=self._tools(account_id, config), max_iterations=self.conf.AGENT_MAX_ITERATIONS,
             timeout_s=self.conf.AGENT_TURN_TIMEOUT_SECONDS, dialog_round=config.dialog_round,
             long_term_memory=config.long_term_memory.enable,

@@ -71,7 +71,7 @@ class AppModelService:
     # -- completions -----------------------------------------------------------------------
     def complete(self, target: AppModel, body: dict[str, Any]) -> dict[str, Any]:
         started, created = self._start(target, body), int(time.time())
-        answer, usage, error = _collect(self.turns.events(started))
+        answer, usage, error, _ = collect_turn(self.turns.events(started))
         if error:  # the turn failed (the model, a tool): the agent's client-safe message
             raise UpstreamException(error)
         return {"id": f"chatcmpl-{started.task_id}", "object": "chat.completion", "created": created,
@@ -124,16 +124,24 @@ def _usage(frames_usage: tuple[int, int]) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def _collect(events: Iterator[tuple[str, dict]]) -> tuple[str, dict[str, int], str]:
-    answer, prompt, completion, error = [], 0, 0, ""
+_STEP_EVENTS = {"agent_thought", "agent_action", "dataset_retrieval"}
+
+
+def collect_turn(events: Iterator[tuple[str, dict]]) -> tuple[str, dict[str, int], str, list[dict]]:
+    """A whole run read off its frames: (answer, usage, error message or "", steps)."""
+    answer, prompt, completion, error, steps = [], 0, 0, "", []
     for event, data in events:
         prompt += int(data.get("message_token_count") or 0)
         completion += int(data.get("answer_token_count") or 0)
         if event == "agent_message":
             answer.append(data.get("thought") or "")
+        elif event in _STEP_EVENTS:
+            steps.append({"event": event, "thought": data.get("thought", ""), "tool": data.get("tool", ""),
+                          "tool_input": data.get("tool_input") or {}, "observation": data.get("observation", ""),
+                          "latency": data.get("latency", 0)})
         elif event in ("error", "timeout"):
             error = data.get("observation") or "the app failed to answer"
-    return "".join(answer), _usage((prompt, completion)), error
+    return "".join(answer), _usage((prompt, completion)), error, steps
 
 
 def _chunks(events: Iterator[tuple[str, dict]], cid: str, model: str, created: int,
