@@ -45,7 +45,7 @@ class AgentApiHandler:
     def _account(self, req: Request) -> uuid.UUID:
         return self.gateway_service.authenticate(bearer_token(req)).account_id
 
-    @document(body=CreateAgentReq, response=AgentResp, statuses={201: "created"})
+    @document(body=CreateAgentReq, response=AgentResp, statuses={201: "Created (and published)", 404: "A dataset or tool is not found"})
     def create_agent(self, req: Request) -> Reply:
         """Create an agent (an app, published at once)."""
         account_id = self._account(req)
@@ -61,7 +61,7 @@ class AgentApiHandler:
     def get_agent(self, req: Request, agent_id: str) -> Reply:
         return json_reply(dump_agent(self.agents.get(self._account(req), agent_id)))
 
-    @document(body=ExecuteAgentReq, response=ExecuteAgentResp)
+    @document(body=ExecuteAgentReq, response=ExecuteAgentResp, gateway=True)
     def execute_agent(self, req: Request, agent_id: str) -> Reply:
         """One task, blocking, no session."""
         account_id = self._account(req)
@@ -71,7 +71,7 @@ class AgentApiHandler:
             raise UpstreamException(error)
         return json_reply({"answer": answer, "thoughts": thoughts, "usage": usage})
 
-    @document(body=AgentChatReq, response=AgentChatResp)
+    @document(body=AgentChatReq, response=AgentChatResp, gateway=True)
     def chat(self, req: Request) -> Reply:
         """A turn of a session (new when `session_id` is absent), blocking."""
         account_id = self._account(req)
@@ -84,7 +84,7 @@ class AgentApiHandler:
         return json_reply({"session_id": turn.session_id, "message_id": str(message.id), "answer": message.answer,
                       "status": message.status, "thoughts": [_thought(t) for t in thoughts], "usage": usage})
 
-    @document(body=AgentChatReq, produces=("text/event-stream",))
+    @document(body=AgentChatReq, produces=("text/event-stream",), gateway=True)
     def chat_stream(self, req: Request) -> Reply:
         """A turn of a session as SSE: `thought`, `message`, `error`, then `done` with the session id."""
         account_id = self._account(req)
@@ -92,7 +92,7 @@ class AgentApiHandler:
         return sse_reply(session_events(self.agents.turns.events(turn.started), turn.session_id,
                                       turn.started.message_id))
 
-    @document(query=ChatHistoryReq, response=ChatHistoryResp)
+    @document(query=ChatHistoryReq, response=ChatHistoryResp, statuses={404: "The session is not found (or another account's)"})
     def chat_history(self, req: Request) -> Reply:
         account_id = self._account(req)
         query = parse_model(ChatHistoryReq, req.args.to_dict(), root="query")

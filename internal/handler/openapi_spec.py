@@ -152,6 +152,9 @@ def _api_responses(surface: Surface, data_schema: dict, secured: bool, has_path_
         responses["503"] = _error("Every deployment of the model is cooling down (`no_deployment_available`)",
                                   error_ref)
         responses["504"] = _error("The upstream model timed out (`upstream_timeout`)", error_ref)
+    for code, description in (meta.get("statuses") or {}).items():  # a route's own (e.g. 201 created)
+        responses[str(code)] = ({**responses["200"], "description": description} if code < 300
+                                else _error(description, error_ref))
     return responses
 
 

@@ -60,7 +60,8 @@ class ChatHandler:
         return success_message("stop requested")
 
     @login_required
-    @document(produces=("application/json", *_SSE))
+    @document(produces=("application/json", *_SSE),
+              statuses={404: "The app, end user or conversation is not found (or another account's)"})
     @validate(body=OpenApiChatReq, response=OpenApiChatResp)
     def openapi_chat(self, req: OpenApiChatReq):
         """Chat with a published app from code: `stream` true gives SSE frames, false one JSON answer."""
