@@ -172,8 +172,8 @@ class Router:
             # the agent API (docs/agent-api.md)
             ("POST", "/v1/agents", ag.create_agent),
             ("GET", "/v1/agents", ag.list_agents),
-            ("GET", "/v1/agents/<uuid:agent_id>", ag.get_agent),
-            ("POST", "/v1/agents/<uuid:agent_id>/execute", ag.execute_agent),
+            ("GET", "/v1/agents/<agent_id>", ag.get_agent),
+            ("POST", "/v1/agents/<agent_id>/execute", ag.execute_agent),
             ("POST", "/v1/chat", ag.chat),
             ("POST", "/v1/chat/stream", ag.chat_stream),
             ("GET", "/v1/chat/history", ag.chat_history),
