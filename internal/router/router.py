@@ -35,10 +35,12 @@ from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.handler.workflow.workflow_handler import WorkflowHandler
 from internal.router.api_tool_routes import add_api_tool_routes
 from internal.router.app_routes import register_app_routes
 from internal.router.mcp_server_routes import add_mcp_server_routes
 from internal.router.tool_routes import builtin_tool_routes
+from internal.router.workflow_routes import register_workflow_routes
 
 
 @inject
@@ -67,6 +69,7 @@ class Router:
     builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
     mcp_server_handler: McpServerHandler
+    workflow_handler: WorkflowHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -122,6 +125,7 @@ class Router:
         builtin_tool_routes(bp, self.builtin_tool_handler)
         add_api_tool_routes(bp, self.api_tool_handler)
         add_mcp_server_routes(bp, self.mcp_server_handler)
+        register_workflow_routes(bp, self.workflow_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:

@@ -1,0 +1,14 @@
+"""Injector bindings of workflows (docs/workflows.md): the apps layer's WorkflowDirectory (apps
+may use the caller's published workflows). Listed after AppModule in create_app, whose
+placeholder binding this one replaces."""
+from __future__ import annotations
+
+from injector import Binder, Module, singleton
+
+from internal.service.app.references import WorkflowDirectory
+from internal.service.workflow.directory import PublishedWorkflows
+
+
+class WorkflowModule(Module):
+    def configure(self, binder: Binder) -> None:
+        binder.bind(WorkflowDirectory, to=PublishedWorkflows, scope=singleton)

@@ -1,0 +1,99 @@
+"""Console /workflows: CRUD, the draft graph the editor autosaves, the debug run (SSE),
+publish and cancel publish (docs/workflows.md). Thin: validate, one service call, serialize."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import Response
+from flask_login import current_user, login_required
+from injector import inject
+
+from internal.handler.validation import document, validate
+from internal.schema.workflow_schema import (
+    CreateWorkflowReq,
+    DebugWorkflowReq,
+    DraftGraphReq,
+    DraftGraphResp,
+    GetWorkflowsWithPageReq,
+    UpdateWorkflowReq,
+    WorkflowResp,
+)
+from internal.service.workflow.debug_service import WorkflowDebugService
+from internal.service.workflow.publish_service import WorkflowPublishService
+from internal.service.workflow.workflow_service import WorkflowService
+from pkg.paginator import page_data
+from pkg.response import success_json, success_message
+
+from .serializers import dump_workflow
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@inject
+@dataclass
+class WorkflowHandler:
+    workflow_service: WorkflowService
+    publish_service: WorkflowPublishService
+    debug_service: WorkflowDebugService
+
+    @login_required
+    @validate(query=GetWorkflowsWithPageReq, response=WorkflowResp)
+    def get_workflows_with_page(self, query: GetWorkflowsWithPageReq):
+        """The caller's workflows, newest first (search_word matches the name; status filters)."""
+        rows, paginator = self.workflow_service.get_workflows_with_page(current_user.id, query)
+        return success_json(page_data(rows, paginator, dump_workflow))
+
+    @login_required
+    @validate(body=CreateWorkflowReq)
+    def create_workflow(self, req: CreateWorkflowReq):
+        workflow = self.workflow_service.create_workflow(current_user.id, req)
+        return success_json({"id": str(workflow.id)})
+
+    @login_required
+    @validate(response=WorkflowResp)
+    def get_workflow(self, workflow_id: uuid.UUID):
+        return success_json(dump_workflow(self.workflow_service.get_workflow(current_user.id, workflow_id)))
+
+    @login_required
+    @validate(body=UpdateWorkflowReq)
+    def update_workflow(self, workflow_id: uuid.UUID, req: UpdateWorkflowReq):
+        self.workflow_service.update_workflow(current_user.id, workflow_id, req)
+        return success_message("workflow updated")
+
+    @login_required
+    def delete_workflow(self, workflow_id: uuid.UUID):
+        self.workflow_service.delete_workflow(current_user.id, workflow_id)
+        return success_message("workflow deleted")
+
+    @login_required
+    @validate(response=DraftGraphResp)
+    def get_draft_graph(self, workflow_id: uuid.UUID):
+        """The draft graph exactly as the editor saved it."""
+        return success_json(self.workflow_service.get_draft_graph(current_user.id, workflow_id))
+
+    @login_required
+    @validate(body=DraftGraphReq)
+    def update_draft_graph(self, workflow_id: uuid.UUID, req: DraftGraphReq):
+        """Autosave: unfinished graphs are accepted; malformed nodes and others' ids are named."""
+        self.workflow_service.update_draft_graph(current_user.id, workflow_id, req.model_dump())
+        return success_message("draft graph saved")
+
+    @login_required
+    @document(produces=("text/event-stream",))
+    @validate(body=DebugWorkflowReq)
+    def debug_workflow(self, workflow_id: uuid.UUID, req: DebugWorkflowReq):
+        """Run the draft with the start node's inputs (a flat object); node results as SSE."""
+        frames = self.debug_service.debug(current_user.id, workflow_id, req.model_dump())
+        return Response(frames, status=200, mimetype="text/event-stream", headers=SSE_HEADERS)
+
+    @login_required
+    def publish_workflow(self, workflow_id: uuid.UUID):
+        """Needs a valid draft that passed a debug run; the draft becomes the published graph."""
+        self.publish_service.publish(current_user.id, workflow_id)
+        return success_message("workflow published")
+
+    @login_required
+    def cancel_publish_workflow(self, workflow_id: uuid.UUID):
+        self.publish_service.cancel_publish(current_user.id, workflow_id)
+        return success_message("workflow unpublished")
