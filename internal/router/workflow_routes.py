@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from internal.handler.workflow.openapi_workflow_handler import OpenApiWorkflowHandler
 from internal.handler.workflow.workflow_handler import WorkflowHandler
 
 
@@ -19,3 +20,8 @@ def register_workflow_routes(bp: Blueprint, workflows: WorkflowHandler) -> None:
     bp.add_url_rule(w + "/debug", **post, view_func=workflows.debug_workflow)
     bp.add_url_rule(w + "/publish", **post, view_func=workflows.publish_workflow)
     bp.add_url_rule(w + "/cancel-publish", **post, view_func=workflows.cancel_publish_workflow)
+
+
+def register_openapi_workflow_routes(bp: Blueprint, workflows: OpenApiWorkflowHandler) -> None:
+    """API-key routes (the openapi surface)."""
+    bp.add_url_rule("/openapi/workflows/<uuid:workflow_id>/run", methods=["POST"], view_func=workflows.run_workflow)

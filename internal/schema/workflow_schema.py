@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from pkg.paginator.paginator import SearchPaginatorReq
 
@@ -75,3 +75,36 @@ class DraftGraphResp(BaseModel):
 class DebugWorkflowReq(BaseModel):
     """The flat inputs dict of the start node (`{"query": "..."}`), as the console sends it."""
     model_config = ConfigDict(extra="allow")
+
+
+class RunWorkflowReq(BaseModel):
+    """`POST /openapi/workflows/<id>/run`: the start node's inputs; `stream` for SSE."""
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    stream: StrictBool = False  # "false" / "yes" are refused, never read as true
+
+
+class NodeResultResp(BaseModel):
+    node_id: str
+    node_type: str
+    title: str
+    status: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    error: str
+    latency: float
+    total_tokens: int
+    total_price: float
+
+
+class RunWorkflowResp(BaseModel):
+    run_id: str
+    status: Literal["succeeded", "failed", "stopped"]
+    outputs: dict[str, Any]
+    error: str
+    error_node_id: str
+    latency: float
+    total_tokens: int
+    total_price: float
+    node_results: list[NodeResultResp]
