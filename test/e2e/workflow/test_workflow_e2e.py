@@ -1,7 +1,8 @@
 """The console's workflow pages over real HTTP against the production server (gunicorn, gevent
 workers), with the fake OpenAI upstream behind the model gateway, on both layouts: create → sync
 the draft exactly as llmops-ui sends it → read it back equal → edit it into a runnable graph →
-debug SSE with node frames (DESIGN §1; the LLM node through the gateway) → publish → cancel."""
+debug SSE with node frames (DESIGN §1; the LLM node through the gateway) → publish → run it with
+an API key, blocking and streaming (the LLM's chunks) → cancel publish (the API stops serving it)."""
 from __future__ import annotations
 
 import json
@@ -107,8 +108,27 @@ def test_workflow_editor_flow_over_http(stack):
         assert call("POST", f"/workflows/{wf_id}/publish")["code"] == "success"
         listed = call("GET", "/workflows", params={"status": "published", "search_word": "", "current_page": 1})
         assert [w["id"] for w in listed["data"]["list"]] == [wf_id]
+
+        # the published workflow through the API-key route, blocking and streaming
+        key = {"Authorization": "Bearer " + call("POST", "/openapi/api-keys", json={"remark": "e2e"})["data"]["api_key"]}
+        run = f"/openapi/workflows/{wf_id}/run"
+        blocking = http.post(run, headers=key, json={"inputs": {"query": "多久"}})
+        assert blocking.status_code == 200, blocking.text
+        result = blocking.json()
+        assert result["status"] == "succeeded" and result["outputs"]["answer"].startswith("你好，Hello from the fake")
+        assert [n["node_type"] for n in result["node_results"]] == ["start", "llm", "template_transform", "code", "end"]
+        with http.stream("POST", run, headers=key, json={"inputs": {"query": "多久"}, "stream": True}) as resp:
+            assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/event-stream")
+            events = list(sse.parse(resp.iter_bytes()))
+        names = [e for e, _ in events]
+        assert names[0] == "run_started" and names[-1] == "run_succeeded" and "node_chunk" in names
+        streamed = "".join(d["text"] for e, d in events if e == "node_chunk")
+        assert streamed == next(d for e, d in events if e == "node_succeeded" and d["node_type"] == "llm")["outputs"]["output"]
+        assert http.post(run, json={"inputs": {"query": "x"}}).status_code == 401
+
         assert call("POST", f"/workflows/{wf_id}/cancel-publish")["code"] == "success"
         assert call("GET", f"/workflows/{wf_id}")["data"]["status"] == "draft"
+        assert http.post(run, headers=key, json={"inputs": {"query": "x"}}).status_code == 404
 
         bad = call("POST", f"/workflows/{wf_id}/debug", json={})
         assert bad["code"] == "validate_error" and bad["data"]["errors"][0]["field"] == "inputs.query"
