@@ -5,15 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Response
 from flask_login import current_user, login_required
 from injector import inject
 
+from internal.handler.sse import sse_response
 from internal.handler.validation import document, validate
 from internal.schema.workflow_schema import RunWorkflowReq, RunWorkflowResp
 from internal.service.workflow.api_run_service import WorkflowApiRunService
-
-from .workflow_handler import SSE_HEADERS
 
 
 @inject
@@ -28,5 +26,5 @@ class OpenApiWorkflowHandler:
         """Run a published workflow: its result as JSON, or (`stream: true`) its events as SSE."""
         if req.stream:
             frames = self.run_service.run_streaming(current_user.id, workflow_id, req.inputs)
-            return Response(frames, status=200, mimetype="text/event-stream", headers=SSE_HEADERS)
+            return sse_response(frames)
         return self.run_service.run_blocking(current_user.id, workflow_id, req.inputs)

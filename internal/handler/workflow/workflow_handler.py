@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Response
 from flask_login import current_user, login_required
 from injector import inject
 
+from internal.handler.sse import sse_response
 from internal.handler.validation import document, validate
 from internal.schema.workflow_schema import (
     CreateWorkflowReq,
@@ -26,8 +26,6 @@ from pkg.paginator import page_data
 from pkg.response import success_json, success_message
 
 from .serializers import dump_workflow
-
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @inject
@@ -85,7 +83,7 @@ class WorkflowHandler:
     def debug_workflow(self, workflow_id: uuid.UUID, req: DebugWorkflowReq):
         """Run the draft with the start node's inputs (a flat object); node results as SSE."""
         frames = self.debug_service.debug(current_user.id, workflow_id, req.model_dump())
-        return Response(frames, status=200, mimetype="text/event-stream", headers=SSE_HEADERS)
+        return sse_response(frames)
 
     @login_required
     def publish_workflow(self, workflow_id: uuid.UUID):

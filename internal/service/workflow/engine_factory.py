@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from injector import inject
 
-from internal.core.language_model import LanguageModelCatalog, LanguageModelGateway
+from internal.core.language_model import LanguageModelCatalog
 from internal.core.tools.http_clients import ToolHttpClients
 from internal.core.workflow.engine import RunLimits, WorkflowEngine
 from internal.core.workflow.ports import CheckpointStore, EnginePorts
+from internal.service.chat_model_factory import ChatModelFactory
 from internal.service.dataset_service import DatasetService
-from internal.service.language_model_service import LanguageModelService
 from internal.service.tool.tool_resolver_service import ToolResolverService
 from pkg.sandbox import CodeSandbox
 
@@ -25,9 +25,8 @@ from .scoped_tools import ScopedToolResolver
 @inject
 @dataclass
 class WorkflowEngineFactory:
-    gateway: LanguageModelGateway
+    chat_models: ChatModelFactory
     catalog: LanguageModelCatalog
-    language_models: LanguageModelService
     datasets: DatasetService
     tools: ToolResolverService
     http_clients: ToolHttpClients
@@ -35,7 +34,7 @@ class WorkflowEngineFactory:
 
     def ports(self, scope: AppScope) -> EnginePorts:
         return EnginePorts(
-            chat_models=GatewayChatModels(self.gateway, self.catalog, self.language_models, scope),
+            chat_models=GatewayChatModels(self.chat_models, self.catalog, scope),
             tools=ScopedToolResolver(self.tools, scope),
             retriever=DatasetRetrieverPort(self.datasets, scope),
             http=GuardedHttpPort(self.http_clients.guarded),

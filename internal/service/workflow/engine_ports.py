@@ -10,8 +10,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from internal.core.language_model import CallContext, LanguageModelCatalog, LanguageModelGateway
-from internal.core.language_model.langchain_chat import RoutedChatModel
+from internal.core.language_model import LanguageModelCatalog
 from internal.core.workflow.entities.nodes import ModelConfig
 from internal.core.workflow.ports import (
     CallerInfo,
@@ -24,16 +23,13 @@ from internal.core.workflow.ports import (
 )
 from internal.entity.dataset_entity import RetrievalSource
 from internal.exception import CustomException
+from internal.service.chat_model_factory import ChatModelFactory
 from internal.service.dataset_service import DatasetService
-from internal.service.language_model_service import LanguageModelService
 from pkg.sandbox import CodeSandbox
 from pkg.sandbox.errors import SandboxError
 from pkg.ssrf import OutboundError, OutboundHttpClient
 
 from .app_scope import AppScope
-
-_SAMPLING = ("temperature", "top_p", "max_tokens")
-_PASSTHROUGH = ("presence_penalty", "frequency_penalty", "seed", "stop")
 
 
 def _account(caller: CallerInfo) -> uuid.UUID:
@@ -45,23 +41,17 @@ def _account(caller: CallerInfo) -> uuid.UUID:
 
 class GatewayChatModels:
     """LLM, classifier and extractor nodes call models through the gateway (routing, fallbacks,
-    rate limits, usage records), with the account's own provider credentials when it set any."""
+    rate limits, usage records) with the account's own provider credentials: the platform's
+    ChatModelFactory (shared with agents and the AI helpers), plus the catalog's price."""
 
-    def __init__(self, gateway: LanguageModelGateway, catalog: LanguageModelCatalog,
-                 language_models: LanguageModelService, scope: AppScope):
-        self.gateway, self.catalog, self.language_models, self.scope = gateway, catalog, language_models, scope
+    def __init__(self, factory: ChatModelFactory, catalog: LanguageModelCatalog, scope: AppScope):
+        self.factory, self.catalog, self.scope = factory, catalog, scope
 
     def create(self, config: ModelConfig, caller: CallerInfo) -> BaseChatModel:
         if not config.provider or not config.model:
             raise PortError("choose a model for this node")
-        with self.scope():
-            credentials = self.language_models.credentials_for(_account(caller))
-        params = config.parameters or {}
-        sampling = {k: params[k] for k in _SAMPLING if params.get(k) is not None}
-        extra = {k: params[k] for k in _PASSTHROUGH if params.get(k) is not None}
-        return RoutedChatModel(gateway=self.gateway, model=f"{config.provider}/{config.model}",
-                               context=CallContext(account_id=str(caller.account_id), credentials=credentials or None),
-                               model_kwargs=extra, **sampling)
+        with self.scope():  # the account's credentials are read from the database
+            return self.factory.chat_model(_account(caller), config.provider, config.model, config.parameters)
 
     def price(self, config: ModelConfig, input_tokens: int, output_tokens: int) -> float:
         entity = self.catalog.get_model(config.provider, config.model)
