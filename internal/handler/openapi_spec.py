@@ -110,6 +110,16 @@ def _json(schema: dict) -> dict:
     return {"application/json": {"schema": schema}}
 
 
+# What a text/event-stream response holds: events (`event:` name, one `data:` line), as SSE
+# clients and schemathesis read them — never one string (that fails every streamed answer).
+SSE_EVENT = {"type": "object", "required": ["data"], "properties": {
+    "event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}, "retry": {"type": "integer"}}}
+
+
+def _media_schema(media: str, other: dict) -> dict:
+    return {"schema": SSE_EVENT if media == "text/event-stream" else other}
+
+
 def _error(description: str, ref: dict) -> dict:
     return {"description": description, "content": _json(ref)}
 
@@ -119,7 +129,7 @@ def _console_responses(data_schema: dict, produces: tuple[str, ...]) -> dict:
         "code": {"const": "success"}, "message": {"type": "string"}, "data": data_schema or {}}}
     content = _json({"anyOf": [success, {"$ref": REF.format(model="ConsoleError")}]})
     for media in produces:
-        content[media] = {"schema": {"type": "string", "format": "binary"}}
+        content[media] = _media_schema(media, {"type": "string", "format": "binary"})
     return {"200": {"description": "Always HTTP 200; errors travel in `code` (console contract): the success "
                                    "envelope carries `data`, an error envelope names its `code`.",
                     "content": content}}
@@ -131,7 +141,7 @@ def _api_responses(surface: Surface, data_schema: dict, secured: bool, has_path_
     surface's error schema, never the success one)."""
     content: dict[str, Any] = _json(data_schema) if data_schema else {}
     for media in meta.get("produces", ()):
-        content[media] = {"schema": {"type": "string"}}
+        content[media] = _media_schema(media, {"type": "string"})
     responses: dict[str, Any] = {"200": {"description": "OK", **({"content": content} if content else {})}}
     error_ref = {"$ref": REF.format(model="OpenAIError" if surface is Surface.OPENAI else "Error")}
     if surface is Surface.OPS:
