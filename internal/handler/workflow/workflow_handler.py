@@ -3,11 +3,14 @@ publish and cancel publish (docs/workflows.md). Thin: validate, one service call
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
 from flask_login import current_user, login_required
 from injector import inject
 
+from internal.exception import CustomException
 from internal.handler.sse import sse_response
 from internal.handler.validation import document, validate
 from internal.schema.workflow_schema import (
@@ -19,13 +22,29 @@ from internal.schema.workflow_schema import (
     UpdateWorkflowReq,
     WorkflowResp,
 )
+from internal.service.workflow.debug_frames import refusal_frame
 from internal.service.workflow.debug_service import WorkflowDebugService
 from internal.service.workflow.publish_service import WorkflowPublishService
 from internal.service.workflow.workflow_service import WorkflowService
+from pkg.i18n import translate_message
 from pkg.paginator import page_data
 from pkg.response import success_json, success_message
 
 from .serializers import dump_workflow
+
+
+def debug_refusals(fn: Callable) -> Callable:
+    """The debug route answers SSE even when it refuses (bad body, graph, ids, inputs): one frame
+    of the debug shape carrying the envelope's code and errors (DESIGN §1)."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CustomException as exc:
+            errors = exc.data.get("errors") if isinstance(exc.data, dict) else None
+            return sse_response([refusal_frame(exc.code.value, translate_message(exc.message), errors)])
+
+    return wrapper
 
 
 @inject
@@ -78,6 +97,7 @@ class WorkflowHandler:
         return success_message("draft graph saved")
 
     @login_required
+    @debug_refusals
     @document(produces=("text/event-stream",))
     @validate(body=DebugWorkflowReq)
     def debug_workflow(self, workflow_id: uuid.UUID, req: DebugWorkflowReq):

@@ -6,8 +6,9 @@ outputs, latency (seconds), error, total_tokens, total_price}`. The console push
 into its node results and reads `node_data.node_type`/`title` and a numeric `latency` from each,
 so no frame lacks them (keep-alives are `: ping` comments, never events). A run that fails or is
 stopped without a failed node to show it (no path reached the end, the time limit, a stop) ends
-with one more frame whose `node_data.node_type` is `workflow`. Frames stay under ~4 KB: long
-inputs/outputs are cut in the stream (the node run rows keep them whole)."""
+with one more frame whose `node_data.node_type` is `workflow`; so does a request refused before
+any run (`refusal_frame`: the envelope's `code` and `errors` added). Frames stay under ~4 KB:
+long inputs/outputs are cut in the stream (the node run rows keep them whole)."""
 from __future__ import annotations
 
 import uuid
@@ -74,3 +75,22 @@ class DebugFrames:
                          "title": "workflow run"}
             return fit(self._data(event, _RUN_END[event.type], node_data))
         return None
+
+
+def refusal_frame(code: str, message: str, errors: list[dict[str, Any]] | None = None) -> bytes:
+    """A debug request refused before any run (graph, ids, inputs, not found): still one SSE
+    frame of the debug shape (the console reads nothing from a JSON body on this route and breaks
+    on a frame without node_data), with the envelope's `code` and the named `errors`."""
+    first = (errors or [{}])[0]
+    node_data = {"id": first.get("node_id") or "", "node_type": "workflow", "type": "workflow",
+                 "title": first.get("node_title") or "workflow run"}
+    data = {"id": str(uuid.uuid4()), "run_id": "", "node_id": node_data["id"], "node_data": node_data,
+            "status": "failed", "inputs": {}, "outputs": {}, "latency": 0.0, "error": _clip(message, 1000),
+            "total_tokens": 0, "total_price": 0.0, "code": code, "errors": []}
+    errors = list(errors or [])
+    for keep, limit in ((20, 300), (3, 100), (0, 0)):  # fewer, shorter issues until the frame is small
+        data["errors"] = [{**e, "message": _clip(str(e.get("message") or ""), limit)} for e in errors[:keep]]
+        frame = sse.frame(EVENT, data)
+        if len(frame) <= MAX_FRAME_BYTES:
+            break
+    return frame

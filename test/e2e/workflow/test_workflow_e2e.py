@@ -130,6 +130,9 @@ def test_workflow_editor_flow_over_http(stack):
         assert call("GET", f"/workflows/{wf_id}")["data"]["status"] == "draft"
         assert http.post(run, headers=key, json={"inputs": {"query": "x"}}).status_code == 404
 
-        bad = call("POST", f"/workflows/{wf_id}/debug", json={})
-        assert bad["code"] == "validate_error" and bad["data"]["errors"][0]["field"] == "inputs.query"
+        refused = http.post(f"/workflows/{wf_id}/debug", json={}, headers=auth)  # still SSE, one frame
+        assert refused.status_code == 200 and refused.headers["content-type"].startswith("text/event-stream")
+        [(event, bad)] = list(sse.parse([refused.content]))
+        assert event == "workflow" and bad["node_data"]["node_type"] == "workflow" and bad["status"] == "failed"
+        assert bad["code"] == "validate_error" and bad["errors"][0]["field"] == "inputs.query"
         assert call("POST", f"/workflows/{wf_id}/draft-graph", json={"nodes": [{"id": 1}]})["code"] == "validate_error"

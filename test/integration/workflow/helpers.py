@@ -91,3 +91,16 @@ def read_frames(response) -> list[tuple[str, dict]]:
 
 __all__ = ["ICON", "G", "create_dataset", "create_workflow", "lit", "node_id", "read_frames", "ref",
            "runnable_graph", "start_input", "ui_graph", "var", "with_literal"]
+
+
+def debug_refusal(console, wf_id: str, inputs=None, **kw) -> dict:
+    """A refused debug request as the envelope it carries: the route answers one SSE frame
+    (HTTP 200, text/event-stream) of the debug shape with `code`, `error` and `errors`."""
+    response = console.http.post(f"/workflows/{wf_id}/debug", headers={**console.account.headers, **kw.pop("headers", {})},
+                                 **({"json": inputs} if inputs is not None else {}), **kw)
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    frames = read_frames(response)
+    assert len(frames) == 1 and frames[0][0] == "workflow", frames
+    data = frames[0][1]
+    assert data["node_data"]["node_type"] == "workflow" and data["node_data"]["title"] and data["latency"] == 0.0
+    return {"code": data["code"], "message": data["error"], "data": {"errors": data["errors"]}}

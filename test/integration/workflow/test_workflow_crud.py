@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from .helpers import ICON, create_dataset, create_workflow, runnable_graph, ui_graph
+from .helpers import ICON, create_dataset, create_workflow, debug_refusal, runnable_graph, ui_graph
 
 
 def test_create_read_list_update_delete(console):
@@ -67,10 +67,11 @@ def test_other_tenants_workflows_are_not_found_on_every_route(console, other_con
     assert console.post(f"/workflows/{wf_id}/draft-graph", json=runnable_graph())["code"] == "success"
     body = {"name": "x", "tool_call_name": "x", "icon": ICON}
     for method, path, kw in (("GET", "", {}), ("POST", "", {"json": body}), ("GET", "/draft-graph", {}),
-                             ("POST", "/draft-graph", {"json": runnable_graph()}), ("POST", "/debug", {"json": {}}),
+                             ("POST", "/draft-graph", {"json": runnable_graph()}),
                              ("POST", "/publish", {}), ("POST", "/cancel-publish", {}), ("POST", "/delete", {})):
         resp = other_console.call(method, f"/workflows/{wf_id}{path}", **kw)
         assert resp["code"] == "not_found", (method, path, resp)
+    assert debug_refusal(other_console, wf_id, {"query": "q"})["code"] == "not_found"
     assert other_console.get("/workflows")["data"]["list"] == []
     assert console.get(f"/workflows/{uuid.uuid4()}")["code"] == "not_found"
     assert console.get(f"/workflows/{wf_id}")["data"]["name"] == "客服工作流"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from internal.model.workflow import WorkflowNodeRun, WorkflowResult
 from pkg.sqlalchemy import SQLAlchemy
 
-from .helpers import create_workflow, read_frames, runnable_graph, with_literal
+from .helpers import create_workflow, debug_refusal, read_frames, runnable_graph, with_literal
 
 
 def debug(console, wf_id: str, inputs: dict):
@@ -77,16 +77,16 @@ def test_a_failing_node_is_a_failed_frame_and_the_debug_does_not_pass(console):
     assert console.get(f"/workflows/{wf_id}")["data"]["is_debug_passed"] is False
 
 
-def test_bad_inputs_are_a_validate_error_before_any_run(app, console):
+def test_bad_inputs_are_a_validate_error_frame_before_any_run(app, console):
     wf_id = create_workflow(console)
     console.post(f"/workflows/{wf_id}/draft-graph", json=runnable_graph())
     for inputs, field in (({}, "inputs.query"), ({"query": None}, "inputs.query"),
                           ({"query": "q", "count": "many"}, "inputs.count"), ({"query": "q", "count": "false"}, "inputs.count")):
-        resp = console.post(f"/workflows/{wf_id}/debug", json=inputs)
+        resp = debug_refusal(console, wf_id, inputs)
         assert resp["code"] == "validate_error", (inputs, resp)
         assert resp["data"]["errors"][0]["field"] == field
-    assert console.post(f"/workflows/{wf_id}/debug", data="not json",
-                        headers={"Content-Type": "application/json"})["code"] == "validate_error"
+    assert debug_refusal(console, wf_id, data="not json",
+                         headers={"Content-Type": "application/json"})["code"] == "validate_error"
     db = app.extensions["injector"].get(SQLAlchemy)
     with app.app_context():
         assert db.session.scalars(select(WorkflowResult)).all() == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import create_dataset, create_workflow, read_frames, ref, runnable_graph, var
+from .helpers import create_dataset, create_workflow, debug_refusal, read_frames, ref, runnable_graph, var
 
 OPENAPI = Path(__file__).resolve().parents[2] / "fixtures" / "openapi" / "petstore-3.0.yaml"
 TPL, CODE, END, START = (f"00000000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3, 0))
@@ -117,8 +117,7 @@ def test_each_broken_graph_is_a_named_validate_error_and_nothing_is_published(co
         assert console.get(f"/workflows/{wf_id}/draft-graph")["data"] == valid
     else:  # saved as a draft; debug and publish refuse it
         assert saved["code"] == "success", saved
-        answers = [console.post(f"/workflows/{wf_id}/debug", json={"query": "q"}),
-                   console.post(f"/workflows/{wf_id}/publish")]
+        answers = [debug_refusal(console, wf_id, {"query": "q"}), console.post(f"/workflows/{wf_id}/publish")]
     for answer in answers:
         assert answer["code"] == "validate_error", (case, answer)
         assert _named(answer["data"]["errors"], *where), (case, answer["data"]["errors"])

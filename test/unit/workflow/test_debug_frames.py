@@ -4,7 +4,7 @@ node frame showed, and frames kept under ~4 KB however large a node's values are
 from __future__ import annotations
 
 from internal.core.workflow.entities.runs import EventType, WorkflowEvent
-from internal.service.workflow.debug_frames import MAX_FRAME_BYTES, DebugFrames
+from internal.service.workflow.debug_frames import MAX_FRAME_BYTES, DebugFrames, refusal_frame
 from pkg import sse
 
 
@@ -47,3 +47,14 @@ def test_large_values_are_cut_to_one_small_frame():
     data = _data(frame)[1]
     assert data["outputs"]["n"] == 7 and data["outputs"]["text"].endswith("…")
     assert data["node_data"]["title"] == "代码"
+
+
+def test_a_refusal_is_one_frame_of_the_debug_shape():
+    errors = [{"node_id": "n1", "node_title": "代码", "field": "code", "edge_id": None, "message": "x" * 3000}] * 30
+    frame = refusal_frame("validate_error", "node 代码 (n1) code: " + "x" * 9000, errors)
+    assert len(frame) <= MAX_FRAME_BYTES
+    event, data = _data(frame)
+    assert event == "workflow" and data["code"] == "validate_error" and data["status"] == "failed"
+    assert data["node_data"] == {"id": "n1", "node_type": "workflow", "type": "workflow", "title": "代码"}
+    assert data["errors"][0]["field"] == "code" and data["latency"] == 0.0
+    assert _data(refusal_frame("not_found", "workflow not found"))[1]["node_data"]["title"] == "workflow run"
