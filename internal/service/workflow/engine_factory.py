@@ -41,5 +41,6 @@ class WorkflowEngineFactory:
             code_runner=SandboxCodeRunner(self.sandbox),
         )
 
-    def build(self, scope: AppScope, store: CheckpointStore | None = None) -> WorkflowEngine:
-        return WorkflowEngine(self.ports(scope), store=store, limits=RunLimits(), max_workers=8)
+    def build(self, scope: AppScope, store: CheckpointStore | None = None,
+              limits: RunLimits | None = None) -> WorkflowEngine:
+        return WorkflowEngine(self.ports(scope), store=store, limits=limits or RunLimits(), max_workers=8)
