@@ -12,6 +12,7 @@ def register_workflow_routes(bp: Blueprint, workflows: WorkflowHandler) -> None:
     post = {"methods": ["POST"]}
     bp.add_url_rule("/workflows", view_func=workflows.get_workflows_with_page)
     bp.add_url_rule("/workflows", **post, view_func=workflows.create_workflow)
+    bp.add_url_rule("/workflows/import", **post, view_func=workflows.import_workflow)
     bp.add_url_rule(w, view_func=workflows.get_workflow)
     bp.add_url_rule(w, **post, view_func=workflows.update_workflow)
     bp.add_url_rule(w + "/delete", **post, view_func=workflows.delete_workflow)
@@ -20,6 +21,7 @@ def register_workflow_routes(bp: Blueprint, workflows: WorkflowHandler) -> None:
     bp.add_url_rule(w + "/debug", **post, view_func=workflows.debug_workflow)
     bp.add_url_rule(w + "/publish", **post, view_func=workflows.publish_workflow)
     bp.add_url_rule(w + "/cancel-publish", **post, view_func=workflows.cancel_publish_workflow)
+    bp.add_url_rule(w + "/export", view_func=workflows.export_workflow)
 
 
 def register_openapi_workflow_routes(bp: Blueprint, workflows: OpenApiWorkflowHandler) -> None:

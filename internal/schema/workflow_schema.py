@@ -108,3 +108,14 @@ class RunWorkflowResp(BaseModel):
     total_tokens: int
     total_price: float
     node_results: list[NodeResultResp]
+
+
+class ImportWorkflowReq(BaseModel):
+    """A workflow DSL document (YAML, docs/workflows.md "YAML DSL")."""
+    model_config = ConfigDict(extra="forbid")
+
+    dsl: str = Field(min_length=1, max_length=2 * 1024 * 1024)
+
+
+class ExportWorkflowResp(BaseModel):
+    dsl: str

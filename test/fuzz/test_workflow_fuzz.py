@@ -34,12 +34,11 @@ def test_workflow_operations_with_an_owned_workflow(fuzz_target):
     schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_target.app)
     operations = sorted((r.ok() for r in schema.get_all_operations() if "/workflows" in r.ok().path),
                         key=lambda op: (op.path.endswith("/delete"), op.path, op.method))
-    assert len(operations) == 11, [op.path for op in operations]
+    assert len(operations) == 13, [op.path for op in operations]
     cases: list = []
     failures: list[str] = []
     for operation in operations:
         _fuzz(operation, fuzz_target, GenerationMode.NEGATIVE, EXAMPLES // 2, cases, failures)
-        if "{workflow_id}" in operation.path:
-            _fuzz(operation, fuzz_target, GenerationMode.POSITIVE, EXAMPLES, cases, failures,
-                  {"workflow_id": workflow_id})
+        owned = {"workflow_id": workflow_id} if "{workflow_id}" in operation.path else None
+        _fuzz(operation, fuzz_target, GenerationMode.POSITIVE, EXAMPLES, cases, failures, owned)
     assert not failures, f"{len(failures)} of {len(cases)} generated requests failed:\n" + "\n".join(failures[:40])

@@ -18,12 +18,15 @@ from internal.schema.workflow_schema import (
     DebugWorkflowReq,
     DraftGraphReq,
     DraftGraphResp,
+    ExportWorkflowResp,
     GetWorkflowsWithPageReq,
+    ImportWorkflowReq,
     UpdateWorkflowReq,
     WorkflowResp,
 )
 from internal.service.workflow.debug_frames import refusal_frame
 from internal.service.workflow.debug_service import WorkflowDebugService
+from internal.service.workflow.dsl_service import WorkflowDslService
 from internal.service.workflow.publish_service import WorkflowPublishService
 from internal.service.workflow.workflow_service import WorkflowService
 from pkg.i18n import translate_message
@@ -53,6 +56,7 @@ class WorkflowHandler:
     workflow_service: WorkflowService
     publish_service: WorkflowPublishService
     debug_service: WorkflowDebugService
+    dsl_service: WorkflowDslService
 
     @login_required
     @validate(query=GetWorkflowsWithPageReq, response=WorkflowResp)
@@ -115,3 +119,15 @@ class WorkflowHandler:
     def cancel_publish_workflow(self, workflow_id: uuid.UUID):
         self.publish_service.cancel_publish(current_user.id, workflow_id)
         return success_message("workflow unpublished")
+
+    @login_required
+    @validate(response=ExportWorkflowResp)
+    def export_workflow(self, workflow_id: uuid.UUID):
+        """The workflow and its draft graph as YAML DSL."""
+        return success_json({"dsl": self.dsl_service.export_workflow(current_user.id, workflow_id)})
+
+    @login_required
+    @validate(body=ImportWorkflowReq)
+    def import_workflow(self, req: ImportWorkflowReq):
+        """A new draft workflow from YAML DSL; every id in it must be the importing account's."""
+        return success_json({"id": str(self.dsl_service.import_workflow(current_user.id, req.dsl).id)})

@@ -58,11 +58,14 @@ class WorkflowService:
         if self.db.session.scalar(stmt.limit(1)) is not None:
             raise _taken()
 
-    def create_workflow(self, account_id: uuid.UUID, req: CreateWorkflowReq) -> Workflow:
+    def create_workflow(self, account_id: uuid.UUID, req: CreateWorkflowReq,
+                        draft_graph: dict[str, Any] | None = None) -> Workflow:
+        """`draft_graph` has been checked by the caller (an import); empty otherwise."""
         self._check_name_free(account_id, req.tool_call_name)
         workflow = Workflow(id=uuid.uuid4(), account_id=account_id, name=req.name, tool_call_name=req.tool_call_name,
-                            icon=req.icon, description=req.description, graph={}, draft_graph=dict(EMPTY_GRAPH),
-                            is_debug_passed=False, status=WorkflowStatus.DRAFT.value)
+                            icon=req.icon, description=req.description, graph={},
+                            draft_graph=draft_graph or dict(EMPTY_GRAPH), is_debug_passed=False,
+                            status=WorkflowStatus.DRAFT.value)
         try:
             with self.db.auto_commit():
                 self.db.session.add(workflow)
