@@ -1,8 +1,9 @@
 // The llmops-ui workflow editor against our server in headless Chromium (issue 12): log in,
 // 个人空间 -> 工作流 -> 创建工作流 (icon upload, name, tool name, description), then in the editor add
 // a start and an end node from the 节点 menu, drag the start node's handle onto the end node (an
-// edge), give the start node an input in its panel and 保存, open 调试, fill the input, 开始运行 and
-// wait for 运行成功 with the node results, go back to the list and reopen the workflow (the
+// edge), give the start node an input in its panel and 保存, give the end node an output that
+// references it (the 引用 picker) and 保存, open 调试, fill the input, 开始运行 and wait for 运行成功
+// with the end node's outputs, go back to the list and reopen the workflow (the
 // publish button follows is_debug_passed; the static server has no SPA fallback, so no reload),
 // 更新发布 and see 已发布. Every API call is printed with its status and envelope code; exits
 // non-zero when one fails or an expectation is not met (docs/console-check.md).
@@ -24,7 +25,8 @@ const TOOL_NAME = `console_check_${Date.now()}`;
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  // LOCALE=zh-CN: the browser sends Accept-Language zh-CN (the console's users) and the toasts are Chinese
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: process.env.LOCALE || "en-US" });
   const problems = [];
   const calls = [];
   const drafts = [];
@@ -134,6 +136,31 @@ const TOOL_NAME = `console_check_${Date.now()}`;
     }
     await page.waitForLoadState("networkidle");
   });
+
+  // the end node's panel: one output `answer` referencing the start node's `query` (the 引用 picker)
+  await page.locator(".vue-flow__pane").click({ position: { x: 200, y: 400 } });  // close the start panel
+  await end.click();
+  const endPanel = page.locator("#llm-node-info");
+  await endPanel.waitFor({ timeout: 5000 });
+  await endPanel.locator("button:has(.arco-icon-plus)").first().click();
+  await endPanel.getByPlaceholder("请输入参数名").last().fill("answer");
+  const pick = async (select, option) => {
+    await select.click();
+    await page.locator(".arco-select-dropdown:visible .arco-select-option").filter({ hasText: option }).first().click();
+  };
+  await pick(endPanel.locator(".arco-select").last(), "引用");
+  await pick(endPanel.locator(".arco-select").last(), "query");
+  await endPanel.getByRole("button", { name: "保存" }).click();
+  await expect("the end node's output references the start input", async () => {
+    const deadline = Date.now() + 15000;
+    const refersToQuery = (d) => (d.nodes || []).some((n) => n.node_type === "end" && (n.outputs || []).some(
+      (o) => o.name === "answer" && o.value?.type === "ref" && o.value.content?.ref_var_name === "query"));
+    while (!drafts.some(refersToQuery)) {
+      if (Date.now() > deadline) throw new Error(`no saved draft has the output: ${JSON.stringify(drafts[drafts.length - 1])}`);
+      await page.waitForTimeout(100);
+    }
+    await page.waitForLoadState("networkidle");
+  });
   await page.screenshot({ path: shot("graph") });
 
   // 调试: fill the input, 开始运行, the node results stream in
@@ -148,7 +175,10 @@ const TOOL_NAME = `console_check_${Date.now()}`;
     const res = await streamed;
     if (!(res.headers()["content-type"] || "").startsWith("text/event-stream")) throw new Error(res.headers()["content-type"]);
   });
-  await expect("运行成功 with the run's outputs", () => debug.getByText("运行成功").waitFor({ timeout: 30000 }));
+  await expect("运行成功 with the run's outputs", async () => {
+    await debug.getByText("运行成功").waitFor({ timeout: 30000 });
+    await debug.getByText(/"answer":\s*"保修多久？"/).waitFor({ timeout: 5000 });  // the end node's outputs
+  });
   await page.screenshot({ path: shot("debug") });
 
   // reopen the workflow from the list (the header's back link), then 更新发布
