@@ -24,6 +24,7 @@ from app.http.mcp_module import McpModule
 from app.http.module import ExtensionModule
 from app.http.sandbox_module import SandboxModule
 from app.http.tools_module import ToolsModule
+from app.http.workflow_module import WorkflowModule
 from config import Config
 from internal.cli import account_cli, sandbox_cli
 from internal.extension.metrics_extension import Metrics
@@ -45,6 +46,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
         ApiToolModule(),
         McpModule(),
         AppModule(),
+        WorkflowModule(),  # after AppModule: binds the apps layer's WorkflowDirectory
         AgentModule(conf),
         *modules,
     ])

@@ -13,7 +13,7 @@ OPS_PATHS = ("/ping", "/health", "/metrics", "/openapi.json", "/docs")
 
 
 def _is_third_party_api(path: str) -> bool:
-    if path.startswith(("/openapi/chat", "/v1/agents")):
+    if path.startswith(("/openapi/chat", "/openapi/workflows/", "/v1/agents")):
         return True
     return (path == "/v1/chat" or path.startswith("/v1/chat/")) and not path.startswith("/v1/chat/completions")
 

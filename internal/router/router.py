@@ -35,10 +35,13 @@ from internal.handler.ops_handler import OpsHandler
 from internal.handler.ping_handler import PingHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.handler.workflow.openapi_workflow_handler import OpenApiWorkflowHandler
+from internal.handler.workflow.workflow_handler import WorkflowHandler
 from internal.router.api_tool_routes import add_api_tool_routes
 from internal.router.app_routes import register_app_routes
 from internal.router.mcp_server_routes import add_mcp_server_routes
 from internal.router.tool_routes import builtin_tool_routes
+from internal.router.workflow_routes import register_openapi_workflow_routes, register_workflow_routes
 
 
 @inject
@@ -67,6 +70,8 @@ class Router:
     builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
     mcp_server_handler: McpServerHandler
+    workflow_handler: WorkflowHandler
+    openapi_workflow_handler: OpenApiWorkflowHandler
 
     def register_router(self, app: Flask) -> None:
         for blueprint in (self.console(), self.openapi(), self.openai(), self.ops()):
@@ -122,6 +127,7 @@ class Router:
         builtin_tool_routes(bp, self.builtin_tool_handler)
         add_api_tool_routes(bp, self.api_tool_handler)
         add_mcp_server_routes(bp, self.mcp_server_handler)
+        register_workflow_routes(bp, self.workflow_handler)
         return bp
 
     def knowledge_routes(self, bp: Blueprint) -> None:
@@ -156,6 +162,7 @@ class Router:
         bp = Blueprint(Surface.OPENAPI.value, __name__)
         bp.add_url_rule("/openapi/whoami", endpoint="whoami", view_func=self.api_key_handler.whoami)
         bp.add_url_rule("/openapi/chat", methods=["POST"], endpoint="chat", view_func=self.chat_handler.openapi_chat)
+        register_openapi_workflow_routes(bp, self.openapi_workflow_handler)
         return bp
 
     def openai_routes(self) -> list[tuple[str, str, Callable[..., Any]]]:

@@ -56,7 +56,8 @@ def test_builtin_resolution_and_the_langchain_adapter(tools_app, tconsole):
                 ToolRef(type=ToolType.BUILTIN, provider_id="nope", tool_id="calculate")):
         with pytest.raises(ToolNotFoundError):
             _resolve(tools_app, tconsole.account.account_id, bad)
-    with pytest.raises(ToolNotFoundError, match="not available"):
+    # published workflows are tools (test/integration/workflow/test_workflow_as_tool.py): an unknown id is not found
+    with pytest.raises(ToolNotFoundError, match="workflow not found"):
         _resolve(tools_app, tconsole.account.account_id, ToolRef(type=ToolType.WORKFLOW, provider_id=str(uuid.uuid4())))
 
 

@@ -1,0 +1,30 @@
+"""Third-party API of workflows: run a published workflow with an API key (docs/workflows.md).
+Real status codes and JSON errors (the openapi surface), blocking JSON or SSE."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask_login import current_user, login_required
+from injector import inject
+
+from internal.handler.sse import sse_response
+from internal.handler.validation import document, validate
+from internal.schema.workflow_schema import RunWorkflowReq, RunWorkflowResp
+from internal.service.workflow.api_run_service import WorkflowApiRunService
+
+
+@inject
+@dataclass
+class OpenApiWorkflowHandler:
+    run_service: WorkflowApiRunService
+
+    @login_required
+    @document(produces=("text/event-stream",))
+    @validate(body=RunWorkflowReq, response=RunWorkflowResp)
+    def run_workflow(self, workflow_id: uuid.UUID, req: RunWorkflowReq):
+        """Run a published workflow: its result as JSON, or (`stream: true`) its events as SSE."""
+        if req.stream:
+            frames = self.run_service.run_streaming(current_user.id, workflow_id, req.inputs)
+            return sse_response(frames)
+        return self.run_service.run_blocking(current_user.id, workflow_id, req.inputs)

@@ -1,0 +1,69 @@
+"""One workflow run on a thread of its own, its events read from a queue.
+
+The thread pushes its own application context (the HTTP request's ends when the response
+starts streaming), so the run, its rows and what happens after it (`on_finished`) do not depend
+on the connection: a client that disconnects stops reading, never the run. The reader gets the
+engine's events in order and `None` every `keepalive_s` without one (time for a keep-alive)."""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from internal.core.workflow.engine import CompiledWorkflow, WorkflowEngine
+from internal.core.workflow.entities.runs import EventType, RunResult, RunStatus, WorkflowEvent
+from internal.core.workflow.ports import CallerInfo
+
+from .app_scope import AppScope
+
+log = logging.getLogger(__name__)
+_END = object()
+
+
+class QueueSink:
+    """The engine's EventSink for one run (thread-safe: queue.Queue)."""
+
+    def __init__(self, events: queue.Queue):
+        self.events = events
+
+    def emit(self, event: WorkflowEvent) -> None:
+        self.events.put(event)
+
+
+def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflow, values: dict[str, Any],
+              caller: CallerInfo, run_id: str, on_finished: Callable[[RunResult], None] | None = None,
+              keepalive_s: float = 10.0) -> Iterator[WorkflowEvent | None]:
+    events: queue.Queue = queue.Queue()
+
+    def run() -> None:
+        with scope.app.app_context():
+            try:
+                result = engine.run(compiled, values, caller=caller, run_id=run_id, sink=QueueSink(events))
+                if on_finished is not None:
+                    on_finished(result)
+            except Exception:  # the store failed: the run cannot be trusted, say so in the stream
+                ref = uuid.uuid4().hex[:8]
+                log.exception("workflow run %s failed (ref %s)", run_id, ref)
+                events.put(WorkflowEvent(EventType.RUN_FAILED, run_id, status=RunStatus.FAILED,
+                                         error=f"the run could not be completed (ref {ref})"))
+            finally:
+                engine.shutdown()
+                events.put(_END)
+
+    threading.Thread(target=run, name=f"wf-run-{run_id[:8]}", daemon=True).start()
+    return _read(events, keepalive_s)
+
+
+def _read(events: queue.Queue, keepalive_s: float) -> Iterator[WorkflowEvent | None]:
+    while True:
+        try:
+            event = events.get(timeout=keepalive_s)
+        except queue.Empty:
+            yield None
+            continue
+        if event is _END:
+            return
+        yield event

@@ -1,0 +1,64 @@
+"""The engine's CheckpointStore over the database: the run header and result in a
+`workflow_result` row, each finished node run as a `workflow_node_run` row. Every write is its
+own short transaction, committed before the call returns (the engine then treats the node as
+done and starts what depends on it)."""
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from internal.core.workflow.entities.runs import NodeRunRecord, RunCheckpoint, RunHeader, RunResult, RunStatus
+from internal.model.workflow import WorkflowNodeRun, WorkflowResult
+from pkg.sqlalchemy import SQLAlchemy
+
+from .app_scope import AppScope
+
+
+class DatabaseRunStore:
+    def __init__(self, db: SQLAlchemy, scope: AppScope, account_id: uuid.UUID, workflow_id: uuid.UUID,
+                 invoke_from: str):
+        self.db, self.scope = db, scope
+        self.account_id, self.workflow_id, self.invoke_from = account_id, workflow_id, invoke_from
+        self._lock = threading.Lock()
+        self._saved = 0
+
+    def create_run(self, header: RunHeader) -> None:
+        with self._lock, self.scope(), self.db.auto_commit():
+            self.db.session.add(WorkflowResult(id=uuid.UUID(header.run_id), account_id=self.account_id,
+                                               workflow_id=self.workflow_id, invoke_from=self.invoke_from,
+                                               status=RunStatus.RUNNING.value, graph=header.graph,
+                                               inputs=header.inputs, system=header.system))
+
+    def save_node(self, run_id: str, record: NodeRunRecord) -> None:
+        with self._lock, self.scope(), self.db.auto_commit():
+            self._saved += 1  # one store per run: the save order without a query (resume: load_run counts)
+            self.db.session.add(WorkflowNodeRun(account_id=self.account_id, result_id=uuid.UUID(run_id),
+                                                position=self._saved, node_id=record.node_id[:255],
+                                                status=str(record.status), record=record.to_dict()))
+
+    def finish_run(self, result: RunResult) -> None:
+        with self._lock, self.scope(), self.db.auto_commit():
+            self.db.session.execute(update(WorkflowResult).where(WorkflowResult.id == uuid.UUID(result.run_id)).values(
+                status=str(result.status), outputs=result.outputs, error=result.error or "",
+                error_node_id=(result.error_node_id or "")[:255], latency=result.latency,
+                total_tokens=result.total_tokens, total_price=result.total_price, finished_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC)))
+
+    def load_run(self, run_id: str) -> RunCheckpoint | None:
+        with self._lock, self.scope():
+            row = self.db.session.get(WorkflowResult, uuid.UUID(run_id))
+            if row is None or row.account_id != self.account_id:
+                return None
+            nodes = self.db.session.scalars(select(WorkflowNodeRun).where(WorkflowNodeRun.result_id == row.id)
+                                            .order_by(WorkflowNodeRun.position)).all()
+            checkpoint = RunCheckpoint(RunHeader(run_id, row.graph, row.inputs, row.system),
+                                       [NodeRunRecord.from_dict(n.record) for n in nodes])
+            self._saved = max(self._saved, max((n.position for n in nodes), default=0))
+            if row.status != RunStatus.RUNNING.value:
+                checkpoint.result = RunResult(run_id, RunStatus(row.status), row.outputs, row.error or None,
+                                              row.error_node_id or None, row.latency, row.total_tokens,
+                                              row.total_price, list(checkpoint.records))
+            return checkpoint
