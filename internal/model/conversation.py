@@ -18,7 +18,9 @@ class Conversation(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "conversation"
     __table_args__ = (Index("ix_conversation_created_by_invoke_from_app_id", "created_by", "invoke_from", "app_id"),)
 
-    app_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), nullable=False, index=True)
+    # None for the assistant agent's conversations (the home page's helper belongs to no app)
+    app_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), nullable=True,
+                                                     index=True)
     name: Mapped[str] = mapped_column(String(255), nullable=False, default="New Conversation")
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     is_pinned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -34,7 +36,7 @@ class Message(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_message_app_id_created_at", "app_id", "created_at"),
     )
 
-    app_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), nullable=False)
+    app_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), nullable=True)
     conversation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("conversation.id", ondelete="CASCADE"),
                                                        nullable=False)
     invoke_from: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -57,7 +59,7 @@ class MessageAgentThought(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "message_agent_thought"
     __table_args__ = (Index("ix_message_agent_thought_message_id_position", "message_id", "position"),)
 
-    app_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), nullable=False)
+    app_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), nullable=True)
     conversation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("conversation.id", ondelete="CASCADE"),
                                                        nullable=False)
     message_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("message.id", ondelete="CASCADE"), nullable=False)

@@ -19,6 +19,7 @@ from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app.analysis_handler import AnalysisHandler
 from internal.handler.app.app_handler import AppHandler
+from internal.handler.app.assistant_agent_handler import AssistantAgentHandler
 from internal.handler.app.builtin_app_handler import BuiltinAppHandler
 from internal.handler.app.chat_handler import ChatHandler
 from internal.handler.app.conversation_handler import ConversationHandler
@@ -67,6 +68,7 @@ class Router:
     chat_handler: ChatHandler
     ai_handler: AiHandler
     agent_api_handler: AgentApiHandler
+    assistant_agent_handler: AssistantAgentHandler
     builtin_tool_handler: BuiltinToolHandler
     api_tool_handler: ApiToolHandler
     mcp_server_handler: McpServerHandler
@@ -121,6 +123,13 @@ class Router:
         self.knowledge_routes(bp)
         register_app_routes(bp, self.app_handler, self.conversation_handler, self.web_app_handler,
                             self.builtin_app_handler, self.analysis_handler, self.chat_handler)
+        aa = self.assistant_agent_handler
+        bp.add_url_rule("/assistant-agent/chat", methods=["POST"], view_func=aa.assistant_agent_chat)
+        bp.add_url_rule("/assistant-agent/chat/<uuid:task_id>/stop", methods=["POST"],
+                        view_func=aa.stop_assistant_agent_chat)
+        bp.add_url_rule("/assistant-agent/messages", view_func=aa.get_assistant_agent_messages_with_page)
+        bp.add_url_rule("/assistant-agent/delete-conversation", methods=["POST"],
+                        view_func=aa.delete_assistant_agent_conversation)
         bp.add_url_rule("/ai/optimize-prompt", methods=["POST"], view_func=self.ai_handler.optimize_prompt)
         bp.add_url_rule("/ai/suggested-questions", methods=["POST"],
                         view_func=self.ai_handler.generate_suggested_questions)

@@ -42,7 +42,7 @@ class ConversationService:
     db: SQLAlchemy
     redis: Redis
 
-    def create_conversation(self, app_id: uuid.UUID, invoke_from: InvokeFrom | str, created_by: uuid.UUID,
+    def create_conversation(self, app_id: uuid.UUID | None, invoke_from: InvokeFrom | str, created_by: uuid.UUID,
                             name: str = DEFAULT_CONVERSATION_NAME) -> Conversation:
         conversation = Conversation(app_id=app_id, invoke_from=InvokeFrom(invoke_from).value, created_by=created_by,
                                     name=name[:255])
@@ -136,12 +136,12 @@ class ConversationService:
                         answer_token_count=answer_token_count,
                         total_token_count=message_token_count + answer_token_count,
                         price=price, latency=latency, updated_at=datetime.now(UTC))
-                .returning(Message.app_id)
+                .returning(Message.id, Message.app_id)
             )
-            app_id = result.scalar_one_or_none()
-        if app_id is not None:
-            self.redis.incr(analysis_epoch_key(app_id))
-        return app_id is not None
+            ended = result.first()
+        if ended is not None and ended.app_id is not None:  # the assistant's messages belong to no app
+            self.redis.incr(analysis_epoch_key(ended.app_id))
+        return ended is not None
 
     def fail_stale_messages(self, started_before: datetime, error: str = "the run ended unexpectedly") -> int:
         """End every message still `running` that started before `started_before` (a run whose
@@ -153,7 +153,7 @@ class ConversationService:
                 .values(status=MessageStatus.ERROR.value, error=error, updated_at=datetime.now(UTC))
                 .returning(Message.app_id)
             ).scalars().all()
-        for app_id in set(rows):
+        for app_id in set(rows) - {None}:
             self.redis.incr(analysis_epoch_key(app_id))
         return len(rows)
 

@@ -234,3 +234,26 @@ def test_ai_helpers(chat_app, upstream):
     assert all(isinstance(q, str) and q for q in questions["data"])
     assert bare.post("/ai/suggested-questions", json={"message_id": message_id})["code"] == "not_found"
     assert console.post("/ai/suggested-questions", json={"message_id": "nope"})["code"] == "validate_error"
+
+
+def test_the_assistant_agent_creates_an_app_for_the_user(chat_app, upstream):
+    console = _tenant(chat_app, upstream)
+    assert console.get("/assistant-agent/messages")["data"]["list"] == []  # a read creates nothing
+    frames, _ = _sse(console, "/assistant-agent/chat", {"query": "帮我创建一个翻译助手"})
+    assert frames[0][0] == "ping" and frames[-1][0] == "agent_end", [e for e, _ in frames]
+    action = next(d for e, d in frames if e == "agent_action")
+    assert action["tool"] == "create_app" and '"app_id"' in action["observation"]
+    created = [a for a in console.get("/apps")["data"]["list"] if a["name"] == "test"]  # the fake's arguments
+    assert len(created) == 1 and created[0]["preset_prompt"] == "test" and created[0]["status"] == "draft"
+
+    page = console.get("/assistant-agent/messages")["data"]["list"]
+    assert [m["query"] for m in page] == ["帮我创建一个翻译助手"] and page[0]["status"] == "normal"
+    assert [t["tool"] for t in page[0]["agent_thoughts"] if t["event"] == "agent_action"] == ["create_app"]
+    other = ConsoleClient(chat_app, make_account(chat_app))
+    assert other.get("/assistant-agent/messages")["data"]["list"] == []
+    assert other.post(f"/assistant-agent/chat/{frames[0][1]['task_id']}/stop")["code"] == "not_found"
+
+    assert console.post("/assistant-agent/delete-conversation")["code"] == "success"
+    assert console.get("/assistant-agent/messages")["data"]["list"] == []
+    again, _ = _sse(console, "/assistant-agent/chat", {"query": "hi"})
+    assert again[0][1]["conversation_id"] != frames[0][1]["conversation_id"] and again[-1][0] == "agent_end"

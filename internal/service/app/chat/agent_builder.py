@@ -8,6 +8,7 @@ turn with a clear message rather than calling something else)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from injector import inject
@@ -37,7 +38,8 @@ class AgentBuilder:
     models: ChatModelFactory
     tools: ToolResolverService
 
-    def build(self, account_id: uuid.UUID, config: AppConfig) -> BuiltAgent:
+    def build(self, account_id: uuid.UUID, config: AppConfig, extra_tools: Sequence[Tool] = ()) -> BuiltAgent:
+        """`extra_tools`: the platform's own tools for this agent (the assistant's create_app)."""
         mc = config.language_model
         entity = self.catalog.get_model(mc.provider, mc.model)
         llm = self.models.chat_model(account_id, mc.provider, mc.model, mc.parameters)
@@ -45,7 +47,7 @@ class AgentBuilder:
         agent_config = AgentConfig(
             llm=llm, agent_type=agent_type_for(features) if config.agent_type == "auto" else config.agent_type,
             preset_prompt=config.preset_prompt,
-            tools=self._tools(account_id, config), max_iterations=self.conf.AGENT_MAX_ITERATIONS,
+            tools=[*self._tools(account_id, config), *extra_tools], max_iterations=self.conf.AGENT_MAX_ITERATIONS,
             timeout_s=self.conf.AGENT_TURN_TIMEOUT_SECONDS, dialog_round=config.dialog_round,
             long_term_memory=config.long_term_memory.enable,
             review=ReviewConfig.from_app_config(config.review_config.model_dump()),

@@ -6,7 +6,7 @@ from any process; a run whose process died is ended by `sweep()` (Celery beat)."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +26,7 @@ from internal.core.agent.runner import (
 )
 from internal.core.streaming import StreamChannel, stream_frames
 from internal.core.streaming.channel import TaskOwner
+from internal.core.tools.base import Tool
 from internal.entity.app_entity import AppConfig, MessageStatus
 from internal.exception import NotFoundException
 from internal.model.conversation import Conversation
@@ -64,11 +65,11 @@ class ChatTurns:
     channel: StreamChannel
 
     def start(self, account_id: uuid.UUID, config: AppConfig, conversation: Conversation, query: str,
-              owner: TaskOwner, image_urls: list[str] | None = None) -> StartedTurn:
+              owner: TaskOwner, image_urls: list[str] | None = None, extra_tools: Sequence[Tool] = ()) -> StartedTurn:
         """Raises before anything is written when the config cannot run (a tool gone, a bad model).
         The message row and the history are the run's first step (`prepare`), so the client's
         first frame (the ids) does not wait for them."""
-        built = self.builder.build(account_id, config)
+        built = self.builder.build(account_id, config, extra_tools)
         target = ConversationRef(conversation.id, conversation.app_id, conversation.invoke_from,
                                  conversation.created_by)
         memory = (conversation.summary or "") if config.long_term_memory.enable else ""
