@@ -1,4 +1,5 @@
-// The llmops-ui app pages against our server in headless Chromium (issue 11): log in, 个人空间 ->
+// The llmops-ui app pages against our server in headless Chromium (issue 11): log in, ask the home
+// page's assistant to create an app, then 个人空间 ->
 // the app card -> the debug pane: ask a question, watch the answer stream and the agent's steps
 // (显示运行流程 -> 智能体推理 / 调用工具 / 智能体消息), reload the page and see the saved message,
 // ask a long question and press 停止 mid-stream, then 更新发布. The app (with a tool) and the
@@ -13,7 +14,7 @@ const CONSOLE_URL = process.env.CONSOLE_URL || "http://127.0.0.1:5173";
 const API_URL = process.env.API_URL || "http://127.0.0.1:5000";
 const { EMAIL, PASSWORD, APP_NAME } = process.env;
 const SCREENSHOT = process.env.SCREENSHOT || "/tmp/console-app.png";
-const NOT_YET = (process.env.NOT_YET || "/assistant-agent/").split(",").filter(Boolean);
+const NOT_YET = (process.env.NOT_YET || "").split(",").filter(Boolean);
 const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
 
 (async () => {
@@ -48,6 +49,17 @@ const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
   await page.getByPlaceholder("账号密码").fill(PASSWORD);
   await page.locator("button[type=submit]").click();
   await page.waitForURL(/\/home/, { timeout: 15000 });
+
+  await expect("the home page's assistant answers and creates an app (create_app)", async () => {
+    await page.getByText("显示运行流程").first().waitFor({ state: "attached", timeout: 3000 }).catch(() => {});
+    const asked = page.waitForResponse((r) => r.url().endsWith("/assistant-agent/chat"), { timeout: 30000 });
+    const box = page.getByPlaceholder("发送消息或创建AI应用...");
+    await box.fill("帮我创建一个翻译助手");
+    await box.press("Enter");
+    await asked;
+    await page.getByText("The tool returned:").last().waitFor({ timeout: 30000 });
+  });
+  await page.screenshot({ path: shot("home-assistant") });
 
   // 个人空间 -> apps list -> the app's card (links only: the static server has no SPA fallback)
   await page.getByText("个人空间", { exact: true }).first().click();
