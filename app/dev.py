@@ -60,10 +60,14 @@ def main() -> int:
                                "--schedule", str(conf.INSTANCE_DIR / "celerybeat-schedule"),
                                "--loglevel", "INFO", "--pool", "threads",
                                "--concurrency", str(max(2, os.cpu_count() or 1))], env=env)
+    # The MCP server is ASGI (asyncio), so it is its own process beside gunicorn (docs/mcp-server.md).
+    mcp = subprocess.Popen([sys.executable, "-m", "app.mcp"], env=env)
+    children = (web, worker, mcp)
     print(f"  serving on http://{host}:{port}  (health: /health, API docs: /docs) — Ctrl-C to stop")
+    print(f"  MCP server on http://{conf.MCP_SERVER_HOST}:{conf.MCP_SERVER_PORT}/mcp (API key)")
 
     def shutdown(*_):
-        for proc in (web, worker):
+        for proc in children:
             if proc.poll() is None:
                 proc.terminate()
 
@@ -73,7 +77,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     shutdown()
-    for proc in (web, worker):
+    for proc in children:
         proc.wait()
     return 0
 

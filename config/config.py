@@ -178,8 +178,13 @@ class Config(BaseSettings):
     MCP_CONNECT_TIMEOUT_SECONDS: float = 10.0  # adding / refreshing a server: connect + list tools
     MCP_CALL_TIMEOUT_SECONDS: float = 30.0  # one tools/call (never more than the tool's own time limit)
     MCP_MAX_SERVERS_PER_ACCOUNT: int = 50
+    # --- our own MCP server (python -m app.mcp) ----------------------------------------
+    MCP_SERVER_HOST: str = "127.0.0.1"
+    MCP_SERVER_PORT: int = Field(default=5002, ge=1, le=65535)
+    MCP_SERVER_ALLOWED_HOSTS: CsvList = Field(default_factory=list)  # public host[:port] names it is reached by
 
-    @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", mode="before")
+    @field_validator("CORS_ORIGINS", "METRICS_ALLOWED_IPS", "SSRF_ALLOWED_HOSTS", "MCP_SERVER_ALLOWED_HOSTS",
+                     mode="before")
     @classmethod
     def _split_csv(cls, value):
         if isinstance(value, str):

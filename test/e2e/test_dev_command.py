@@ -17,9 +17,9 @@ PASSWORD = "Dev-passw0rd-123"
 
 
 def test_dev_runner_serves_ping_and_the_first_account_logs_in(tmp_path):
-    port = free_port()
+    port, mcp_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SQLALCHEMY_", "REDIS_", "CELERY_"))}
-    env.update(INSTANCE_DIR=str(tmp_path), PORT=str(port), INIT_ACCOUNT_EMAIL=EMAIL,
+    env.update(INSTANCE_DIR=str(tmp_path), PORT=str(port), MCP_SERVER_PORT=str(mcp_port), INIT_ACCOUNT_EMAIL=EMAIL,
                INIT_ACCOUNT_PASSWORD=PASSWORD, ENV="development", PYTHONUNBUFFERED="1")
     dev = ManagedProcess([sys.executable, "-m", "app.dev"], env, tmp_path / "dev.log")
     base = f"http://127.0.0.1:{port}"
@@ -39,5 +39,15 @@ def test_dev_runner_serves_ping_and_the_first_account_logs_in(tmp_path):
         assert "filesystem://" in dev.log_tail(50000)
         wait_until(lambda: "beat: Starting" in dev.log_tail(50000), timeout=30,
                    what="embedded beat (periodic jobs such as the indexing recovery sweep)", process=dev)
+        # the MCP server process beside gunicorn: it answers, and wants an API key
+        wait_until(lambda: _status(f"http://127.0.0.1:{mcp_port}/mcp") == 401, timeout=60,
+                   what="the MCP server (python -m app.mcp)", process=dev)
     finally:
         dev.stop()
+
+
+def _status(url: str) -> int:
+    try:
+        return httpx.post(url, json={}, timeout=2).status_code
+    except httpx.HTTPError:
+        return 0

@@ -1,0 +1,1 @@
+"""The MCP server process (app/mcp/server.py): `python -m app.mcp`."""
