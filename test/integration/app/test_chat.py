@@ -257,3 +257,16 @@ def test_the_assistant_agent_creates_an_app_for_the_user(chat_app, upstream):
     assert console.get("/assistant-agent/messages")["data"]["list"] == []
     again, _ = _sse(console, "/assistant-agent/chat", {"query": "hi"})
     assert again[0][1]["conversation_id"] != frames[0][1]["conversation_id"] and again[-1][0] == "agent_end"
+
+
+def test_a_published_workflow_of_the_app_is_one_of_its_tools(chat_app, upstream):
+    from test.integration.workflow.test_workflow_api_run import published
+
+    console = _tenant(chat_app, upstream)
+    wf_id = published(console)
+    app_id = _agent_app(console, tools=())
+    assert console.post(f"/apps/{app_id}/draft-app-config", json={"workflows": [wf_id]})["code"] == "success"
+    frames, _ = _sse(console, f"/apps/{app_id}/conversations", {"query": "greet test"})
+    action = next(d for e, d in frames if e == "agent_action")
+    assert action["tool"].startswith("wf_") and "你好，test！" in action["observation"]  # the workflow ran
+    assert frames[-1][0] == "agent_end"

@@ -59,6 +59,7 @@ class AgentBuilder:
         ctx = ToolCallContext(account_id=account_id)
         refs = [ToolRef(type=t.type, provider_id=t.provider_id, tool_id=t.tool_id, params=t.params)
                 for t in config.tools]
+        refs += [ToolRef(type=ToolType.WORKFLOW, provider_id=str(w)) for w in config.workflows]  # published ones
         if config.datasets:
             rc = config.retrieval_config
             refs.append(ToolRef(type=ToolType.DATASET, provider_id=str(config.datasets[0]), params={
@@ -76,4 +77,6 @@ class AgentBuilder:
 
 
 def _what(ref: ToolRef) -> str:
-    return "datasets" if ref.type == ToolType.DATASET else f"tool {ref.provider_id}/{ref.tool_id}"
+    if ref.type == ToolType.DATASET:
+        return "datasets"
+    return f"workflow {ref.provider_id}" if ref.type == ToolType.WORKFLOW else f"tool {ref.provider_id}/{ref.tool_id}"
