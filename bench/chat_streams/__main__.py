@@ -42,7 +42,8 @@ def worker_pid(master: int) -> int:
     return int(children[0]) if children else master
 
 
-async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float, hold: float, pid: int) -> int:
+async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float, hold: float, pid: int,
+                       window: float) -> int:
     limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=0)
     pings = [0] * n
     opened = [False] * n
@@ -69,7 +70,7 @@ async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float
 
         t0 = time.monotonic()
         ramp = n / rate
-        until = t0 + ramp + hold + 5
+        until = t0 + ramp + hold + window + 1
         tasks = []
         for i in range(n):
             tasks.append(asyncio.create_task(one(i, until)))
@@ -77,15 +78,15 @@ async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float
             if i % 500 == 0:
                 peak = max(peak, rss_mb(pid))
         print(f"  {n} streams requested in {time.monotonic() - t0:.1f} s")
-        while time.monotonic() < until - 5:
+        while time.monotonic() < until - window - 1:
             await asyncio.sleep(1)
             peak = max(peak, rss_mb(pid))
         open_now = sum(opened)
         snapshot = list(pings)
-        await asyncio.sleep(4)
+        await asyncio.sleep(window)
         flowing = sum(1 for a, b in zip(snapshot, pings, strict=True) if b > a)
         await asyncio.gather(*tasks)
-    print(f"  streams opened: {open_now}/{n}; pings still flowing (last 4 s): {flowing}/{n}")
+    print(f"  streams opened: {open_now}/{n}; pings still flowing (last {window:.0f} s): {flowing}/{n}")
     print(f"  pings per stream: min {min(pings)} median {sorted(pings)[n // 2]}; errors: {len(errors)}"
           + (f", e.g. {errors[0]}" if errors else ""))
     print(f"  web worker peak RSS: {peak:.0f} MB (budget < 2048 MB)")
@@ -101,6 +102,7 @@ def main() -> int:
     ap.add_argument("--hold", type=float, default=20.0, help="seconds every stream stays open")
     ap.add_argument("--upstream-delay", type=float, default=0.0, help="seconds before the model's first byte "
                                                                      "(default: longer than the whole run)")
+    ap.add_argument("--ping-interval", type=float, default=5.0, help="AGENT_PING_INTERVAL_SECONDS")
     ap.add_argument("--strict", action="store_true")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -109,11 +111,13 @@ def main() -> int:
     delay_ms = int((args.upstream_delay or args.streams / args.rate + args.hold + 60) * 1000)
     with tempfile.TemporaryDirectory(prefix="bench-chat-streams-") as tmp:
         upstream, upstream_url = start_fake_upstream(Path(tmp) / "upstream.log")
+        router = Path(tmp) / "router.yaml"  # the slow model must outlive the run: no 60 s upstream timeout
+        router.write_text("settings:\n  timeout: 3600\n  num_retries: 0\n")
         env = {"GUNICORN_WORKER_CLASS": None, "LOG_LEVEL": "WARNING", "GUNICORN_TIMEOUT": "3600",
-               "GUNICORN_WORKER_CONNECTIONS": str(args.streams * 2 + 100)}
+               "GUNICORN_WORKER_CONNECTIONS": str(args.streams * 2 + 100), "LLM_ROUTER_CONFIG": str(router)}
         try:
             with live_stack(Path(tmp), "bench_chat_streams", 9, env, workers=1, SSRF_ALLOWED_HOSTS=["127.0.0.1"],
-                            AGENT_PING_INTERVAL_SECONDS=2.0, AGENT_STREAM_MAX_SECONDS=3600.0,
+                            AGENT_PING_INTERVAL_SECONDS=args.ping_interval, AGENT_STREAM_MAX_SECONDS=3600.0,
                             SQLALCHEMY_POOL_SIZE=20) as s:
                 h = s.account.headers
                 with httpx.Client(base_url=s.url, headers=h, timeout=30) as http:
@@ -126,7 +130,8 @@ def main() -> int:
                         "provider": "openai", "model": "gpt-4o-mini", "parameters": {}}}).raise_for_status()
                 pid = worker_pid(s.server.proc.pid)
                 print(f"  worker pid {pid}, RSS before: {rss_mb(pid):.0f} MB")
-                rc = asyncio.run(hold_streams(s.url, h, app_id, args.streams, args.rate, args.hold, pid))
+                rc = asyncio.run(hold_streams(s.url, h, app_id, args.streams, args.rate, args.hold, pid,
+                                              args.ping_interval * 1.5))
         finally:
             upstream.stop()
     return rc if args.strict else 0

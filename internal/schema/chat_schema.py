@@ -5,6 +5,8 @@ import uuid
 
 from pydantic import BaseModel, Field, field_validator
 
+from .app_schema import MessageResp
+
 MAX_QUERY_CHARS = 8000
 MAX_IMAGE_URLS = 5
 
@@ -40,31 +42,8 @@ class OpenApiChatReq(DebugChatReq):
     stream: bool = True
 
 
-class ThoughtResp(BaseModel):
-    id: str
-    position: int
-    event: str
-    thought: str
-    observation: str
-    tool: str
-    tool_input: dict
-    latency: float
-    created_at: int
-
-
-class OpenApiChatResp(BaseModel):
-    id: str
+class OpenApiChatResp(MessageResp):
     end_user_id: str
-    conversation_id: str
-    query: str
-    image_urls: list[str]
-    answer: str
-    status: str
-    error: str
-    total_token_count: int
-    latency: float
-    agent_thoughts: list[ThoughtResp]
-    created_at: int
 
 
 class OptimizePromptReq(BaseModel):

@@ -169,6 +169,16 @@ class ConversationService:
             .order_by(Message.created_at.desc(), Message.id.desc()).limit(rounds)).all()
         return [(q, a) for q, a in reversed(rows)]
 
+    def message_with_thoughts(self, message_id: uuid.UUID) -> tuple[Message, list[MessageAgentThought]]:
+        """A message as the run saved it (in its own session), with its steps in order."""
+        self.db.session.expire_all()
+        message = self.db.session.get(Message, message_id)
+        if message is None:
+            raise NotFoundException("message not found")
+        thoughts = list(self.db.session.scalars(select(MessageAgentThought).where(
+            MessageAgentThought.message_id == message.id).order_by(MessageAgentThought.position)))
+        return message, thoughts
+
     def update_summary(self, conversation_id: uuid.UUID, summary: str) -> None:
         """Long-term memory written after a turn (by the runtime) or by the owner in the console."""
         with self.db.auto_commit():

@@ -99,13 +99,7 @@ class AgentApiService:
 
     def saved_turn(self, started: StartedTurn) -> tuple[Message, list[MessageAgentThought]]:
         self.turns.wait(started)
-        self.db.session.expire_all()  # written by the run in its own session
-        message = self.db.session.get(Message, uuid.UUID(started.message_id))
-        if message is None:
-            raise NotFoundException("message not found")
-        thoughts = list(self.db.session.scalars(select(MessageAgentThought).where(
-            MessageAgentThought.message_id == message.id).order_by(MessageAgentThought.position)))
-        return message, thoughts
+        return self.conversations.message_with_thoughts(uuid.UUID(started.message_id))
 
     def history(self, account_id: uuid.UUID, session_id: uuid.UUID) -> tuple[Conversation, list[Message]]:
         conversation = self.db.session.get(Conversation, session_id)

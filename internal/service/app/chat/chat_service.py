@@ -12,11 +12,10 @@ import uuid
 from dataclasses import dataclass
 
 from injector import inject
-from sqlalchemy import select
 
 from internal.core.streaming.channel import TaskOwner
 from internal.entity.app_entity import DEFAULT_CONVERSATION_NAME, AppConfig, InvokeFrom
-from internal.exception import FailException, NotFoundException
+from internal.exception import FailException
 from internal.model.app import App
 from internal.model.conversation import Conversation, Message, MessageAgentThought
 from internal.model.end_user import EndUser
@@ -86,12 +85,7 @@ class ChatService:
     def result(self, started: StartedTurn, end_user_id: str = "") -> ChatResult:
         """Blocking surfaces: wait for the run, then the saved message and its steps."""
         self.turns.wait(started)
-        self.db.session.expire_all()  # the run wrote them in its own session
-        message = self.db.session.get(Message, uuid.UUID(started.message_id))
-        if message is None:
-            raise NotFoundException("message not found")
-        thoughts = list(self.db.session.scalars(select(MessageAgentThought).where(
-            MessageAgentThought.message_id == message.id).order_by(MessageAgentThought.position)))
+        message, thoughts = self.conversations.message_with_thoughts(uuid.UUID(started.message_id))
         return ChatResult(message, thoughts, end_user_id)
 
     # -- shared ----------------------------------------------------------------------------
