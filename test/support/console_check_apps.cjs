@@ -15,6 +15,8 @@ const API_URL = process.env.API_URL || "http://127.0.0.1:5000";
 const { EMAIL, PASSWORD, APP_NAME } = process.env;
 const SCREENSHOT = process.env.SCREENSHOT || "/tmp/console-app.png";
 const NOT_YET = (process.env.NOT_YET || "").split(",").filter(Boolean);
+const UI_APP = "浏览器里建的应用";
+const ICON_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
 const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
 
 (async () => {
@@ -60,6 +62,40 @@ const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
     await page.getByText("The tool returned:").last().waitFor({ timeout: 30000 });
   });
   await page.screenshot({ path: shot("home-assistant") });
+
+  await expect("an app created and edited through the console's own screens answers in the debug pane", async () => {
+    await page.getByText("个人空间", { exact: true }).first().click();
+    await page.waitForURL(/\/space\/apps/, { timeout: 15000 });
+    await page.getByRole("button", { name: "创建 AI 应用" }).last().click();  // the space's (the sidebar has one too)
+    const modal = page.locator(".arco-modal").last();
+    await modal.waitFor({ timeout: 10000 });
+    const uploaded = page.waitForResponse((r) => r.url().endsWith("/upload-files/image"), { timeout: 15000 });
+    await modal.locator("input[type=file]").setInputFiles({ name: "icon.png", mimeType: "image/png", buffer: ICON_PNG });
+    await uploaded;
+    await modal.getByPlaceholder("请输入应用名称").fill(UI_APP);
+    await modal.getByPlaceholder("请输入关于该应用的描述信息").fill("made in the browser");
+    const created = page.waitForResponse((r) => r.url().endsWith("/apps") && r.request().method() === "POST", { timeout: 15000 });
+    await modal.getByRole("button", { name: "保存" }).click();
+    if ((await (await created).json()).code !== "success") throw new Error("create failed");
+    await page.waitForURL(/\/space\/apps\/[0-9a-f-]+/, { timeout: 15000 });
+    await page.waitForLoadState("networkidle");
+    const saved = page.waitForResponse((r) => r.url().endsWith("/draft-app-config") && r.request().method() === "POST", { timeout: 15000 });
+    const prompt = page.getByPlaceholder("请在这里输入Agent的人设与回复逻辑(预设prompt)");
+    await prompt.click();
+    await prompt.pressSequentially("你是一名耐心的客服。");
+    await page.getByText("人设与回复逻辑").first().click();  // leaving the box saves it (the console's @blur)
+    if ((await (await saved).json()).code !== "success") throw new Error("the preset prompt was not saved");
+    const streamed = page.waitForResponse((r) => /\/apps\/[0-9a-f-]+\/conversations$/.test(r.url()), { timeout: 30000 });
+    const box = page.locator("input.outline-0[type=text]").first();
+    await box.click();
+    await box.fill("你好");
+    await box.locator("xpath=..").locator("button").click();
+    await streamed;
+    await page.getByText("Hello from the fake upstream").last().waitFor({ timeout: 30000 });
+  });
+  await page.screenshot({ path: shot("ui-created") });
+  await page.goto(CONSOLE_URL + "/", { waitUntil: "networkidle" });  // whatever happened above: start again at home
+  await page.waitForURL(/\/home/, { timeout: 15000 });
 
   // 个人空间 -> apps list -> the app's card (links only: the static server has no SPA fallback)
   await page.getByText("个人空间", { exact: true }).first().click();
