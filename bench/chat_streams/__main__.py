@@ -132,6 +132,10 @@ def main() -> int:
                 print(f"  worker pid {pid}, RSS before: {rss_mb(pid):.0f} MB")
                 rc = asyncio.run(hold_streams(s.url, h, app_id, args.streams, args.rate, args.hold, pid,
                                               args.ping_interval * 1.5))
+                problems = [line for line in (Path(tmp) / "server.log").read_text(errors="replace").splitlines()
+                            if "Error" in line or "failed" in line]
+                if problems:  # what the server said about the failures
+                    print(f"  server log: {len(problems)} error lines, e.g.\n    " + "\n    ".join(problems[:6]))
         finally:
             upstream.stop()
     return rc if args.strict else 0
