@@ -31,6 +31,7 @@ from .app_scope import AppScope
 from .background_run import start_run
 from .engine_factory import WorkflowEngineFactory
 from .graph_checks import validate_error
+from .run_channel import WorkflowRunChannel
 from .run_store import DatabaseRunStore
 
 KEEPALIVE_SECONDS = 10.0
@@ -51,6 +52,7 @@ def dump_result(result: RunResult) -> dict[str, Any]:
 class WorkflowApiRunService:
     db: SQLAlchemy
     engines: WorkflowEngineFactory
+    runs: WorkflowRunChannel
 
     def _prepare(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]):
         workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
@@ -64,16 +66,23 @@ class WorkflowApiRunService:
         scope = AppScope.current()
         store = DatabaseRunStore(self.db, scope, account_id, workflow.id, InvokeFrom.SERVICE_API.value)
         caller = CallerInfo(str(account_id), str(workflow.id))
-        return scope, self.engines.build(scope, store), compiled, values, caller
+        run_id = str(uuid.uuid4())
+        lease = self.runs.hold(run_id, account_id, workflow.id, InvokeFrom.SERVICE_API.value)  # before its first row
+        return scope, self.engines.build(scope, store), compiled, values, caller, run_id, lease
 
     def run_blocking(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> dict[str, Any]:
-        scope, engine, compiled, values, caller = self._prepare(account_id, workflow_id, inputs)
+        scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
         try:
-            return dump_result(engine.run(compiled, values, caller=caller))
+            result = engine.run(compiled, values, caller=caller, run_id=run_id)
+        except Exception:
+            lease.abandon()  # the store failed: the recovery sweep resumes the run from its rows
+            raise
         finally:
             engine.shutdown()
+        lease.release()
+        return dump_result(result)
 
     def run_streaming(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> Iterator[bytes]:
-        scope, engine, compiled, values, caller = self._prepare(account_id, workflow_id, inputs)
-        events = start_run(scope, engine, compiled, values, caller, str(uuid.uuid4()), keepalive_s=KEEPALIVE_SECONDS)
+        scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
+        events = start_run(scope, engine, compiled, values, caller, run_id, lease, keepalive_s=KEEPALIVE_SECONDS)
         return (sse.PING_COMMENT if e is None else sse.frame(str(e.type), e.to_dict()) for e in events)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from internal.core.streaming import Lease
 from internal.core.workflow.engine import CompiledWorkflow, WorkflowEngine
 from internal.core.workflow.entities.runs import EventType, RunResult, RunStatus, WorkflowEvent
 from internal.core.workflow.ports import CallerInfo
@@ -34,21 +35,26 @@ class QueueSink:
 
 
 def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflow, values: dict[str, Any],
-              caller: CallerInfo, run_id: str, on_finished: Callable[[RunResult], None] | None = None,
+              caller: CallerInfo, run_id: str, lease: Lease, on_finished: Callable[[RunResult], None] | None = None,
               keepalive_s: float = 10.0) -> Iterator[WorkflowEvent | None]:
+    """`lease` is the run's, taken before its first row: released when the run ends, left to
+    expire when it cannot finish (the recovery sweep resumes it from its rows)."""
     events: queue.Queue = queue.Queue()
 
     def run() -> None:
         with scope.app.app_context():
             try:
                 result = engine.run(compiled, values, caller=caller, run_id=run_id, sink=QueueSink(events))
+                lease.release()
                 if on_finished is not None:
                     on_finished(result)
             except Exception:  # the store failed: the run cannot be trusted, say so in the stream
+                lease.abandon()
                 ref = uuid.uuid4().hex[:8]
                 log.exception("workflow run %s failed (ref %s)", run_id, ref)
                 events.put(WorkflowEvent(EventType.RUN_FAILED, run_id, status=RunStatus.FAILED,
-                                         error=f"the run could not be completed (ref {ref})"))
+                                         error=f"the run could not be completed here (ref {ref}); it is resumed "
+                                               "from its last saved node"))
             finally:
                 engine.shutdown()
                 events.put(_END)

@@ -29,6 +29,7 @@ from .background_run import start_run
 from .debug_frames import DebugFrames
 from .engine_factory import WorkflowEngineFactory
 from .graph_checks import GraphChecks, validate_error
+from .run_channel import WorkflowRunChannel
 from .run_store import DatabaseRunStore
 from .workflow_service import WorkflowService, without_positions
 
@@ -42,6 +43,7 @@ class WorkflowDebugService:
     workflows: WorkflowService
     checks: GraphChecks
     engines: WorkflowEngineFactory
+    runs: WorkflowRunChannel
 
     def debug(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> Iterator[bytes]:
         workflow = self.workflows.get_workflow(account_id, workflow_id)
@@ -58,8 +60,10 @@ class WorkflowDebugService:
         def on_finished(result: RunResult) -> None:
             self._record_debug_result(workflow_key, draft, result.succeeded)
 
+        lease = self.runs.hold(run_id, account_id, workflow_key, InvokeFrom.DEBUGGER.value)
         events = start_run(scope, self.engines.build(scope, store), compiled, values,
-                           CallerInfo(str(account_id), str(workflow_key)), run_id, on_finished, KEEPALIVE_SECONDS)
+                           CallerInfo(str(account_id), str(workflow_key)), run_id, lease, on_finished,
+                           KEEPALIVE_SECONDS)
         return self._frames(run_id, events)
 
     def _record_debug_result(self, workflow_id: uuid.UUID, draft: dict[str, Any], succeeded: bool) -> None:
