@@ -119,3 +119,8 @@ class ImportWorkflowReq(BaseModel):
 
 class ExportWorkflowResp(BaseModel):
     dsl: str
+
+
+class StopRunResp(BaseModel):
+    run_id: str
+    result: str

@@ -6,7 +6,8 @@ Stream frames: `event: <engine event type>` (`run_started`, `node_started`, `nod
 `node_retrying`, `node_succeeded`, `node_failed`, then exactly one of `run_succeeded`,
 `run_failed`, `run_stopped`) with the event's fields as data (`run_id`, `node_id`, `node_type`,
 `title`, `status`, `inputs`, `outputs`, `error`, `latency`, `text` for chunks …);
-`: ping` comments keep an idle connection open."""
+`: ping` comments keep an idle connection open. `stop` asks a running run to stop from any
+process (the run channel's stop flag, read before every node)."""
 from __future__ import annotations
 
 import uuid
@@ -17,12 +18,12 @@ from typing import Any
 from injector import inject
 
 from internal.core.workflow.engine import WorkflowEngine
-from internal.core.workflow.entities.runs import NodeStatus, RunResult
+from internal.core.workflow.entities.runs import NodeStatus, RunResult, RunStatus
 from internal.core.workflow.ports import CallerInfo
 from internal.core.workflow.validation import GraphValidationError
 from internal.entity.workflow_entity import InvokeFrom, WorkflowStatus
-from internal.exception import NotFoundException
-from internal.model.workflow import Workflow
+from internal.exception import FailException, NotFoundException
+from internal.model.workflow import Workflow, WorkflowResult
 from internal.service.base_service import get_owned
 from pkg import sse
 from pkg.sqlalchemy import SQLAlchemy
@@ -73,7 +74,7 @@ class WorkflowApiRunService:
     def run_blocking(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> dict[str, Any]:
         scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
         try:
-            result = engine.run(compiled, values, caller=caller, run_id=run_id)
+            result = engine.run(compiled, values, caller=caller, run_id=run_id, cancel=self.runs.stop_token(run_id))
         except Exception:
             lease.abandon()  # the store failed: the recovery sweep resumes the run from its rows
             raise
@@ -84,5 +85,16 @@ class WorkflowApiRunService:
 
     def run_streaming(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> Iterator[bytes]:
         scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
-        events = start_run(scope, engine, compiled, values, caller, run_id, lease, keepalive_s=KEEPALIVE_SECONDS)
+        events = start_run(scope, engine, compiled, values, caller, run_id, lease, keepalive_s=KEEPALIVE_SECONDS,
+                           cancel=self.runs.stop_token(run_id))
         return (sse.PING_COMMENT if e is None else sse.frame(str(e.type), e.to_dict()) for e in events)
+
+    def stop(self, account_id: uuid.UUID, workflow_id, run_id) -> None:
+        """Ask a run of this workflow to stop, from any process: it ends `stopped` before its next node."""
+        workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
+        run = get_owned(self.db, WorkflowResult, run_id, account_id, "run not found")
+        if run.workflow_id != workflow.id:
+            raise NotFoundException("run not found")
+        if run.status != RunStatus.RUNNING.value:
+            raise FailException("the run has already ended")
+        self.runs.request_stop(str(run.id))

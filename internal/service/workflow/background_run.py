@@ -16,7 +16,7 @@ from typing import Any
 from internal.core.streaming import Lease
 from internal.core.workflow.engine import CompiledWorkflow, WorkflowEngine
 from internal.core.workflow.entities.runs import EventType, RunResult, RunStatus, WorkflowEvent
-from internal.core.workflow.ports import CallerInfo
+from internal.core.workflow.ports import CallerInfo, CancelToken
 
 from .app_scope import AppScope
 
@@ -36,7 +36,7 @@ class QueueSink:
 
 def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflow, values: dict[str, Any],
               caller: CallerInfo, run_id: str, lease: Lease, on_finished: Callable[[RunResult], None] | None = None,
-              keepalive_s: float = 10.0) -> Iterator[WorkflowEvent | None]:
+              keepalive_s: float = 10.0, cancel: CancelToken | None = None) -> Iterator[WorkflowEvent | None]:
     """`lease` is the run's, taken before its first row: released when the run ends, left to
     expire when it cannot finish (the recovery sweep resumes it from its rows)."""
     events: queue.Queue = queue.Queue()
@@ -44,7 +44,8 @@ def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflo
     def run() -> None:
         with scope.app.app_context():
             try:
-                result = engine.run(compiled, values, caller=caller, run_id=run_id, sink=QueueSink(events))
+                result = engine.run(compiled, values, caller=caller, run_id=run_id, sink=QueueSink(events),
+                                    cancel=cancel)
                 lease.release()
                 if on_finished is not None:
                     on_finished(result)

@@ -63,7 +63,7 @@ class WorkflowDebugService:
         lease = self.runs.hold(run_id, account_id, workflow_key, InvokeFrom.DEBUGGER.value)
         events = start_run(scope, self.engines.build(scope, store), compiled, values,
                            CallerInfo(str(account_id), str(workflow_key)), run_id, lease, on_finished,
-                           KEEPALIVE_SECONDS)
+                           KEEPALIVE_SECONDS, self.runs.stop_token(run_id))
         return self._frames(run_id, events)
 
     def _record_debug_result(self, workflow_id: uuid.UUID, draft: dict[str, Any], succeeded: bool) -> None:
