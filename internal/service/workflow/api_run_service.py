@@ -2,7 +2,8 @@
 run's result as JSON) or streamed (the engine's events as SSE). Runs the published graph, never
 the draft; each run is a `workflow_result` row (invoke_from service_api) with its node runs.
 
-Stream frames: `event: <engine event type>` (`run_started`, `node_started`, `node_chunk`,
+Stream frames: first `event: ping` with `{run_id}` (sent at once, before the run's first row),
+then `event: <engine event type>` (`run_started`, `node_started`, `node_chunk`,
 `node_retrying`, `node_succeeded`, `node_failed`, then exactly one of `run_succeeded`,
 `run_failed`, `run_stopped`) with the event's fields as data (`run_id`, `node_id`, `node_type`,
 `title`, `status`, `inputs`, `outputs`, `error`, `latency`, `text` for chunks …);
@@ -10,6 +11,7 @@ Stream frames: `event: <engine event type>` (`run_started`, `node_started`, `nod
 process (the run channel's stop flag, read before every node)."""
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,7 +89,9 @@ class WorkflowApiRunService:
         scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
         events = start_run(scope, engine, compiled, values, caller, run_id, lease, keepalive_s=KEEPALIVE_SECONDS,
                            cancel=self.runs.stop_token(run_id))
-        return (sse.PING_COMMENT if e is None else sse.frame(str(e.type), e.to_dict()) for e in events)
+        first = sse.frame("ping", {"run_id": run_id})  # at once: the run id (to stop it) before the run's first row
+        return itertools.chain([first], (sse.PING_COMMENT if e is None else sse.frame(str(e.type), e.to_dict())
+                                         for e in events))
 
     def stop(self, account_id: uuid.UUID, workflow_id, run_id) -> None:
         """Ask a run of this workflow to stop, from any process: it ends `stopped` before its next node."""

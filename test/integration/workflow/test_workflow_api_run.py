@@ -44,7 +44,8 @@ def test_blocking_and_streaming_runs_of_the_published_graph(app, console):
     assert resp.status_code == 200 and resp.mimetype == "text/event-stream"
     events = list(sse.parse([resp.get_data()]))
     names = [e for e, _ in events]
-    assert names[0] == "run_started" and names[-1] == "run_succeeded"
+    assert names[:2] == ["ping", "run_started"] and names[-1] == "run_succeeded"
+    assert events[0][1] == {"run_id": events[1][1]["run_id"]}  # the run id comes first, at once
     assert names.count("node_succeeded") == 4 and names.count("node_started") == 4
     assert events[-1][1]["outputs"]["answer"] == "你好，S！"
 
