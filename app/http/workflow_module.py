@@ -11,6 +11,7 @@ from config import Config
 from internal.core.streaming import ChannelSettings, InProcessStreamChannel, RedisStreamChannel
 from internal.service.app.references import WorkflowDirectory
 from internal.service.tool.tool_resolver_service import ToolResolverService
+from internal.service.workflow.compiled_graphs import CompiledGraphs
 from internal.service.workflow.directory import PublishedWorkflows
 from internal.service.workflow.run_channel import KEY_PREFIX, WorkflowRunChannel
 from internal.service.workflow.tool_resolver import WorkflowAwareToolResolver
@@ -33,3 +34,4 @@ class WorkflowModule(Module):
     def configure(self, binder: Binder) -> None:
         binder.bind(WorkflowDirectory, to=PublishedWorkflows, scope=singleton)
         binder.bind(ToolResolverService, to=WorkflowAwareToolResolver)
+        binder.bind(CompiledGraphs, to=CompiledGraphs(), scope=singleton)  # one per process

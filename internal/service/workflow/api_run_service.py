@@ -19,7 +19,6 @@ from typing import Any
 
 from injector import inject
 
-from internal.core.workflow.engine import WorkflowEngine
 from internal.core.workflow.entities.runs import NodeStatus, RunResult, RunStatus
 from internal.core.workflow.ports import CallerInfo
 from internal.core.workflow.validation import GraphValidationError
@@ -32,6 +31,7 @@ from pkg.sqlalchemy import SQLAlchemy
 
 from .app_scope import AppScope
 from .background_run import start_run
+from .compiled_graphs import CompiledGraphs
 from .engine_factory import WorkflowEngineFactory
 from .graph_checks import validate_error
 from .run_channel import WorkflowRunChannel
@@ -56,13 +56,14 @@ class WorkflowApiRunService:
     db: SQLAlchemy
     engines: WorkflowEngineFactory
     runs: WorkflowRunChannel
+    compiled: CompiledGraphs
 
     def _prepare(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]):
         workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
         if workflow.status != WorkflowStatus.PUBLISHED.value or not workflow.graph:
             raise NotFoundException("the workflow is not published")
         try:
-            compiled = WorkflowEngine().compile(workflow.graph)  # checked at publish; compiled per run
+            compiled = self.compiled.get(workflow.id, workflow.published_at, workflow.graph)  # once per version
             values = compiled.validate_inputs(inputs)
         except GraphValidationError as err:
             raise validate_error(err) from None
