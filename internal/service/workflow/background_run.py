@@ -46,9 +46,6 @@ def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflo
             try:
                 result = engine.run(compiled, values, caller=caller, run_id=run_id, sink=QueueSink(events),
                                     cancel=cancel)
-                lease.release()
-                if on_finished is not None:
-                    on_finished(result)
             except Exception:  # the store failed: the run cannot be trusted, say so in the stream
                 lease.abandon()
                 ref = uuid.uuid4().hex[:8]
@@ -56,6 +53,14 @@ def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflo
                 events.put(WorkflowEvent(EventType.RUN_FAILED, run_id, status=RunStatus.FAILED,
                                          error=f"the run could not be completed here (ref {ref}); it is resumed "
                                                "from its last saved node"))
+                result = None
+            try:
+                if result is not None:
+                    lease.release()
+                    if on_finished is not None:
+                        on_finished(result)  # before the stream ends: a reader that saw the end sees its effect
+            except Exception:  # bookkeeping after the run (is_debug_passed); the run itself is recorded
+                log.exception("after workflow run %s", run_id)
             finally:
                 engine.shutdown()
                 events.put(_END)

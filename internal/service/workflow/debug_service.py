@@ -2,8 +2,8 @@
 node as an SSE frame (debug_frames.py).
 
 Everything a run needs is checked before the stream starts — the graph strictly, every id in it
-against the caller's account, the inputs against the start node — so a bad request is a
-`validate_error` envelope and no run is recorded. The run itself goes on a thread of its own
+against the caller's account, the inputs against the start node — so a bad request records no
+run (the handler answers it as one SSE refusal frame, debug_frames.refusal_frame). The run itself goes on a thread of its own
 (background_run.py): a client that disconnects does not stop it, and its result (rows in
 workflow_result / workflow_node_run, `is_debug_passed`) is written whatever happens to the
 connection."""
