@@ -28,4 +28,5 @@ def register_openapi_workflow_routes(bp: Blueprint, workflows: OpenApiWorkflowHa
     """API-key routes (the openapi surface)."""
     w = "/openapi/workflows/<uuid:workflow_id>"
     bp.add_url_rule(w + "/run", methods=["POST"], view_func=workflows.run_workflow)
+    bp.add_url_rule(w + "/runs/<uuid:run_id>", view_func=workflows.get_run)
     bp.add_url_rule(w + "/runs/<uuid:run_id>/stop", methods=["POST"], view_func=workflows.stop_run)

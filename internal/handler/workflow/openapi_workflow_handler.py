@@ -35,3 +35,9 @@ class OpenApiWorkflowHandler:
         """Stop a running run of this workflow (from any server process): it ends `stopped`."""
         self.run_service.stop(current_user.id, workflow_id, run_id)
         return {"run_id": str(run_id), "result": "stop requested"}
+
+    @login_required
+    @validate(response=RunWorkflowResp)
+    def get_run(self, workflow_id: uuid.UUID, run_id: uuid.UUID):
+        """A run of this workflow: its status, outputs and the nodes finished so far."""
+        return self.run_service.get_run(current_user.id, workflow_id, run_id)

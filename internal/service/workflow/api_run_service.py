@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from injector import inject
+from sqlalchemy import select
 
-from internal.core.workflow.entities.runs import NodeStatus, RunResult, RunStatus
+from internal.core.workflow.entities.runs import NodeRunRecord, NodeStatus, RunResult, RunStatus
 from internal.core.workflow.ports import CallerInfo
 from internal.core.workflow.validation import GraphValidationError
 from internal.entity.workflow_entity import InvokeFrom, WorkflowStatus
 from internal.exception import FailException, NotFoundException
-from internal.model.workflow import Workflow, WorkflowResult
+from internal.model.workflow import Workflow, WorkflowNodeRun, WorkflowResult
 from internal.service.base_service import get_owned
 from pkg import sse
 from pkg.sqlalchemy import SQLAlchemy
@@ -103,3 +104,17 @@ class WorkflowApiRunService:
         if run.status != RunStatus.RUNNING.value:
             raise FailException("the run has already ended")
         self.runs.request_stop(str(run.id))
+
+    def get_run(self, account_id: uuid.UUID, workflow_id, run_id) -> dict[str, Any]:
+        """A run of this workflow as the blocking answer shows it (running ones: the nodes so far),
+        e.g. for a client whose stream broke or whose run was resumed after a crash."""
+        workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
+        run = get_owned(self.db, WorkflowResult, run_id, account_id, "run not found")
+        if run.workflow_id != workflow.id:
+            raise NotFoundException("run not found")
+        rows = self.db.session.scalars(select(WorkflowNodeRun).where(WorkflowNodeRun.result_id == run.id)
+                                       .order_by(WorkflowNodeRun.position)).all()
+        records = [NodeRunRecord.from_dict(r.record) for r in rows]
+        return dump_result(RunResult(str(run.id), RunStatus(run.status), run.outputs, run.error or None,
+                                     run.error_node_id or None, run.latency, run.total_tokens, run.total_price,
+                                     records))

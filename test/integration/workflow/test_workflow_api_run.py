@@ -76,3 +76,16 @@ def test_refusals_have_real_status_codes(app, console, other_console):
 def test_an_unknown_path_of_the_api_answers_like_the_api(app):
     resp = app.test_client().post("/openapi/workflows/not-a-uuid/run", json={"inputs": {}})
     assert resp.status_code == 404 and resp.get_json()["code"] == "not_found"  # not the console's HTTP 200
+
+
+def test_a_run_can_be_read_back(app, console, other_console):
+    wf_id = published(console)
+    key = api_key(app, console.account.account_id)
+    http = app.test_client()
+    ran = http.post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "再读"}}, headers=key).get_json()
+    got = http.get(f"/openapi/workflows/{wf_id}/runs/{ran['run_id']}", headers=key)
+    assert got.status_code == 200 and got.get_json() == ran  # the same answer as the blocking call
+    other = api_key(app, other_console.account.account_id)
+    assert http.get(f"/openapi/workflows/{wf_id}/runs/{ran['run_id']}", headers=other).status_code == 404
+    other_wf = create_workflow(console)
+    assert http.get(f"/openapi/workflows/{other_wf}/runs/{ran['run_id']}", headers=key).status_code == 404
