@@ -14,6 +14,7 @@ from internal.service.tool.tool_resolver_service import ToolResolverService
 from internal.service.workflow.compiled_graphs import CompiledGraphs
 from internal.service.workflow.directory import PublishedWorkflows
 from internal.service.workflow.run_channel import KEY_PREFIX, WorkflowRunChannel
+from internal.service.workflow.run_slots import RunSlots
 from internal.service.workflow.tool_resolver import WorkflowAwareToolResolver
 
 
@@ -35,3 +36,4 @@ class WorkflowModule(Module):
         binder.bind(WorkflowDirectory, to=PublishedWorkflows, scope=singleton)
         binder.bind(ToolResolverService, to=WorkflowAwareToolResolver)
         binder.bind(CompiledGraphs, to=CompiledGraphs(), scope=singleton)  # one per process
+        binder.bind(RunSlots, to=RunSlots(), scope=singleton)  # one per process

@@ -36,6 +36,7 @@ from .compiled_graphs import CompiledGraphs
 from .engine_factory import WorkflowEngineFactory
 from .graph_checks import validate_error
 from .run_channel import WorkflowRunChannel
+from .run_slots import RunSlots
 from .run_store import DatabaseRunStore
 
 KEEPALIVE_SECONDS = 10.0
@@ -58,6 +59,7 @@ class WorkflowApiRunService:
     engines: WorkflowEngineFactory
     runs: WorkflowRunChannel
     compiled: CompiledGraphs
+    slots: RunSlots
 
     def _prepare(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]):
         workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
@@ -76,21 +78,31 @@ class WorkflowApiRunService:
         return scope, self.engines.build(scope, store), compiled, values, caller, run_id, lease
 
     def run_blocking(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> dict[str, Any]:
-        scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
+        slot = self.slots.acquire(account_id)
         try:
-            result = engine.run(compiled, values, caller=caller, run_id=run_id, cancel=self.runs.stop_token(run_id))
-        except Exception:
-            lease.abandon()  # the store failed: the recovery sweep resumes the run from its rows
-            raise
+            scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
+            try:
+                result = engine.run(compiled, values, caller=caller, run_id=run_id,
+                                    cancel=self.runs.stop_token(run_id))
+            except Exception:
+                lease.abandon()  # the store failed: the recovery sweep resumes the run from its rows
+                raise
+            finally:
+                engine.shutdown()
         finally:
-            engine.shutdown()
+            slot.release()
         lease.release()
         return dump_result(result)
 
     def run_streaming(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> Iterator[bytes]:
-        scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
+        slot = self.slots.acquire(account_id)  # released when the run's thread ends
+        try:
+            scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
+        except Exception:
+            slot.release()
+            raise
         events = start_run(scope, engine, compiled, values, caller, run_id, lease, keepalive_s=KEEPALIVE_SECONDS,
-                           cancel=self.runs.stop_token(run_id))
+                           cancel=self.runs.stop_token(run_id), slot=slot)
         first = sse.frame("ping", {"run_id": run_id})  # at once: the run id (to stop it) before the run's first row
         return itertools.chain([first], (sse.PING_COMMENT if e is None else sse.frame(str(e.type), e.to_dict())
                                          for e in events))

@@ -19,6 +19,7 @@ from internal.core.workflow.entities.runs import EventType, RunResult, RunStatus
 from internal.core.workflow.ports import CallerInfo, CancelToken
 
 from .app_scope import AppScope
+from .run_slots import RunSlot
 
 log = logging.getLogger(__name__)
 _END = object()
@@ -36,9 +37,11 @@ class QueueSink:
 
 def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflow, values: dict[str, Any],
               caller: CallerInfo, run_id: str, lease: Lease, on_finished: Callable[[RunResult], None] | None = None,
-              keepalive_s: float = 10.0, cancel: CancelToken | None = None) -> Iterator[WorkflowEvent | None]:
+              keepalive_s: float = 10.0, cancel: CancelToken | None = None,
+              slot: RunSlot | None = None) -> Iterator[WorkflowEvent | None]:
     """`lease` is the run's, taken before its first row: released when the run ends, left to
-    expire when it cannot finish (the recovery sweep resumes it from its rows)."""
+    expire when it cannot finish (the recovery sweep resumes it from its rows). `slot` (the
+    account's concurrent-run slot) is released when the run's thread ends."""
     events: queue.Queue = queue.Queue()
 
     def run() -> None:
@@ -63,6 +66,8 @@ def start_run(scope: AppScope, engine: WorkflowEngine, compiled: CompiledWorkflo
                 log.exception("after workflow run %s", run_id)
             finally:
                 engine.shutdown()
+                if slot is not None:
+                    slot.release()
                 events.put(_END)
 
     threading.Thread(target=run, name=f"wf-run-{run_id[:8]}", daemon=True).start()

@@ -89,3 +89,26 @@ def test_a_run_can_be_read_back(app, console, other_console):
     assert http.get(f"/openapi/workflows/{wf_id}/runs/{ran['run_id']}", headers=other).status_code == 404
     other_wf = create_workflow(console)
     assert http.get(f"/openapi/workflows/{other_wf}/runs/{ran['run_id']}", headers=key).status_code == 404
+
+
+def test_an_account_has_a_bounded_number_of_runs_at_once(app, console):
+    from internal.service.workflow.run_slots import RunSlots
+
+    from .helpers import debug_refusal
+
+    wf_id = published(console)
+    key = api_key(app, console.account.account_id)
+    slots = app.extensions["injector"].get(RunSlots)
+    held = [slots.acquire(console.account.account_id) for _ in range(slots.limit)]  # as if that many were running
+    try:
+        http = app.test_client()
+        busy = http.post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "x"}}, headers=key)
+        assert busy.status_code == 429 and busy.headers["Retry-After"] == "5"
+        assert http.post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "x"}, "stream": True},
+                         headers=key).status_code == 429
+        assert debug_refusal(console, wf_id, {"query": "x"})["code"] == "fail"
+    finally:
+        for slot in held:
+            slot.release()
+    ok = app.test_client().post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "x"}}, headers=key)
+    assert ok.status_code == 200 and slots._running == {}
