@@ -5,7 +5,8 @@ import runpy
 import sys
 from pathlib import Path
 
-EXTRA = {"kb": ["bench.kb.celery_path"]}  # upload -> Celery worker -> completed, needs PostgreSQL + Redis
+EXTRA = {"kb": ["bench.kb.celery_path"],  # upload -> Celery worker -> completed, needs PostgreSQL + Redis
+         "workflow": ["bench.workflow.api"]}  # runs through the API on gunicorn, needs PostgreSQL + Redis
 
 here = Path(__file__).resolve().parent
 names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.ispkg and (here / m.name / "__main__.py").exists())

@@ -46,7 +46,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
         ApiToolModule(),
         McpModule(),
         AppModule(),
-        WorkflowModule(),  # after AppModule: binds the apps layer's WorkflowDirectory
+        WorkflowModule(conf),  # after AppModule: binds the apps layer's WorkflowDirectory
         AgentModule(conf),
         *modules,
     ])

@@ -26,4 +26,7 @@ def register_workflow_routes(bp: Blueprint, workflows: WorkflowHandler) -> None:
 
 def register_openapi_workflow_routes(bp: Blueprint, workflows: OpenApiWorkflowHandler) -> None:
     """API-key routes (the openapi surface)."""
-    bp.add_url_rule("/openapi/workflows/<uuid:workflow_id>/run", methods=["POST"], view_func=workflows.run_workflow)
+    w = "/openapi/workflows/<uuid:workflow_id>"
+    bp.add_url_rule(w + "/run", methods=["POST"], view_func=workflows.run_workflow)
+    bp.add_url_rule(w + "/runs/<uuid:run_id>", view_func=workflows.get_run)
+    bp.add_url_rule(w + "/runs/<uuid:run_id>/stop", methods=["POST"], view_func=workflows.stop_run)

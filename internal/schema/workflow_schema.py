@@ -100,7 +100,7 @@ class NodeResultResp(BaseModel):
 
 class RunWorkflowResp(BaseModel):
     run_id: str
-    status: Literal["succeeded", "failed", "stopped"]
+    status: Literal["running", "succeeded", "failed", "stopped"]
     outputs: dict[str, Any]
     error: str
     error_node_id: str
@@ -119,3 +119,8 @@ class ImportWorkflowReq(BaseModel):
 
 class ExportWorkflowResp(BaseModel):
     dsl: str
+
+
+class StopRunResp(BaseModel):
+    run_id: str
+    result: str

@@ -10,7 +10,7 @@ from injector import inject
 
 from internal.handler.sse import sse_response
 from internal.handler.validation import document, validate
-from internal.schema.workflow_schema import RunWorkflowReq, RunWorkflowResp
+from internal.schema.workflow_schema import RunWorkflowReq, RunWorkflowResp, StopRunResp
 from internal.service.workflow.api_run_service import WorkflowApiRunService
 
 
@@ -28,3 +28,16 @@ class OpenApiWorkflowHandler:
             frames = self.run_service.run_streaming(current_user.id, workflow_id, req.inputs)
             return sse_response(frames)
         return self.run_service.run_blocking(current_user.id, workflow_id, req.inputs)
+
+    @login_required
+    @validate(response=StopRunResp)
+    def stop_run(self, workflow_id: uuid.UUID, run_id: uuid.UUID):
+        """Stop a running run of this workflow (from any server process): it ends `stopped`."""
+        self.run_service.stop(current_user.id, workflow_id, run_id)
+        return {"run_id": str(run_id), "result": "stop requested"}
+
+    @login_required
+    @validate(response=RunWorkflowResp)
+    def get_run(self, workflow_id: uuid.UUID, run_id: uuid.UUID):
+        """A run of this workflow: its status, outputs and the nodes finished so far."""
+        return self.run_service.get_run(current_user.id, workflow_id, run_id)

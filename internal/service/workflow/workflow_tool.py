@@ -17,7 +17,7 @@ from typing import Any
 from injector import ProviderOf, inject
 
 from internal.core.tools.base import Deadline, Tool, ToolCallContext, ToolError, ToolLimits, ToolNotFoundError, ToolRef
-from internal.core.workflow.engine import CompiledWorkflow, RunLimits, WorkflowEngine
+from internal.core.workflow.engine import CompiledWorkflow, RunLimits
 from internal.core.workflow.ports import CallerInfo
 from internal.core.workflow.validation import GraphValidationError
 from internal.entity.workflow_entity import WorkflowStatus
@@ -27,6 +27,7 @@ from internal.service.base_service import get_owned
 from pkg.sqlalchemy import SQLAlchemy
 
 from .app_scope import AppScope
+from .compiled_graphs import CompiledGraphs
 from .engine_factory import WorkflowEngineFactory
 
 _JSON_TYPES = {"string": "string", "int": "integer", "float": "number", "boolean": "boolean", "object": "object"}
@@ -72,6 +73,7 @@ class WorkflowToolSource:
     db: SQLAlchemy
     # lazily: the engine's own tool port is the resolver that holds this source
     engines: ProviderOf[WorkflowEngineFactory]
+    compiled: CompiledGraphs
 
     def resolve(self, ref: ToolRef, ctx: ToolCallContext, limits: ToolLimits) -> Tool:
         try:
@@ -81,7 +83,7 @@ class WorkflowToolSource:
         if workflow.status != WorkflowStatus.PUBLISHED.value or not workflow.graph:
             raise ToolNotFoundError("workflow not found")
         try:
-            compiled = WorkflowEngine().compile(workflow.graph)
+            compiled = self.compiled.get(workflow.id, workflow.published_at, workflow.graph)
         except GraphValidationError as err:
             raise ToolError(f"the workflow cannot run: {err.message}") from None
         return WorkflowTool(workflow.id, workflow.tool_call_name, workflow.description or workflow.name, compiled, ctx,

@@ -121,7 +121,7 @@ def test_workflow_editor_flow_over_http(stack):
             assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/event-stream")
             events = list(sse.parse(resp.iter_bytes()))
         names = [e for e, _ in events]
-        assert names[0] == "run_started" and names[-1] == "run_succeeded" and "node_chunk" in names
+        assert names[:2] == ["ping", "run_started"] and names[-1] == "run_succeeded" and "node_chunk" in names
         streamed = "".join(d["text"] for e, d in events if e == "node_chunk")
         assert streamed == next(d for e, d in events if e == "node_succeeded" and d["node_type"] == "llm")["outputs"]["output"]
         assert http.post(run, json={"inputs": {"query": "x"}}).status_code == 401

@@ -44,7 +44,8 @@ def test_blocking_and_streaming_runs_of_the_published_graph(app, console):
     assert resp.status_code == 200 and resp.mimetype == "text/event-stream"
     events = list(sse.parse([resp.get_data()]))
     names = [e for e, _ in events]
-    assert names[0] == "run_started" and names[-1] == "run_succeeded"
+    assert names[:2] == ["ping", "run_started"] and names[-1] == "run_succeeded"
+    assert events[0][1] == {"run_id": events[1][1]["run_id"]}  # the run id comes first, at once
     assert names.count("node_succeeded") == 4 and names.count("node_started") == 4
     assert events[-1][1]["outputs"]["answer"] == "你好，S！"
 
@@ -75,3 +76,39 @@ def test_refusals_have_real_status_codes(app, console, other_console):
 def test_an_unknown_path_of_the_api_answers_like_the_api(app):
     resp = app.test_client().post("/openapi/workflows/not-a-uuid/run", json={"inputs": {}})
     assert resp.status_code == 404 and resp.get_json()["code"] == "not_found"  # not the console's HTTP 200
+
+
+def test_a_run_can_be_read_back(app, console, other_console):
+    wf_id = published(console)
+    key = api_key(app, console.account.account_id)
+    http = app.test_client()
+    ran = http.post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "再读"}}, headers=key).get_json()
+    got = http.get(f"/openapi/workflows/{wf_id}/runs/{ran['run_id']}", headers=key)
+    assert got.status_code == 200 and got.get_json() == ran  # the same answer as the blocking call
+    other = api_key(app, other_console.account.account_id)
+    assert http.get(f"/openapi/workflows/{wf_id}/runs/{ran['run_id']}", headers=other).status_code == 404
+    other_wf = create_workflow(console)
+    assert http.get(f"/openapi/workflows/{other_wf}/runs/{ran['run_id']}", headers=key).status_code == 404
+
+
+def test_an_account_has_a_bounded_number_of_runs_at_once(app, console):
+    from internal.service.workflow.run_slots import RunSlots
+
+    from .helpers import debug_refusal
+
+    wf_id = published(console)
+    key = api_key(app, console.account.account_id)
+    slots = app.extensions["injector"].get(RunSlots)
+    held = [slots.acquire(console.account.account_id) for _ in range(slots.limit)]  # as if that many were running
+    try:
+        http = app.test_client()
+        busy = http.post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "x"}}, headers=key)
+        assert busy.status_code == 429 and busy.headers["Retry-After"] == "5"
+        assert http.post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "x"}, "stream": True},
+                         headers=key).status_code == 429
+        assert debug_refusal(console, wf_id, {"query": "x"})["code"] == "fail"
+    finally:
+        for slot in held:
+            slot.release()
+    ok = app.test_client().post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"query": "x"}}, headers=key)
+    assert ok.status_code == 200 and slots._running == {}
