@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_TOOLS = 5
+MAX_DELEGATES = 5
 MAX_DATASETS = 5
 MAX_WORKFLOWS = 5
 MAX_OPENING_QUESTIONS = 3
@@ -133,7 +134,9 @@ class AppConfig(_Strict):
     model_config_: ModelConfig = Field(alias="model_config", serialization_alias="model_config")
     # "auto": function calling when the model calls tools, else ReAct (the console never sets it;
     # the agent API may)
-    agent_type: Literal["auto", "function_calling", "react"] = "auto"
+    agent_type: Literal["auto", "function_calling", "react", "supervisor"] = "auto"
+    # the supervisor's agents: other published apps of the same account (the agent API sets them)
+    delegates: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_DELEGATES)
     dialog_round: int = Field(default=3, ge=0, le=100)
     preset_prompt: str = Field(default="", max_length=MAX_PROMPT_CHARS)
     tools: list[ToolConfig] = Field(default_factory=list, max_length=MAX_TOOLS)
@@ -165,7 +168,7 @@ class AppConfig(_Strict):
             raise ValueError("the same tool is listed twice")
         return v
 
-    @field_validator("datasets", "workflows")
+    @field_validator("datasets", "workflows", "delegates")
     @classmethod
     def _unique_ids(cls, v: list[uuid.UUID]) -> list[uuid.UUID]:
         if len(set(v)) != len(v):

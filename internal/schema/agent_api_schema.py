@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from internal.entity.app_entity import MAX_DATASETS, MAX_PROMPT_CHARS, MAX_TOOLS
+from internal.entity.app_entity import MAX_DATASETS, MAX_DELEGATES, MAX_PROMPT_CHARS, MAX_TOOLS
 
 from .chat_schema import MAX_QUERY_CHARS
 
@@ -26,11 +26,13 @@ class AgentToolRef(_Body):
 class CreateAgentReq(_Body):
     name: str = Field(min_length=1, max_length=40)
     description: str = Field(default="", max_length=800)
-    agent_type: Literal["auto", "function_calling", "react"] = "auto"
+    agent_type: Literal["auto", "function_calling", "react", "supervisor"] = "auto"
     system_prompt: str = Field(default="", max_length=MAX_PROMPT_CHARS)
     model: str = Field(min_length=3, max_length=300, description="provider/model, e.g. openai/gpt-4o-mini")
     tools: list[AgentToolRef] = Field(default_factory=list, max_length=MAX_TOOLS)
     datasets: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_DATASETS)
+    delegates: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_DELEGATES,
+                                       description="a supervisor's agents: other agents of the same account")
 
     @field_validator("model")
     @classmethod
@@ -76,6 +78,7 @@ class AgentResp(BaseModel):
     system_prompt: str
     tools: list[dict]
     datasets: list[str]
+    delegates: list[str]
     status: str
     created_at: int
 

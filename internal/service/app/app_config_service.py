@@ -64,6 +64,7 @@ class AppConfigService:
         config = AppConfig.model_validate(version.config)
         data = config.dump()
         data.pop("agent_type", None)  # set by the agent API only; the console's shape is the course's
+        data.pop("delegates", None)
         data["tools"] = [v for v in (self._tool(account_id, t) for t in config.tools) if v]
         data["datasets"] = self._datasets(account_id, config.datasets)
         data["workflows"] = [v for v in (self._workflow(account_id, w) for w in config.workflows) if v]

@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from internal.core.language_model import LanguageModelCatalog
 from internal.core.language_model.entities import ModelEntity, ModelParameter, ModelType
 from internal.core.language_model.parameter_templates import DEFAULT_PARAMETER_TEMPLATES
-from internal.entity.app_entity import AppConfig, ModelConfig
+from internal.entity.app_entity import AppConfig, AppStatus, ModelConfig
 from internal.exception import NotFoundException, ValidateErrorException
+from internal.model.app import App
 from internal.model.dataset import Dataset
 from internal.service.base_service import get_owned
 from pkg.sqlalchemy import SQLAlchemy
@@ -58,6 +59,12 @@ class DraftConfigValidator:
                 get_owned(self.db, Dataset, dataset_id, account_id)
             except NotFoundException:
                 raise _invalid(f"datasets.{i}", "dataset not found") from None
+        for i, app_id in enumerate(config.delegates):
+            delegate = self.db.session.get(App, app_id)
+            if delegate is None or delegate.account_id != account_id or delegate.status != AppStatus.PUBLISHED.value:
+                raise _invalid(f"delegates.{i}", "published app not found")
+        if config.delegates and config.agent_type != "supervisor":
+            raise _invalid("delegates", "only a supervisor agent has delegates")
         for i, workflow_id in enumerate(config.workflows):
             try:
                 self.workflows.describe_published(account_id, workflow_id)

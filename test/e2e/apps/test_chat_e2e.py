@@ -327,3 +327,24 @@ def test_the_agent_api(stack):
     assert api.post("/v1/chat", json={"agent_id": agent["id"], "message": " "}).status_code == 400
     assert api.get("/v1/chat/history", params={"session_id": "nope"}).status_code == 400
     assert httpx.get(s.url + "/v1/agents", timeout=10).status_code == 401
+
+
+def test_a_supervisor_agent_delegates_to_another_agent(stack):
+    s, _, _ = stack
+    owner = _tenant(stack)
+    with s.app.app_context():
+        _, key = s.app.extensions["injector"].get(ApiKeyService).create_api_key(owner.account_id, True, "sup")
+    api = httpx.Client(base_url=s.url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    clock = api.post("/v1/agents", json={"name": "clock", "model": "openai/gpt-4o-mini", "tools": [TOOL],
+                                         "description": "tells the time"}).json()
+    body = {"name": "boss", "agent_type": "supervisor", "model": "openai/gpt-4o-mini", "delegates": [clock["id"]]}
+    boss = api.post("/v1/agents", json=body)
+    assert boss.status_code == 201 and boss.json()["delegates"] == [clock["id"]], boss.text
+    task = api.post(f"/v1/agents/{boss.json()['id']}/execute", json={"message": "ask the clock"}).json()
+    delegated = [t for t in task["thoughts"] if t["tool"] == "app_" + clock["id"].replace("-", "")]
+    # the clock agent ran its own turn (a tool call, then its answer) and that answer came back
+    assert delegated and "The tool returned:" in delegated[-1]["observation"], task["thoughts"]
+    bad = api.post("/v1/agents", json={**body, "delegates": [str(uuid.uuid4())]})
+    assert bad.status_code == 400 and "delegates.0" in bad.json()["error"]["message"]
+    flat = api.post("/v1/agents", json={**body, "agent_type": "auto"})
+    assert flat.status_code == 400 and "supervisor" in flat.json()["error"]["message"]

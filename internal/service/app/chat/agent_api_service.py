@@ -53,7 +53,7 @@ class AgentApiService:
     def create(self, account_id: uuid.UUID, req: CreateAgentReq) -> Agent:
         provider, _, model = req.model.partition("/")
         config = AppConfig(model_config=ModelConfig(provider=provider, model=model), agent_type=req.agent_type,
-                           preset_prompt=req.system_prompt, datasets=req.datasets,
+                           preset_prompt=req.system_prompt, datasets=req.datasets, delegates=req.delegates,
                            tools=[ToolConfig(**t.model_dump()) for t in req.tools])
         self.validator.check(account_id, config)  # before anything is written: a bad reference names its field
         app = self.apps.create_app(account_id, req.name, "", req.description, config)
@@ -118,7 +118,8 @@ def dump_agent(agent: Agent) -> dict[str, Any]:
     return {"id": str(app.id), "object": "agent", "name": app.name, "description": app.description,
             "agent_type": c.agent_type, "model": f"{c.language_model.provider}/{c.language_model.model}",
             "system_prompt": c.preset_prompt, "tools": [t.model_dump() for t in c.tools],
-            "datasets": [str(d) for d in c.datasets], "status": app.status,
+            "datasets": [str(d) for d in c.datasets], "delegates": [str(d) for d in c.delegates],
+            "status": app.status,
             "created_at": int(app.created_at.timestamp())}
 
 

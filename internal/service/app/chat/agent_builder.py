@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from injector import inject
 
 from config import Config
-from internal.core.agent import AgentConfig, ChatModelSummariser, ReviewConfig, agent_type_for, create_agent
+from internal.core.agent import AgentConfig, ChatModelSummariser, Delegate, ReviewConfig, agent_type_for, create_agent
 from internal.core.agent.base import BaseAgent
 from internal.core.language_model import LanguageModelCatalog
 from internal.core.tools.base import Tool, ToolCallContext, ToolError, ToolNotFoundError, ToolRef, ToolType
 from internal.entity.app_entity import AppConfig
 from internal.exception import FailException
+from internal.model.app import App
 from internal.service.chat_model_factory import ChatModelFactory
 from internal.service.tool.tool_resolver_service import ToolResolverService
+from pkg.sqlalchemy import SQLAlchemy
+
+from ..app_publish_service import AppPublishService
 
 
 @dataclass
@@ -37,6 +41,8 @@ class AgentBuilder:
     catalog: LanguageModelCatalog
     models: ChatModelFactory
     tools: ToolResolverService
+    db: SQLAlchemy
+    publishing: AppPublishService
 
     def build(self, account_id: uuid.UUID, config: AppConfig, extra_tools: Sequence[Tool] = ()) -> BuiltAgent:
         """`extra_tools`: the platform's own tools for this agent (the assistant's create_app)."""
@@ -52,8 +58,24 @@ class AgentBuilder:
             long_term_memory=config.long_term_memory.enable,
             review=ReviewConfig.from_app_config(config.review_config.model_dump()),
             pricing=entity.pricing if entity else None)
+        agent_config.delegates = self._delegates(account_id, config) if config.agent_type == "supervisor" else []
         summariser = ChatModelSummariser(llm) if config.long_term_memory.enable else None
         return BuiltAgent(create_agent(agent_config.agent_type, agent_config), summariser)
+
+    def _delegates(self, account_id: uuid.UUID, config: AppConfig) -> list[Delegate]:
+        """Each delegate app on its published config, one level deep (its own delegates are not
+        followed: a delegate that is a supervisor runs as a function-calling agent)."""
+        out = []
+        for app_id in config.delegates:
+            app = self.db.session.get(App, app_id)
+            published = self.publishing.published_config(app) if app is not None and app.account_id == account_id else None
+            if published is None:
+                raise FailException(f"the app's delegate {app_id} is no longer published")
+            flat = published.model_copy(update={"delegates": [], "agent_type": "auto" if published.agent_type ==
+                                                "supervisor" else published.agent_type})
+            out.append(Delegate(name=f"app_{app.id.hex}", description=app.description or f"the app {app.name}",
+                                config=self.build(account_id, flat).agent.config))
+        return out
 
     def _tools(self, account_id: uuid.UUID, config: AppConfig) -> list[Tool]:
         ctx = ToolCallContext(account_id=account_id)
