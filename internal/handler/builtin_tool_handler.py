@@ -8,6 +8,7 @@ from flask import send_file
 from flask_login import current_user, login_required
 from injector import inject
 
+from internal.handler.validation import document
 from internal.schema.builtin_tool_schema import SetBuiltinToolCredentialReq
 from internal.service.tool.builtin_tool_service import BuiltinToolService
 from pkg.response import success_json, success_message
@@ -35,6 +36,7 @@ class BuiltinToolHandler:
         """One tool with its provider, inputs and form params."""
         return success_json(self.builtin_tool_service.get_provider_tool(provider_name, tool_name))
 
+    @document(produces=("image/svg+xml",))  # the icons are SVG; unknown ids answer the JSON envelope
     def get_provider_icon(self, provider_name: str):
         """The provider icon (public: the console loads it with <img>)."""
         path, mimetype = self.builtin_tool_service.get_provider_icon(provider_name)

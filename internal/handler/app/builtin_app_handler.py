@@ -8,7 +8,7 @@ from flask import send_file
 from flask_login import current_user, login_required
 from injector import inject
 
-from internal.handler.validation import validate
+from internal.handler.validation import document, validate
 from internal.schema.app_schema import AddBuiltinAppReq
 from internal.service.app.builtin_app_service import BuiltinAppService
 from pkg.response import success_json
@@ -33,6 +33,7 @@ class BuiltinAppHandler:
             "created_at": b.created_at,
         } for b in svc.get_builtin_apps()])
 
+    @document(produces=("image/svg+xml",))  # the icons are SVG; unknown ids answer the JSON envelope
     def get_builtin_app_icon(self, builtin_app_id: str):
         """A template's icon (trusted files shipped with the code)."""
         path = self.builtin_app_service.get_icon_path(builtin_app_id)
