@@ -124,7 +124,27 @@ class OpenAIGatewayService:
 
     @translate_errors
     def list_models(self, api_key: ApiKeyIdentity) -> dict[str, Any]:
-        return self.gateway.list_models(extra=self.app_models.models(api_key.account_id))
+        """Every model the key can call (issue 13 §3): the router's public groups and the local
+        model, the catalog's models of every provider with credentials (environment, router
+        YAML or the account's own) as `provider/model`, and the account's published apps."""
+        listed = self.gateway.list_models()
+        seen = {m["id"] for m in listed["data"]}
+        extra = [m for m in self._credentialed_models(api_key) if m["id"] not in seen]
+        listed["data"].extend([*extra, *self.app_models.models(api_key.account_id)])
+        return listed
+
+    def _credentialed_models(self, api_key: ApiKeyIdentity) -> list[dict[str, Any]]:
+        router = self.gateway.router
+        providers = set(router.config.providers) | set(self.language_model_service.credentials_for(
+            api_key.account_id) or {})
+        out = []
+        for provider in router.catalog.get_providers():
+            if provider.name not in providers or provider.provider_entity.protocol == "local":
+                continue
+            for entity in provider.get_model_entities():  # chat, embedding and image models alike
+                out.append({"id": f"{provider.name}/{entity.model_name}", "object": "model",
+                            "created": self.gateway.created, "owned_by": provider.name})
+        return out
 
     @translate_errors
     def retrieve_model(self, api_key: ApiKeyIdentity, model_id: str) -> dict[str, Any]:

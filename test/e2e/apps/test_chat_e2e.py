@@ -246,6 +246,10 @@ def test_a_published_app_is_a_model_for_the_openai_sdk(stack):
 
     listed = {m.id for m in client.models.list()}
     assert model in listed
+    # issue 13 §3: the catalog models of a provider the account has credentials for, each callable
+    assert "openai/gpt-4o-mini" in listed and client.models.retrieve("openai/gpt-4o-mini").owned_by == "openai"
+    plain = client.chat.completions.create(model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    assert plain.choices[0].message.content
     assert client.models.retrieve(model).owned_by == "llmops-app"
     done = client.chat.completions.create(model=model, messages=[
         {"role": "user", "content": "earlier"}, {"role": "assistant", "content": "ok"},
@@ -265,7 +269,7 @@ def test_a_published_app_is_a_model_for_the_openai_sdk(stack):
     assert "".join(parts).startswith("The tool returned:") and usage and usage.total_tokens > 0
 
     other = openai.OpenAI(base_url=s.url + "/v1", api_key=stranger_key, max_retries=0, timeout=30)
-    assert model not in {m.id for m in other.models.list()}
+    assert not {model, "openai/gpt-4o-mini"} & {m.id for m in other.models.list()}  # no credentials, no apps
     with pytest.raises(openai.NotFoundError):
         other.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(openai.BadRequestError):
