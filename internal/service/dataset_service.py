@@ -153,8 +153,9 @@ class DatasetService:
                 self.db.session.execute(
                     update(Segment).where(Segment.id.in_([s.id for s, _ in hits])).values(hit_count=Segment.hit_count + 1)
                 )
-        for s, _ in hits:
-            self.db.session.refresh(s)
+        if hits:  # the commit expired them: reload all in ONE query (not one refresh per segment)
+            list(self.db.session.scalars(select(Segment).where(Segment.id.in_([s.id for s, _ in hits]))
+                                         .execution_options(populate_existing=True)))
         return hits
 
     def hit(self, account_id: uuid.UUID, dataset_id, query: str, strategy: str, k: int, score: float):
