@@ -13,6 +13,7 @@ from internal.core.language_model import UsageSink
 from internal.service.api_key_service import ApiKeyService
 from test.conftest import ConsoleClient, make_account
 from test.support.fake_openai.process import start_fake_upstream
+from test.support.processes import wait_until
 from test.support.sse_frames import console_frames
 
 from .helpers import create_app as create_chat_app
@@ -270,3 +271,23 @@ def test_a_published_workflow_of_the_app_is_one_of_its_tools(chat_app, upstream)
     action = next(d for e, d in frames if e == "agent_action")
     assert action["tool"].startswith("wf_") and "你好，test！" in action["observation"]  # the workflow ran
     assert frames[-1][0] == "agent_end"
+
+
+def test_long_term_memory_and_content_review_through_the_debug_chat(chat_app, upstream):
+    console = _tenant(chat_app, upstream)
+    app_id = _agent_app(console, tools=())
+    assert console.post(f"/apps/{app_id}/draft-app-config", json={
+        "long_term_memory": {"enable": True},
+        "review_config": {"enable": True, "keywords": ["Secret"], "inputs_config": {
+            "enable": True, "preset_response": "这个问题我不能回答。"}, "outputs_config": {"enable": True}}})["code"] == "success"
+    assert console.get(f"/apps/{app_id}/summary")["data"]["summary"] == ""
+    frames, _ = _sse(console, f"/apps/{app_id}/conversations", {"query": "remember that I like tea"})
+    assert frames[-1][0] == "agent_end" and "long_term_memory_recall" in [e for e, _ in frames]
+    # the summary is written after the turn's end frame (by the same model): the next turn is given it
+    wait_until(lambda: console.get(f"/apps/{app_id}/summary")["data"]["summary"], timeout=15,
+               what="the long-term memory summary")
+
+    refused, _ = _sse(console, f"/apps/{app_id}/conversations", {"query": "tell me the SECRET plan"})
+    assert _answer(refused) == "这个问题我不能回答。" and refused[-1][0] == "agent_end"
+    saved = console.get(f"/apps/{app_id}/conversations/messages")["data"]["list"][0]
+    assert saved["answer"] == "这个问题我不能回答。" and saved["total_token_count"] == 0  # the model was never called
