@@ -78,15 +78,25 @@ class AgentRunner:
         gives the context the background run needs (the service's app context: tools and hooks
         use the database); `prepare` runs first in the background (e.g. the message row and the
         history: work the client need not wait for before its first frame)."""
-        lease = self.channel.claim(turn.task_id, owner, {"message_id": turn.message_id,
-                                                         "conversation_id": turn.conversation_id, **(meta or {})})
+        lease = self.claim(turn, owner, meta)
+        self.launch(agent, turn, hooks, lease, summariser=summariser, run_in=run_in, prepare=prepare)
+        return lease
 
+    def claim(self, turn: AgentTurn, owner: TaskOwner, meta: dict[str, str] | None = None) -> Lease:
+        """The task's owner and lease (one round trip on Redis): from now on a stop from any
+        process is accepted for it, and a run that never starts is swept like a crashed one."""
+        return self.channel.claim(turn.task_id, owner, {"message_id": turn.message_id,
+                                                        "conversation_id": turn.conversation_id, **(meta or {})})
+
+    def launch(self, agent: BaseAgent, turn: AgentTurn, hooks: TurnHooks, lease: Lease, *,
+               summariser: Summariser | None = None, run_in: Callable[[], AbstractContextManager] | None = None,
+               prepare: Callable[[], None] | None = None) -> None:
+        """Run a claimed turn in the background."""
         def background() -> None:
             with run_in() if run_in is not None else nullcontext():
                 self.run(agent, turn, hooks, summariser=summariser, lease=lease, prepare=prepare)
 
         self._spawn(background)
-        return lease
 
     def run(self, agent: BaseAgent, turn: AgentTurn, hooks: TurnHooks, *, summariser: Summariser | None = None,
             lease: Lease | None = None, prepare: Callable[[], None] | None = None) -> AgentOutcome:

@@ -11,6 +11,7 @@ import pytest
 from app.http.app import create_app
 from internal.core.language_model import UsageSink
 from internal.service.api_key_service import ApiKeyService
+from internal.service.app.chat.chat_turns import ChatTurns
 from test.conftest import ConsoleClient, make_account
 from test.support.fake_openai.process import start_fake_upstream
 from test.support.processes import wait_until
@@ -146,7 +147,12 @@ def test_a_tool_removed_since_the_draft_was_saved_fails_clearly(chat_app, upstre
     assert console.post(f"/apps/{app_id}/draft-app-config", json={"datasets": [dataset_id]})["code"] == "success"
     assert console.post(f"/datasets/{dataset_id}/delete")["code"] == "success"
     frames, _ = _sse(console, f"/apps/{app_id}/conversations", {"query": "hi"})
-    assert [e for e, _ in frames] == ["error"] and "no longer available" in frames[0][1]["observation"]
+    # the ids go out first (the agent is built after the first frame), then the error; nothing is saved
+    assert [e for e, _ in frames] == ["ping", "error"] and "no longer available" in frames[1][1]["observation"]
+    assert console.get(f"/apps/{app_id}/conversations/messages")["data"]["list"] == []
+    task_id = frames[0][1]["task_id"]
+    with chat_app.app_context():  # its lease was released: no sweeper will end a run that never started
+        assert not chat_app.extensions["injector"].get(ChatTurns).channel.is_running(task_id)
 
 
 def test_web_app_chat_continues_only_the_callers_conversations(chat_app, upstream):

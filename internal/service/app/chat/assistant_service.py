@@ -83,7 +83,7 @@ class AssistantAgentService:
             None, InvokeFrom.ASSISTANT_AGENT, account_id, "LLMOps assistant")
         tool = CreateAppTool(self.apps, self.defaults, account_id, ToolLimits())
         return self.turns.start(account_id, self.config(), conversation, query, TaskOwner.account(account_id),
-                                image_urls, extra_tools=[tool])
+                                image_urls, extra_tools=[tool], defer_build=True)
 
     def stop(self, account_id: uuid.UUID, task_id: uuid.UUID) -> None:
         self.turns.stop(task_id, TaskOwner.account(account_id))

@@ -52,7 +52,8 @@ class ChatService:
         app, draft, conversation = self.apps.get_app_for_debug(account_id, app_id)
         config = AppConfig.model_validate(draft.config)
         conversation = conversation or self.conversations.get_or_create_debug_conversation(app)
-        return self.turns.start(app.account_id, config, conversation, query, TaskOwner.account(account_id), image_urls)
+        return self.turns.start(app.account_id, config, conversation, query, TaskOwner.account(account_id), image_urls,
+                                defer_build=True)
 
     def stop_debug_chat(self, account_id: uuid.UUID, app_id, task_id: uuid.UUID) -> None:
         self.apps.get_app(account_id, app_id)
@@ -63,7 +64,8 @@ class ChatService:
                      image_urls: list[str]) -> StartedTurn:
         app, config = self.web_apps.get_web_app(token)
         conversation = self._conversation(app, InvokeFrom.WEB_APP, account_id, conversation_id, query)
-        return self.turns.start(app.account_id, config, conversation, query, TaskOwner.account(account_id), image_urls)
+        return self.turns.start(app.account_id, config, conversation, query, TaskOwner.account(account_id), image_urls,
+                                defer_build=True)
 
     def stop_web_app_chat(self, account_id: uuid.UUID, token: str, task_id: uuid.UUID) -> None:
         self.web_apps.get_web_app(token)

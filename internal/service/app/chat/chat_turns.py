@@ -5,9 +5,10 @@ its frames to any number of readers. A client that disconnects only unsubscribes
 from any process; a run whose process died is ended by `sweep()` (Celery beat)."""
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -28,14 +29,16 @@ from internal.core.streaming import StreamChannel, stream_frames
 from internal.core.streaming.channel import TaskOwner
 from internal.core.tools.base import Tool
 from internal.entity.app_entity import AppConfig, MessageStatus
-from internal.exception import NotFoundException
+from internal.exception import CustomException, NotFoundException
 from internal.model.conversation import Conversation
 from pkg import sse
+from pkg.i18n import translate_message
 
 from ..conversation_service import ConversationService
 from .agent_builder import AgentBuilder, BuiltAgent
 from .message_recorder import MessageRecorder
 
+log = logging.getLogger(__name__)
 LOST_RUN_MESSAGE = "the run was interrupted; please try again"
 
 
@@ -53,6 +56,8 @@ class StartedTurn:
     task_id: str
     message_id: str
     conversation_id: str
+    # set when building the agent waits until the first frame is out (`start(defer_build=True)`)
+    launch: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
 
 @inject
@@ -65,15 +70,43 @@ class ChatTurns:
     channel: StreamChannel
 
     def start(self, account_id: uuid.UUID, config: AppConfig, conversation: Conversation, query: str,
-              owner: TaskOwner, image_urls: list[str] | None = None, extra_tools: Sequence[Tool] = ()) -> StartedTurn:
+              owner: TaskOwner, image_urls: list[str] | None = None, extra_tools: Sequence[Tool] = (),
+              defer_build: bool = False) -> StartedTurn:
         """Raises before anything is written when the config cannot run (a tool gone, a bad model).
         The message row and the history are the run's first step (`prepare`), so the client's
-        first frame (the ids) does not wait for them."""
+        first frame (the ids) does not wait for them. With `defer_build` (the console's SSE
+        surfaces) even building the agent waits until that first frame is out: the agent is built and started by `frames()`
+        right after the first frame, and a config that cannot run ends the stream with `error`.
+        The task is claimed (owner and lease) right after that frame is written, before the
+        client can have read its task id and sent a stop."""
+        if defer_build:
+            app = current_app._get_current_object()
+            started = StartedTurn(str(uuid.uuid4()), str(uuid.uuid4()), str(conversation.id))
+            turn, hooks, prepare = self._turn(started, config, conversation, query, image_urls)
+
+            def launch() -> None:
+                lease = self.runner.claim(turn, owner)
+                with app.app_context():
+                    try:
+                        built = self.builder.build(account_id, config, extra_tools)
+                    except Exception:
+                        lease.release()
+                        raise
+                    self.runner.launch(built.agent, turn, hooks, lease, summariser=built.summariser,
+                                       run_in=app.app_context, prepare=prepare)
+
+            return StartedTurn(started.task_id, started.message_id, started.conversation_id, launch)
         built = self.builder.build(account_id, config, extra_tools)
+        started = StartedTurn(str(uuid.uuid4()), str(uuid.uuid4()), str(conversation.id))
+        turn, hooks, prepare = self._turn(started, config, conversation, query, image_urls)
+        self._launch(built, turn, hooks, owner, prepare)
+        return started
+
+    def _turn(self, started: StartedTurn, config: AppConfig, conversation: Conversation, query: str,
+              image_urls: list[str] | None) -> tuple[AgentTurn, MessageRecorder, Callable[[], None]]:
         target = ConversationRef(conversation.id, conversation.app_id, conversation.invoke_from,
                                  conversation.created_by)
         memory = (conversation.summary or "") if config.long_term_memory.enable else ""
-        started = StartedTurn(str(uuid.uuid4()), str(uuid.uuid4()), str(conversation.id))
         turn = AgentTurn(query=query, long_term_memory=memory, task_id=started.task_id,
                          message_id=started.message_id, conversation_id=started.conversation_id)
         message_id = uuid.UUID(started.message_id)
@@ -82,8 +115,7 @@ class ChatTurns:
             turn.history = self.conversations.recent_history(target.id, config.dialog_round)
             self.conversations.start_message(target, query, image_urls, uuid.UUID(started.task_id), message_id)
 
-        self._launch(built, turn, MessageRecorder(self.conversations, message_id, conversation.id), owner, prepare)
-        return started
+        return turn, MessageRecorder(self.conversations, message_id, conversation.id), prepare
 
     def start_stateless(self, account_id: uuid.UUID, config: AppConfig, history: list[tuple[str, str]], query: str,
                         owner: TaskOwner) -> StartedTurn:
@@ -108,12 +140,13 @@ class ChatTurns:
             return event_frame(AgentEvent(name, task_id=started.task_id, message_id=started.message_id,
                                           conversation_id=started.conversation_id, observation=text))
 
-        return stream_frames(
+        body = stream_frames(
             self.channel, started.task_id, after=after,
             ping=lambda: ping_frame(started.task_id, started.message_id, started.conversation_id),
             ping_interval=self.conf.AGENT_PING_INTERVAL_SECONDS, max_duration=self.conf.AGENT_STREAM_MAX_SECONDS,
             timeout_frame=lambda: end(AgentEventName.TIMEOUT, "the reply took too long"),
             lost_frame=lambda: end(AgentEventName.ERROR, LOST_RUN_MESSAGE))
+        return body if started.launch is None else _launch_after_first_frame(started, body, end)
 
     def events(self, started: StartedTurn) -> Iterator[tuple[str, dict]]:
         """The run's frames decoded, pings included (for surfaces that re-shape them)."""
@@ -142,3 +175,20 @@ class ChatTurns:
         ended += self.conversations.fail_stale_messages(datetime.now(UTC) - timedelta(seconds=limit), LOST_RUN_MESSAGE)
         return ended
 
+
+
+def _launch_after_first_frame(started: StartedTurn, body: Iterator[bytes], end) -> Iterator[bytes]:
+    """The first frame (the ids) goes out, then the deferred agent is built and started."""
+    yield next(body)
+    try:
+        started.launch()
+    except CustomException as exc:
+        body.close()
+        yield end(AgentEventName.ERROR, translate_message(exc.message))
+        return
+    except Exception:
+        body.close()
+        log.exception("chat task %s could not start", started.task_id)
+        yield end(AgentEventName.ERROR, "the reply could not be started; please try again")
+        return
+    yield from body
