@@ -14,9 +14,12 @@ from pkg.sqlalchemy import SQLAlchemy
 
 
 def _models(app) -> list[str]:
+    """This test's rows only: other apps on the shared test database flush their own usage rows
+    in the background (a /v1 test's model `x\\u0000` once landed in the middle of this one)."""
     db = app.extensions["injector"].get(SQLAlchemy)
     with app.app_context():
-        return sorted(db.session.scalars(select(ModelUsage.model)).all())
+        return sorted(m for m in db.session.scalars(select(ModelUsage.model)).all()
+                      if m.startswith(("good-", "poison")))
 
 
 def _good(i: int) -> UsageRecord:
