@@ -35,24 +35,24 @@ class Config(BaseSettings):
     ENV: Literal["development", "production", "test"] = "development"
     INSTANCE_DIR: Path = PROJECT_ROOT / "instance"
     # Empty means: generate one and keep it in INSTANCE_DIR/secret_key (embedded default).
-    SECRET_KEY: str = ""
+    SECRET_KEY: str = Field(default="", repr=False)
     # Key for provider/tool credentials at rest (Fernet, urlsafe base64 32 bytes). Empty:
     # derived from SECRET_KEY.
-    ENCRYPTION_KEY: str = ""
+    ENCRYPTION_KEY: str = Field(default="", repr=False)
 
     # --- database ----------------------------------------------------------------------
     # Empty means the embedded SQLite file INSTANCE_DIR/llmops.db.
-    SQLALCHEMY_DATABASE_URI: str = ""
+    SQLALCHEMY_DATABASE_URI: str = Field(default="", repr=False)
     SQLALCHEMY_POOL_SIZE: int = 10
     SQLALCHEMY_POOL_RECYCLE: int = 3600
     SQLALCHEMY_ECHO: bool = False
 
     # --- redis / celery ----------------------------------------------------------------
     # Empty means in-process implementations (fakeredis) for cache, locks, limits.
-    REDIS_URL: str = ""
+    REDIS_URL: str = Field(default="", repr=False)
     # Empty means a local filesystem broker under INSTANCE_DIR/broker (embedded default).
-    CELERY_BROKER_URL: str = ""
-    CELERY_RESULT_BACKEND: str = ""
+    CELERY_BROKER_URL: str = Field(default="", repr=False)
+    CELERY_RESULT_BACKEND: str = Field(default="", repr=False)
     CELERY_TASK_ALWAYS_EAGER: bool = False
 
     # --- HTTP surfaces -----------------------------------------------------------------
@@ -77,10 +77,10 @@ class Config(BaseSettings):
     # Language of console messages when Accept-Language names neither zh nor en.
     DEFAULT_LOCALE: str = "en"
     INIT_ACCOUNT_EMAIL: str = ""
-    INIT_ACCOUNT_PASSWORD: str = ""
+    INIT_ACCOUNT_PASSWORD: str = Field(default="", repr=False)
 
     OAUTH_GITHUB_CLIENT_ID: str = ""
-    OAUTH_GITHUB_CLIENT_SECRET: str = ""
+    OAUTH_GITHUB_CLIENT_SECRET: str = Field(default="", repr=False)
     OAUTH_GITHUB_REDIRECT_URI: str = ""
     OAUTH_GITHUB_AUTHORIZE_URL: str = "https://github.com/login/oauth/authorize"
     OAUTH_GITHUB_TOKEN_URL: str = "https://github.com/login/oauth/access_token"
@@ -100,8 +100,8 @@ class Config(BaseSettings):
     STORAGE_LOCAL_DIR: Path | None = None  # default INSTANCE_DIR/storage
     S3_ENDPOINT_URL: str = ""
     S3_BUCKET: str = "llmops"
-    S3_ACCESS_KEY: str = ""
-    S3_SECRET_KEY: str = ""
+    S3_ACCESS_KEY: str = Field(default="", repr=False)
+    S3_SECRET_KEY: str = Field(default="", repr=False)
     S3_REGION: str = "us-east-1"
     UPLOAD_FILE_MAX_BYTES: int = 15 * 1024 * 1024
     UPLOAD_IMAGE_MAX_BYTES: int = 5 * 1024 * 1024
@@ -110,12 +110,12 @@ class Config(BaseSettings):
     KNOWLEDGE_DIR: Path | None = None  # local vector/BM25 shards; default INSTANCE_DIR/knowledge
     VECTOR_STORE: Literal["local", "milvus"] = "local"
     MILVUS_URI: str = ""  # http://milvus:19530, or a local file path for Milvus Lite
-    MILVUS_TOKEN: str = ""
+    MILVUS_TOKEN: str = Field(default="", repr=False)
     # the embedding model new datasets are bound to: "local:all-MiniLM-L6-v2" (offline) or
     # "<provider>:<model>" served by EMBEDDING_BASE_URL (any OpenAI-compatible /embeddings)
     EMBEDDING_MODEL: str = "local:all-MiniLM-L6-v2"
     EMBEDDING_BASE_URL: str = ""
-    EMBEDDING_API_KEY: str = ""
+    EMBEDDING_API_KEY: str = Field(default="", repr=False)
     EMBEDDING_DIMENSION: int = 0
     # ONNX Runtime intra-op threads per embedding call of the local model; 0 = all cores.
     # 1 by default: indexing parallelism comes from worker processes (one per core), which
