@@ -60,8 +60,11 @@ class DraftConfigValidator:
             except NotFoundException:
                 raise _invalid(f"datasets.{i}", "dataset not found") from None
         for i, app_id in enumerate(config.delegates):
-            delegate = self.db.session.get(App, app_id)
-            if delegate is None or delegate.account_id != account_id or delegate.status != AppStatus.PUBLISHED.value:
+            try:
+                delegate = get_owned(self.db, App, app_id, account_id)
+            except NotFoundException:
+                delegate = None
+            if delegate is None or delegate.status != AppStatus.PUBLISHED.value:
                 raise _invalid(f"delegates.{i}", "published app not found")
         if config.delegates and config.agent_type != "supervisor":
             raise _invalid("delegates", "only a supervisor agent has delegates")

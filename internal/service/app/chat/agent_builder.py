@@ -19,8 +19,9 @@ from internal.core.agent.base import BaseAgent
 from internal.core.language_model import LanguageModelCatalog
 from internal.core.tools.base import Tool, ToolCallContext, ToolError, ToolNotFoundError, ToolRef, ToolType
 from internal.entity.app_entity import AppConfig
-from internal.exception import FailException
+from internal.exception import FailException, NotFoundException
 from internal.model.app import App
+from internal.service.base_service import get_owned
 from internal.service.chat_model_factory import ChatModelFactory
 from internal.service.tool.tool_resolver_service import ToolResolverService
 from pkg.sqlalchemy import SQLAlchemy
@@ -67,8 +68,11 @@ class AgentBuilder:
         followed: a delegate that is a supervisor runs as a function-calling agent)."""
         out = []
         for app_id in config.delegates:
-            app = self.db.session.get(App, app_id)
-            published = self.publishing.published_config(app) if app is not None and app.account_id == account_id else None
+            try:
+                app = get_owned(self.db, App, app_id, account_id)
+            except NotFoundException:
+                app = None
+            published = self.publishing.published_config(app) if app is not None else None
             if published is None:
                 raise FailException(f"the app's delegate {app_id} is no longer published")
             flat = published.model_copy(update={"delegates": [], "agent_type": "auto" if published.agent_type ==

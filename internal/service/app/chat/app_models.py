@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from internal.core.streaming.channel import TaskOwner
 from internal.entity.app_entity import AppConfig, AppStatus
-from internal.exception import UpstreamException, ValidateErrorException
+from internal.exception import NotFoundException, UpstreamException, ValidateErrorException
 from internal.model.app import App
+from internal.service.base_service import get_owned
 from pkg.json_codec import dumps
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -56,14 +57,14 @@ class AppModelService:
         app = None
         if model.startswith(PREFIX):
             try:
-                app = self.db.session.get(App, uuid.UUID(model[len(PREFIX):]))
-            except ValueError:
+                app = get_owned(self.db, App, model[len(PREFIX):], account_id)
+            except NotFoundException:
                 return None
         elif model:
             found = list(self.db.session.scalars(select(App).where(
                 App.account_id == account_id, App.name == model, App.status == AppStatus.PUBLISHED.value).limit(2)))
             app = found[0] if len(found) == 1 else None
-        if app is None or app.account_id != account_id:
+        if app is None:
             return None
         config = self.publishing.published_config(app)
         return AppModel(app, config, f"{PREFIX}{app.id}") if config is not None else None
