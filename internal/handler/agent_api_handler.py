@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from injector import inject
 from werkzeug.wrappers import Request
 
-from internal.exception import UpstreamException
 from internal.handler.openai_handler import Reply, json_reply, request_json, sse_reply
 from internal.handler.validation import document, parse_model
 from internal.middleware.middleware import bearer_token
@@ -26,8 +25,7 @@ from internal.schema.agent_api_schema import (
     ExecuteAgentResp,
 )
 from internal.schema.auth_schema import unix_seconds
-from internal.service.app.chat.agent_api_service import AgentApiService, dump_agent, session_events
-from internal.service.app.chat.app_models import collect_turn
+from internal.service.app.chat.agent_api_service import AgentApiService, dump_agent
 from internal.service.openai_gateway_service import OpenAIGatewayService
 
 
@@ -65,32 +63,23 @@ class AgentApiHandler:
     def execute_agent(self, req: Request, agent_id: str) -> Reply:
         """One task, blocking, no session."""
         account_id = self._account(req)
-        started = self.agents.execute(account_id, agent_id, parse_model(ExecuteAgentReq, request_json(req)))
-        answer, usage, error, thoughts = collect_turn(self.agents.turns.events(started))
-        if error:
-            raise UpstreamException(error)
-        return json_reply({"answer": answer, "thoughts": thoughts, "usage": usage})
+        return json_reply(self.agents.execute(account_id, agent_id, parse_model(ExecuteAgentReq, request_json(req))))
 
     @document(body=AgentChatReq, response=AgentChatResp, gateway=True)
     def chat(self, req: Request) -> Reply:
         """A turn of a session (new when `session_id` is absent), blocking."""
         account_id = self._account(req)
-        turn = self.agents.chat(account_id, parse_model(AgentChatReq, request_json(req)))
-        message, thoughts = self.agents.saved_turn(turn.started)
-        if message.status == "error":
-            raise UpstreamException(message.error or "the agent failed")
+        session_id, message, thoughts = self.agents.chat_blocking(account_id, parse_model(AgentChatReq, request_json(req)))
         usage = {"prompt_tokens": message.message_token_count, "completion_tokens": message.answer_token_count,
                  "total_tokens": message.total_token_count}
-        return json_reply({"session_id": turn.session_id, "message_id": str(message.id), "answer": message.answer,
+        return json_reply({"session_id": session_id, "message_id": str(message.id), "answer": message.answer,
                       "status": message.status, "thoughts": [_thought(t) for t in thoughts], "usage": usage})
 
     @document(body=AgentChatReq, produces=("text/event-stream",), gateway=True)
     def chat_stream(self, req: Request) -> Reply:
         """A turn of a session as SSE: `thought`, `message`, `error`, then `done` with the session id."""
         account_id = self._account(req)
-        turn = self.agents.chat(account_id, parse_model(AgentChatReq, request_json(req)))
-        return sse_reply(session_events(self.agents.turns.events(turn.started), turn.session_id,
-                                      turn.started.message_id))
+        return sse_reply(self.agents.chat_stream(account_id, parse_model(AgentChatReq, request_json(req))))
 
     @document(query=ChatHistoryReq, response=ChatHistoryResp, statuses={404: "The session is not found (or another account's)"})
     def chat_history(self, req: Request) -> Reply:

@@ -13,7 +13,6 @@ from internal.handler.validation import document, validate
 from internal.schema.app_schema import CursorPageReq, MessageResp
 from internal.schema.chat_schema import DebugChatReq
 from internal.service.app.chat.assistant_service import AssistantAgentService
-from internal.service.app.chat.chat_turns import ChatTurns
 from pkg.response import success_json, success_message
 
 from .app_handler import messages_page
@@ -23,7 +22,6 @@ from .app_handler import messages_page
 @dataclass
 class AssistantAgentHandler:
     assistant: AssistantAgentService
-    turns: ChatTurns
 
     @sse_errors
     @login_required
@@ -32,7 +30,7 @@ class AssistantAgentHandler:
     def assistant_agent_chat(self, req: DebugChatReq):
         """Chat with the assistant (SSE frames as the debug chat's)."""
         started = self.assistant.chat(current_user.id, req.query, req.image_urls)
-        return sse_response(self.turns.frames(started))
+        return sse_response(self.assistant.frames(started))
 
     @login_required
     def stop_assistant_agent_chat(self, task_id: uuid.UUID):

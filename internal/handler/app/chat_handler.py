@@ -12,7 +12,6 @@ from internal.handler.sse import sse_errors, sse_response
 from internal.handler.validation import document, validate
 from internal.schema.chat_schema import DebugChatReq, OpenApiChatReq, OpenApiChatResp, WebAppChatReq
 from internal.service.app.chat.chat_service import ChatResult, ChatService
-from internal.service.app.chat.chat_turns import ChatTurns
 from pkg.response import success_message
 
 from .serializers import dump_message
@@ -28,7 +27,6 @@ def dump_result(result: ChatResult) -> dict:
 @dataclass
 class ChatHandler:
     chat_service: ChatService
-    turns: ChatTurns
 
     @sse_errors
     @login_required
@@ -37,7 +35,7 @@ class ChatHandler:
     def debug_chat(self, app_id: uuid.UUID, req: DebugChatReq):
         """Chat with the app's draft in the debug pane (SSE frames, DESIGN §1)."""
         started = self.chat_service.debug_chat(current_user.id, app_id, req.query, req.image_urls)
-        return sse_response(self.turns.frames(started))
+        return sse_response(self.chat_service.frames(started))
 
     @login_required
     def stop_debug_chat(self, app_id: uuid.UUID, task_id: uuid.UUID):
@@ -52,7 +50,7 @@ class ChatHandler:
         """Chat with a published app by its web-app token (SSE frames, DESIGN §1)."""
         started = self.chat_service.web_app_chat(current_user.id, token, req.conversation_id, req.query,
                                                  req.image_urls)
-        return sse_response(self.turns.frames(started))
+        return sse_response(self.chat_service.frames(started))
 
     @login_required
     def stop_web_app_chat(self, token: str, task_id: uuid.UUID):
@@ -68,5 +66,5 @@ class ChatHandler:
         started, end_user = self.chat_service.service_api_chat(current_user.id, req.app_id, req.end_user_id,
                                                                req.conversation_id, req.query, req.image_urls)
         if req.stream:
-            return sse_response(self.turns.frames(started))
+            return sse_response(self.chat_service.frames(started))
         return dump_result(self.chat_service.result(started, str(end_user.id)))

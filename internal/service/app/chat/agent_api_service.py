@@ -4,6 +4,7 @@ app's analysis; `execute` is one task without a session."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from internal.core.streaming.channel import TaskOwner
 from internal.entity.app_entity import AppConfig, InvokeFrom, ModelConfig, ToolConfig
-from internal.exception import NotFoundException
+from internal.exception import NotFoundException, UpstreamException
 from internal.model.app import App
 from internal.model.conversation import Conversation, Message, MessageAgentThought
 from internal.schema.agent_api_schema import AgentChatReq, CreateAgentReq, ExecuteAgentReq
@@ -24,6 +25,7 @@ from ..app_publish_service import AppPublishService
 from ..app_service import AppService
 from ..conversation_service import ConversationService
 from ..draft_config_validator import DraftConfigValidator
+from .app_models import collect_turn
 from .chat_turns import ChatTurns, StartedTurn
 
 
@@ -82,9 +84,19 @@ class AgentApiService:
         return Agent(agent.app, config)
 
     # -- turns -----------------------------------------------------------------------------
-    def execute(self, account_id: uuid.UUID, agent_id, req: ExecuteAgentReq) -> StartedTurn:
+    def execute(self, account_id: uuid.UUID, agent_id, req: ExecuteAgentReq) -> dict[str, Any]:
+        """One task, blocking: `{answer, thoughts, usage}`; a failed turn is the agent's safe message (502)."""
         agent = self._live(account_id, agent_id, req.use_tools)
-        return self.turns.start_stateless(account_id, agent.config, [], req.message, TaskOwner.account(account_id))
+        started = self.turns.start_stateless(account_id, agent.config, [], req.message, TaskOwner.account(account_id))
+        answer, usage, error, thoughts = collect_turn(self.turns.events(started))
+        if error:
+            raise UpstreamException(error)
+        return {"answer": answer, "thoughts": thoughts, "usage": usage}
+
+    def chat_stream(self, account_id: uuid.UUID, req: AgentChatReq) -> Iterator[bytes]:
+        """A session turn as the agent API's SSE (`session_events`)."""
+        turn = self.chat(account_id, req)
+        return session_events(self.turns.events(turn.started), turn.session_id, turn.started.message_id)
 
     def chat(self, account_id: uuid.UUID, req: AgentChatReq) -> SessionTurn:
         agent = self._live(account_id, req.agent_id, req.use_tools)
@@ -97,9 +109,14 @@ class AgentApiService:
         started = self.turns.start(account_id, agent.config, conversation, req.message, TaskOwner.account(account_id))
         return SessionTurn(started, str(conversation.id))
 
-    def saved_turn(self, started: StartedTurn) -> tuple[Message, list[MessageAgentThought]]:
-        self.turns.wait(started)
-        return self.conversations.message_with_thoughts(uuid.UUID(started.message_id))
+    def chat_blocking(self, account_id: uuid.UUID, req: AgentChatReq) -> tuple[str, Message, list[MessageAgentThought]]:
+        """A session turn, waited for: (session id, the saved message, its steps); a failed turn is 502."""
+        turn = self.chat(account_id, req)
+        self.turns.wait(turn.started)
+        message, thoughts = self.conversations.message_with_thoughts(uuid.UUID(turn.started.message_id))
+        if message.status == "error":
+            raise UpstreamException(message.error or "the agent failed")
+        return turn.session_id, message, thoughts
 
     def history(self, account_id: uuid.UUID, session_id: uuid.UUID) -> tuple[Conversation, list[Message]]:
         conversation = self.db.session.get(Conversation, session_id)

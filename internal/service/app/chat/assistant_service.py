@@ -5,6 +5,7 @@ tool, `create_app`. It runs on AI_HELPER_MODEL with the user's own credentials; 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,9 @@ class AssistantAgentService:
         tool = CreateAppTool(self.apps, self.defaults, account_id, ToolLimits())
         return self.turns.start(account_id, self.config(), conversation, query, TaskOwner.account(account_id),
                                 image_urls, extra_tools=[tool], defer_build=True)
+
+    def frames(self, started: StartedTurn) -> Iterator[bytes]:
+        return self.turns.frames(started)
 
     def stop(self, account_id: uuid.UUID, task_id: uuid.UUID) -> None:
         self.turns.stop(task_id, TaskOwner.account(account_id))

@@ -9,6 +9,7 @@ a stop is honoured only from the task's owner (account, or end user)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from injector import inject
@@ -83,6 +84,10 @@ class ChatService:
         started = self.turns.start(app.account_id, config, conversation, query, TaskOwner.end_user(end_user.id),
                                    image_urls)
         return started, end_user
+
+    def frames(self, started: StartedTurn) -> Iterator[bytes]:
+        """The SSE body of a started turn (ChatTurns.frames)."""
+        return self.turns.frames(started)
 
     def result(self, started: StartedTurn, end_user_id: str = "") -> ChatResult:
         """Blocking surfaces: wait for the run, then the saved message and its steps."""
