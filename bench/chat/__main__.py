@@ -18,22 +18,17 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 
+from bench.closed_loop import pct, run
 from internal.service.api_key_service import ApiKeyService
 from test.support.fake_openai.process import start_fake_upstream
 from test.support.live_stack import live_stack
 
 BUDGET_FIRST_FRAME_MS = 5.0
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
 def sse_call(client: httpx.Client, url: str, body: dict, headers: dict) -> tuple[float, float, float]:
@@ -58,33 +53,6 @@ def blocking_call(client: httpx.Client, url: str, body: dict, headers: dict) -> 
     res.raise_for_status()
     total = time.perf_counter() - t0
     return total, total, total
-
-
-def run(call, concurrency: int, seconds: float) -> list[tuple[float, float, float]]:
-    out: list[tuple[float, float, float]] = []
-    lock = threading.Lock()
-    stop_at = time.perf_counter() + seconds
-    errors: list[str] = []
-
-    def worker() -> None:
-        with httpx.Client(timeout=60, trust_env=False) as client:
-            mine = []
-            while time.perf_counter() < stop_at:
-                try:
-                    mine.append(call(client))
-                except Exception as exc:  # counted, never hidden
-                    errors.append(repr(exc))
-            with lock:
-                out.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        print(f"   {len(errors)} errors, e.g. {errors[0]}")
-    return out
 
 
 def report(name: str, concurrency: int, samples: list[tuple[float, float, float]]) -> None:

@@ -18,7 +18,6 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import update
 
+from bench.closed_loop import pct, run
 from internal.model.workflow import Workflow
 from internal.schema.workflow_schema import CreateWorkflowReq
 from internal.service.api_key_service import ApiKeyService
@@ -44,11 +44,6 @@ GRAPH = {
     ],
     "edges": [{"id": "e0", "source": "start", "source_type": "start", "target": "end", "target_type": "end"}],
 }
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
 def server_cpu_seconds(master_pid: int) -> float:
@@ -93,33 +88,6 @@ def streaming(client: httpx.Client, url: str, headers: dict) -> tuple[float, flo
             if not first:
                 first = time.perf_counter() - t0
     return first, time.perf_counter() - t0
-
-
-def run(call, concurrency: int, seconds: float) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    lock = threading.Lock()
-    stop_at = time.perf_counter() + seconds
-    errors: list[str] = []
-
-    def worker() -> None:
-        with httpx.Client(timeout=60, trust_env=False) as client:
-            mine = []
-            while time.perf_counter() < stop_at:
-                try:
-                    mine.append(call(client))
-                except Exception as exc:  # counted, never hidden
-                    errors.append(repr(exc))
-            with lock:
-                out.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        print(f"   {len(errors)} errors, e.g. {errors[0]}")
-    return out
 
 
 def main() -> int:
