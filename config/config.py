@@ -44,6 +44,8 @@ class Config(BaseSettings):
     # Empty means the embedded SQLite file INSTANCE_DIR/llmops.db.
     SQLALCHEMY_DATABASE_URI: str = Field(default="", repr=False)
     SQLALCHEMY_POOL_SIZE: int = 10
+    SQLALCHEMY_MAX_OVERFLOW: int = 10  # connections opened beyond the pool under bursts
+    SQLALCHEMY_POOL_TIMEOUT: float = 30.0  # seconds a request waits for a connection; then 503
     SQLALCHEMY_POOL_RECYCLE: int = 3600
     SQLALCHEMY_ECHO: bool = False
 

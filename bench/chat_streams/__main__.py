@@ -8,12 +8,13 @@ channel reader and the SSE response. An asyncio client opens --streams of them a
 second, then holds them all for --hold seconds counting `ping` frames; it reports the worker's
 peak RSS, errors and pings per stream.
 
-    python -m bench.chat_streams [--streams 10000] [--rate 400] [--hold 20]
+    python -m bench.chat_streams [--streams 10000] [--rate 100] [--hold 20]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import sys
 import tempfile
@@ -35,6 +36,15 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (to report the server's cost per stream)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
 
 
 def worker_pid(master: int) -> int:
@@ -68,7 +78,7 @@ async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float
             except Exception as exc:  # counted, never hidden
                 errors.append(repr(exc)[:200])
 
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), cpu_seconds(pid)
         ramp = n / rate
         until = t0 + ramp + hold + window + 1
         tasks = []
@@ -78,17 +88,22 @@ async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float
             if i % 500 == 0:
                 peak = max(peak, rss_mb(pid))
         print(f"  {n} streams requested in {time.monotonic() - t0:.1f} s")
+        opening_cpu = cpu_seconds(pid) - cpu0
         while time.monotonic() < until - window - 1:
             await asyncio.sleep(1)
             peak = max(peak, rss_mb(pid))
         open_now = sum(opened)
+        hold_cpu0, hold_t0 = cpu_seconds(pid), time.monotonic()
         snapshot = list(pings)
         await asyncio.sleep(window)
         flowing = sum(1 for a, b in zip(snapshot, pings, strict=True) if b > a)
+        holding = (cpu_seconds(pid) - hold_cpu0) / max(1e-9, time.monotonic() - hold_t0)
         await asyncio.gather(*tasks)
     print(f"  streams opened: {open_now}/{n}; pings still flowing (last {window:.0f} s): {flowing}/{n}")
     print(f"  pings per stream: min {min(pings)} median {sorted(pings)[n // 2]}; errors: {len(errors)}"
           + (f", e.g. {errors[0]}" if errors else ""))
+    print(f"  web worker CPU: {opening_cpu / n * 1000:.2f} ms per stream opened; "
+          f"{holding * 100:.0f} % of a core while holding {open_now} streams")
     print(f"  web worker peak RSS: {peak:.0f} MB (budget < 2048 MB)")
     ok = open_now == n and not errors and peak < 2048 and flowing == n
     print(f"  budget (all {n} open, no errors, pings flowing, RSS < 2 GB): {'OK' if ok else 'MISSED'}")
@@ -98,7 +113,7 @@ async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float
 def main() -> int:
     ap = argparse.ArgumentParser(prog="bench.chat_streams")
     ap.add_argument("--streams", type=int, default=10_000)
-    ap.add_argument("--rate", type=float, default=400.0, help="new streams per second")
+    ap.add_argument("--rate", type=float, default=100.0, help="new streams per second")
     ap.add_argument("--hold", type=float, default=20.0, help="seconds every stream stays open")
     ap.add_argument("--upstream-delay", type=float, default=0.0, help="seconds before the model's first byte "
                                                                      "(default: longer than the whole run)")

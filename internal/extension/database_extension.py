@@ -10,7 +10,8 @@ def engine_options(conf: Config) -> dict:
     if conf.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
         # Web and worker processes share the file: wait on locks instead of failing.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_size": conf.SQLALCHEMY_POOL_SIZE, "pool_recycle": conf.SQLALCHEMY_POOL_RECYCLE,
+    return {"pool_size": conf.SQLALCHEMY_POOL_SIZE, "max_overflow": conf.SQLALCHEMY_MAX_OVERFLOW,
+            "pool_timeout": conf.SQLALCHEMY_POOL_TIMEOUT, "pool_recycle": conf.SQLALCHEMY_POOL_RECYCLE,
             "pool_pre_ping": True}
 
 

@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
 
-from flask import Response
+from flask import Response, request
 
 from internal.core.agent import AgentEvent, AgentEventName
 from internal.core.language_model.errors import LLMError
 from internal.exception import CustomException
+from internal.server.error_handlers import as_custom_exception
 from pkg.i18n import translate_message
 from pkg.sse import frame
 
@@ -31,13 +32,18 @@ def error_frame(message: str) -> bytes:
 
 
 def sse_errors(fn: Callable) -> Callable:
-    """Outermost decorator of a streaming route: our exceptions become one `error` frame."""
+    """Outermost decorator of a streaming route: any failure before the stream starts becomes one
+    `error` frame (ours with their message; anything else as the error handlers map it: an
+    exhausted database pool is "busy", a bug a generic message with the request id)."""
     @wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except CustomException as exc:
             return sse_response([error_frame(translate_message(exc.message))])
+        except Exception as exc:
+            mapped = as_custom_exception(exc, request.method, request.path)
+            return sse_response([error_frame(translate_message(mapped.message))])
 
     return wrapper
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, request
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from internal.entity.surface import Surface, surface_for
@@ -19,6 +20,7 @@ from internal.exception import (
     MethodNotAllowedException,
     NotFoundException,
     PayloadTooLargeException,
+    ServiceUnavailableException,
     TooManyRequestsException,
     UnauthorizedException,
     ValidateErrorException,
@@ -54,6 +56,10 @@ def as_custom_exception(exc: Exception, method: str, path: str) -> CustomExcepti
         return exc
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
+    if isinstance(exc, PoolTimeoutError):  # overload, not a bug: tell the client to come back
+        logger.warning("no database connection free within SQLALCHEMY_POOL_TIMEOUT on %s %s", method, path)
+        return ServiceUnavailableException("the server is busy; please try again in a moment",
+                                           headers={"Retry-After": "1"})
     logger.error("unhandled error on %s %s", method, path, exc_info=exc)
     return InternalServerErrorException(f"internal server error (request id {g.get('request_id', '')})")
 
