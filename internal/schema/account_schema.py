@@ -5,6 +5,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, Field, field_validator
 
 from .auth_schema import check_new_password
+from .fields import Name
 
 
 class AccountResp(BaseModel):
@@ -19,15 +20,7 @@ class AccountResp(BaseModel):
 
 
 class UpdateNameReq(BaseModel):
-    name: str = Field(min_length=1, max_length=30)
-
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("name must not be blank")
-        return value
+    name: Name = Field(min_length=1, max_length=30)
 
 
 class UpdateAvatarReq(BaseModel):

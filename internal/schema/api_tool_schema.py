@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pkg.paginator.paginator import SearchPaginatorReq
 
+from .fields import Name
+
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an HTTP header name (RFC 9110 token)
 _LINE_BREAK = re.compile(r"[\r\n\x00]")
 MAX_SCHEMA_CHARS = 1_000_000
@@ -78,28 +80,16 @@ class AuthReq(BaseModel):
         return self
 
 
-def _strip_name(v: str) -> str:
-    v = v.strip()
-    if not v:
-        raise ValueError("name must not be blank")
-    return v
-
-
 class ValidateOpenAPISchemaReq(BaseModel):
     openapi_schema: str = Field(min_length=1, max_length=MAX_SCHEMA_CHARS)
 
 
 class CreateApiToolProviderReq(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
+    name: Name = Field(min_length=1, max_length=60)
     icon: str = Field(default="", max_length=512)
     openapi_schema: str = Field(min_length=1, max_length=MAX_SCHEMA_CHARS)
     headers: list[HeaderItem] = Field(default_factory=list, max_length=50)
     auth: AuthReq | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return _strip_name(v)
 
     @field_validator("headers")
     @classmethod

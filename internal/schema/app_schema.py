@@ -4,37 +4,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from internal.schema.fields import IconUrl, Name
 from pkg.paginator.paginator import PaginatorReq, SearchPaginatorReq
 
 
-def _icon(v: str) -> str:
-    v = v.strip()
-    if not v:
-        raise ValueError("icon must not be blank")
-    if not (v.startswith(("https://", "http://")) or v.startswith("/")):
-        raise ValueError("icon must be an image URL")
-    return v
-
-
 class CreateAppReq(BaseModel):
-    name: str = Field(min_length=1, max_length=40)
-    icon: str = Field(min_length=1, max_length=512)
+    name: Name = Field(min_length=1, max_length=40)
+    icon: IconUrl = Field(min_length=1, max_length=512)
     description: str = Field(default="", max_length=800)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            raise ValueError("name must not be blank")
-        return v
-
-    @field_validator("icon")
-    @classmethod
-    def _check_icon(cls, v: str) -> str:
-        return _icon(v)
 
 
 class UpdateAppReq(CreateAppReq):

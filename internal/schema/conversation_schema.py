@@ -1,19 +1,13 @@
 """Console /conversations and /web-apps request models."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
+
+from .fields import Name
 
 
 class UpdateConversationNameReq(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            raise ValueError("name must not be blank")
-        return v
+    name: Name = Field(min_length=1, max_length=100)
 
 
 class UpdateConversationIsPinnedReq(BaseModel):

@@ -7,22 +7,15 @@ from pydantic import BaseModel, Field, field_validator
 from pkg.paginator import SearchPaginatorReq
 
 from .api_tool_schema import HeaderItem
+from .fields import Name
 
 
 class CreateMcpServerReq(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
+    name: Name = Field(min_length=1, max_length=60)
     url: str = Field(min_length=1, max_length=2048)
     icon: str = Field(default="", max_length=512)
     description: str = Field(default="", max_length=2000)
     headers: list[HeaderItem] = Field(default_factory=list, max_length=50)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("name must not be blank")
-        return value
 
     @field_validator("url")
     @classmethod

@@ -3,35 +3,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from internal.schema.fields import IconUrl, Name
 from pkg.paginator.paginator import SearchPaginatorReq
 
 TOOL_CALL_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,49}$"  # the DSL's rule (internal/core/workflow/dsl.py)
 
 
 class CreateWorkflowReq(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
+    name: Name = Field(min_length=1, max_length=50)
     tool_call_name: str = Field(min_length=1, max_length=50, pattern=TOOL_CALL_NAME_PATTERN,
                                 description="The name agents call it by: a letter or _, then letters, digits, _")
-    icon: str = Field(min_length=1, max_length=512)
+    icon: IconUrl = Field(min_length=1, max_length=512)
     description: str = Field(default="", max_length=1024)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            raise ValueError("name must not be blank")
-        return v
-
-    @field_validator("icon")
-    @classmethod
-    def _icon(cls, v: str) -> str:
-        v = v.strip()
-        if not (v.startswith(("https://", "http://")) or v.startswith("/")):
-            raise ValueError("icon must be an image URL")
-        return v
 
 
 class UpdateWorkflowReq(CreateWorkflowReq):
