@@ -351,7 +351,7 @@ def test_web_worker_and_mcp_share_one_volume(rendered, name):
     ({"web": {"replicas": 3}}, HelmValuesError, "'replicas' not allowed"),  # a typo is not ignored
     ({"secretKey": "short"}, HelmValuesError, "/secretKey"),
     ({"ingress": {"enabled": True, "hosts": ["https://llmops.example.com"]}}, HelmValuesError, "/ingress/hosts/0"),
-    ({"config": {"log_level": "DEBUG"}}, HelmValuesError, "/config"),
+    ({"config": {"log_level": "DEBUG"}}, HelmValuesError, "invalid propertyName 'log_level'"),  # names are upper case
     ({"externalRedis": {"brokerDb": 0}}, HelmRenderError, "cacheDb and externalRedis.brokerDb must differ"),
     ({"externalDatabase": {"host": ""}}, HelmRenderError, "externalDatabase.host"),
     ({"externalMilvus": {"enabled": True}}, HelmRenderError, "externalMilvus.uri is required"),
@@ -378,7 +378,7 @@ def test_a_template_error_fails_lint(chart_copy):
 
 
 @pytest.mark.parametrize(("old", "new", "where"), [
-    ("pathType: Prefix", "pathType: Prefixed", "pathType"),               # not an allowed value
+    ("scaleTargetRef:", "scaleTarget:", "scaleTarget"),  # a required field missing, an unknown one
     ("containerPort: {{ .Values.web.service.port }}", "containerPort: \"{{ .Values.web.service.port }}\"", "containerPort"),
     ("averageUtilization: {{ . }}", "averageUtilisation: {{ . }}", "averageUtilisation"),  # unknown field
 ])
