@@ -72,13 +72,13 @@ def _pod_env(chart, role: str, pod_dirs, **local) -> dict[str, str]:
     """What the container sees: envFrom (ConfigMap, Secret), then its own env entries."""
     data, tmp = pod_dirs
     workload = chart.get("Job" if role == "migrate" else "Deployment", component(role))
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp), "PYTHONUNBUFFERED": "1"}
+    env = {"PATH": os.environ["PATH"], "PYTHONUNBUFFERED": "1"}
     env |= chart.get("ConfigMap", component("env"))["data"]
     env |= chart.secret_data("llmops-test")
     env |= {e["name"]: e["value"] for e in container(workload).get("env", [])}
     # the pod's volumes: /data (shared) and /tmp (emptyDir)
     for key, value in list(env.items()):
-        env[key] = value.replace("/data/", f"{data}/").replace("/tmp/", f"{tmp}/")
+        env[key] = str(tmp) if value == "/tmp" else value.replace("/data/", f"{data}/").replace("/tmp/", f"{tmp}/")
     env["FLASK_APP"] = "app.http.app:app"  # set by the image (Dockerfile ENV)
     return env | local
 
@@ -124,6 +124,9 @@ def test_web_pod_is_ready_on_the_chart_environment(chart, pod_dirs, migrated, tm
         assert health.status_code == 200, health.text
         assert health.json()["status"] == "ok"
         assert set(health.json()["checks"]) >= {"database", "redis", "broker", "storage"}
+        # HOME is the pod's /tmp: gunicorn's control socket goes there, not to the read-only image home
+        wait_until(lambda: (pod_dirs[1] / ".gunicorn" / "gunicorn.ctl").exists(), timeout=30,
+                   what="gunicorn control socket", process=web)
     finally:
         web.stop()
 

@@ -35,7 +35,7 @@ VALUE_SETS = {
 }
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
 # docker-compose/gunicorn process settings that Config does not read (docs/operations.md)
-PROCESS_SETTINGS = ("GUNICORN_", "XDG_CACHE_HOME")
+PROCESS_SETTINGS = ("GUNICORN_", "HOME")
 
 
 @pytest.fixture(scope="module")
