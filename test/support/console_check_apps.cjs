@@ -8,49 +8,16 @@
 // when one fails or an expectation is not met.
 //   NODE_PATH=<playwright-core dir> CONSOLE_URL=... API_URL=... EMAIL=... PASSWORD=... APP_NAME=... \
 //   SCREENSHOT=/tmp/console-app.png node test/support/console_check_apps.cjs
-const { chromium } = require("playwright-core");
+const { API_URL, CONSOLE_URL, ICON_PNG, openConsole, run, shotNamer } = require("./console_check_lib.cjs");
 
-const CONSOLE_URL = process.env.CONSOLE_URL || "http://127.0.0.1:5173";
-const API_URL = process.env.API_URL || "http://127.0.0.1:5000";
 const { EMAIL, PASSWORD, APP_NAME } = process.env;
 const SCREENSHOT = process.env.SCREENSHOT || "/tmp/console-app.png";
-const NOT_YET = (process.env.NOT_YET || "").split(",").filter(Boolean);
 const UI_APP = "浏览器里建的应用";
-const ICON_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
-const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
+const shot = shotNamer(SCREENSHOT);
 
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const problems = [];
-  const calls = [];
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("response", async (res) => {
-    const req = res.request();
-    if (!req.url().startsWith(API_URL) || req.method() === "OPTIONS") return;
-    const ct = res.headers()["content-type"] || "";
-    let code = ct.split(";")[0];
-    if (ct.includes("application/json")) {
-      try { code = (await res.json()).code; } catch (e) { code = "(unreadable)"; }
-    }
-    const line = `${req.method()} ${req.url().slice(API_URL.length)} -> ${res.status()} ${code}`;
-    calls.push(line);
-    const ok = res.status() === 200 && (code === "success" || code === "text/event-stream" || code.startsWith("image/"));
-    if (!ok && !NOT_YET.some((p) => req.url().startsWith(API_URL + p))) problems.push(line);
-  });
-  const expect = async (what, fn) => {
-    try { await fn(); console.log(`ok: ${what}`); } catch (e) { problems.push(`${what}: ${e.message.split("\n")[0]}`); }
-  };
-
-  await page.goto(CONSOLE_URL + "/", { waitUntil: "networkidle" });
-  await page.waitForURL(/\/auth\/login/, { timeout: 15000 });
-  await page.getByPlaceholder("登录账号").fill(EMAIL);
-  await page.getByPlaceholder("账号密码").fill(PASSWORD);
-  await page.locator("button[type=submit]").click();
-  await page.waitForURL(/\/home/, { timeout: 15000 });
+run(async () => {
+  const { page, expect, login, finish } = await openConsole();
+  await login(EMAIL, PASSWORD);
 
   await expect("the home page's assistant answers and creates an app (create_app)", async () => {
     await page.getByText("显示运行流程").first().waitFor({ state: "attached", timeout: 3000 }).catch(() => {});
@@ -157,8 +124,5 @@ const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
   });
   await page.screenshot({ path: shot("published") });
 
-  console.log("API calls:\n  " + calls.join("\n  "));
-  console.log(problems.length ? "PROBLEMS:\n  " + problems.join("\n  ") : "no problems");
-  await browser.close();
-  process.exit(problems.length ? 1 : 0);
-})().catch((err) => { console.error(err); process.exit(2); });
+  await finish();
+});

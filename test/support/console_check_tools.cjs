@@ -5,43 +5,14 @@
 // exits non-zero when one fails. Same setup as console_check.cjs (docs/console-check.md):
 //   NODE_PATH=<dir with playwright-core> CONSOLE_URL=http://127.0.0.1:5173 API_URL=http://127.0.0.1:5000 \
 //   EMAIL=... PASSWORD=... SCREENSHOT=/tmp/console-tools.png node test/support/console_check_tools.cjs
-const { chromium } = require("playwright-core");
+const { API_URL, openConsole, run } = require("./console_check_lib.cjs");
 
-const CONSOLE_URL = process.env.CONSOLE_URL || "http://127.0.0.1:5173";
-const API_URL = process.env.API_URL || "http://127.0.0.1:5000";
 const { EMAIL, PASSWORD } = process.env;
 const SCREENSHOT = process.env.SCREENSHOT || "/tmp/console-tools.png";
-const NOT_YET = (process.env.NOT_YET || "/assistant-agent/,/apps").split(",").filter(Boolean);
 
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const problems = [];
-  const calls = [];
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("response", async (res) => {
-    const req = res.request();
-    if (!req.url().startsWith(API_URL) || req.method() === "OPTIONS") return;
-    let code = "";
-    try {
-      const ct = res.headers()["content-type"] || "";
-      code = ct.includes("application/json") ? (await res.json()).code : ct.split(";")[0];
-    } catch (e) { code = "(unreadable)"; }
-    const line = `${req.method()} ${req.url().slice(API_URL.length)} -> ${res.status()} ${code}`;
-    calls.push(line);
-    const ok = res.status() === 200 && (!code || code === "success" || code.startsWith("image/"));
-    if (!ok && !NOT_YET.some((p) => req.url().startsWith(API_URL + p))) problems.push(line);
-  });
-
-  await page.goto(CONSOLE_URL + "/", { waitUntil: "networkidle" });
-  await page.waitForURL(/\/auth\/login/, { timeout: 15000 });
-  await page.getByPlaceholder("登录账号").fill(EMAIL);
-  await page.getByPlaceholder("账号密码").fill(PASSWORD);
-  await page.locator("button[type=submit]").click();
-  await page.waitForURL(/\/home/, { timeout: 15000 });
+run(async () => {
+  const { page, problems, login, finish } = await openConsole({ notYet: "/assistant-agent/,/apps" });
+  await login(EMAIL, PASSWORD);
 
   const listed = page.waitForResponse((r) => r.url() === API_URL + "/builtin-tools", { timeout: 15000 });
   await page.locator("a[href='/store/tools']").first().click();  // the sidebar link (SPA route)
@@ -86,11 +57,5 @@ const NOT_YET = (process.env.NOT_YET || "/assistant-agent/,/apps").split(",").fi
   console.log(`drawer opened: ${(await drawer.innerText()).replace(/\s+/g, " ").slice(0, 200)}`);
   console.log(`screenshot ${SCREENSHOT}`);
 
-  console.log("API calls:\n  " + calls.join("\n  "));
-  await browser.close();
-  if (problems.length) {
-    console.error("PROBLEMS:\n  " + problems.join("\n  "));
-    process.exit(1);
-  }
-  console.log("tool store check passed");
-})().catch((e) => { console.error(e); process.exit(1); });
+  await finish("tool store check passed");
+});

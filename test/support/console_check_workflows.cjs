@@ -9,55 +9,25 @@
 // non-zero when one fails or an expectation is not met (docs/console-check.md).
 //   NODE_PATH=<playwright-core dir> CONSOLE_URL=... API_URL=... EMAIL=... PASSWORD=... \
 //   SCREENSHOT=/tmp/console-workflow.png node test/support/console_check_workflows.cjs
-const { chromium } = require("playwright-core");
+const { API_URL, ICON_PNG, openConsole, run, shotNamer } = require("./console_check_lib.cjs");
 
-const CONSOLE_URL = process.env.CONSOLE_URL || "http://127.0.0.1:5173";
-const API_URL = process.env.API_URL || "http://127.0.0.1:5000";
 const { EMAIL, PASSWORD } = process.env;
 const SCREENSHOT = process.env.SCREENSHOT || "/tmp/console-workflow.png";
-const NOT_YET = (process.env.NOT_YET || "/assistant-agent/").split(",").filter(Boolean);
-const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
-const ICON_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+const shot = shotNamer(SCREENSHOT);
 const TOOL_NAME = `console_check_${Date.now()}`;
 
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  // LOCALE=zh-CN: the browser sends Accept-Language zh-CN (the console's users) and the toasts are Chinese
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: process.env.LOCALE || "en-US" });
-  const problems = [];
-  const calls = [];
+run(async () => {
   const drafts = [];
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("response", async (res) => {
-    const req = res.request();
-    if (!req.url().startsWith(API_URL) || req.method() === "OPTIONS") return;
-    const ct = res.headers()["content-type"] || "";
-    let code = ct.split(";")[0];
-    if (ct.includes("application/json")) {
-      try { code = (await res.json()).code; } catch (e) { code = "(unreadable)"; }
-    }
-    const path = req.url().slice(API_URL.length);
-    const line = `${req.method()} ${path} -> ${res.status()} ${code}`;
-    calls.push(line);
-    if (req.method() === "POST" && path.endsWith("/draft-graph")) drafts.push(JSON.parse(req.postData() || "{}"));
-    const ok = res.status() === 200 && (code === "success" || code === "text/event-stream" || code.startsWith("image/"));
-    if (!ok && !NOT_YET.some((p) => req.url().startsWith(API_URL + p))) problems.push(line);
+  const { page, calls, expect, login, finish } = await openConsole({
+    notYet: "/assistant-agent/",
+    onCall: (req, path) => {
+      if (req.method() === "POST" && path.endsWith("/draft-graph")) drafts.push(JSON.parse(req.postData() || "{}"));
+    },
   });
-  const expect = async (what, fn) => {
-    try { await fn(); console.log(`ok: ${what}`); } catch (e) { problems.push(`${what}: ${e.message.split("\n")[0]}`); }
-  };
   const saved = () => page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/draft-graph"),
     { timeout: 15000 });
 
-  await page.goto(CONSOLE_URL + "/", { waitUntil: "networkidle" });
-  await page.waitForURL(/\/auth\/login/, { timeout: 15000 });
-  await page.getByPlaceholder("登录账号").fill(EMAIL);
-  await page.getByPlaceholder("账号密码").fill(PASSWORD);
-  await page.locator("button[type=submit]").click();
-  await page.waitForURL(/\/home/, { timeout: 15000 });
+  await login(EMAIL, PASSWORD);
 
   // 个人空间 -> 工作流 -> 创建工作流
   await page.getByText("个人空间", { exact: true }).first().click();
@@ -209,11 +179,5 @@ const TOOL_NAME = `console_check_${Date.now()}`;
   });
   await page.screenshot({ path: SCREENSHOT });
 
-  console.log("API calls:\n  " + calls.join("\n  "));
-  await browser.close();
-  if (problems.length) {
-    console.log("PROBLEMS:\n  " + problems.join("\n  "));
-    process.exit(1);
-  }
-  console.log(`workflow console check passed; screenshots ${shot("graph")}, ${shot("debug")}, ${SCREENSHOT}`);
-})().catch((err) => { console.error(err); process.exit(2); });
+  await finish("workflow editor check passed");
+});
