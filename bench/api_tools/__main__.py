@@ -21,11 +21,10 @@ import httpx
 from flask_migrate import upgrade
 
 from app.http.app import create_app
-from bench.tools.__main__ import compare_ways
+from bench.tools.__main__ import compare_ways, tool_caller
 from internal.core.tools.base import ToolCallContext, ToolRef, ToolType
 from internal.schema.api_tool_schema import CreateApiToolProviderReq
 from internal.service.api_tool import ApiToolService
-from internal.service.tool.tool_resolver_service import ToolResolverService
 from test.conftest import make_account
 from test.support.environment import make_test_config
 from test.support.fake_openai.process import start_fake_upstream
@@ -62,18 +61,7 @@ def main() -> int:
                 client = httpx.Client(trust_env=False)
                 return lambda: client.get(target, params={"probe": "x"}).raise_for_status()
 
-            def tool():
-                app_ctx = app.app_context()
-                app_ctx.push()  # one app context per thread, as an agent run has
-                resolver = app.extensions["injector"].get(ToolResolverService)
-
-                def call():
-                    result = resolver.resolve(ref, ctx).invoke({"probe": "x"})
-                    if not result.ok:
-                        raise RuntimeError(result.text)
-                return call
-
-            ok = compare_ways(raw, tool, args)
+            ok = compare_ways(raw, tool_caller(app, ref, ctx, {"probe": "x"}), args)
         finally:
             proc.stop()
     return 0 if ok or not args.strict else 1

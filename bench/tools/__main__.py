@@ -66,6 +66,20 @@ def _run(fn, concurrency: int, seconds: float) -> list[float]:
     return latencies
 
 
+def tool_caller(app, ref: ToolRef, ctx: ToolCallContext, arguments: dict):
+    """Per thread: a function calling the tool through the resolver, as an agent's step does."""
+    def make():
+        app.app_context().push()  # one app context per thread, as an agent run has
+        resolver = app.extensions["injector"].get(ToolResolverService)
+
+        def call():
+            result = resolver.resolve(ref, ctx).invoke(arguments)
+            if not result.ok:
+                raise RuntimeError(result.text)
+        return call
+    return make
+
+
 def compare_ways(raw, tool, args) -> bool:
     """Alternate raw and tool calls at concurrency 1 and 20; print p50/p95, client CPU per call and
     the p50 the tool layer adds; True when the c=1 budget holds."""
@@ -115,18 +129,7 @@ def main() -> int:
             def raw():  # one pooled client shared by the threads, as the tool layer's is
                 return lambda: shared.get(target).raise_for_status()
 
-            def tool():
-                ctx = app.app_context()
-                ctx.push()  # one app context per thread, as an agent run has
-                resolver = app.extensions["injector"].get(ToolResolverService)
-
-                def call():
-                    result = resolver.resolve(ref, account).invoke({"url": target})
-                    if not result.ok:
-                        raise RuntimeError(result.text)
-                return call
-
-            ok = compare_ways(raw, tool, args)
+            ok = compare_ways(raw, tool_caller(app, ref, account, {"url": target}), args)
         finally:
             proc.stop()
     return 0 if ok or not args.strict else 1
