@@ -11,6 +11,8 @@ import httpx
 import openai
 import pytest
 
+from test.support.processes import wait_until
+
 from .conftest import RATE_LIMIT_RPM, upstream_stats
 
 TOOLS = [{"type": "function", "function": {"name": "run_tests", "description": "Run the test suite",
@@ -22,6 +24,22 @@ def health(gateway_server, key: str, model: str) -> dict:
                   timeout=10)
     assert r.status_code == 200
     return r.json()
+
+
+def settled_health(gateway_server, key: str, model: str, ready) -> dict:
+    """Health once `ready(health)` holds: with Redis, outcomes are written by a background thread
+    (~0.1 s) and each worker caches the figures for LLM_STATE_LOCAL_CACHE_SECONDS (1 s)."""
+    seen: list[dict] = []
+
+    def check() -> bool:
+        seen[:] = [health(gateway_server, key, model)]
+        return bool(ready(seen[0]))
+
+    try:
+        wait_until(check, timeout=10, what=f"health of {model}", interval=0.1)
+    except TimeoutError:
+        raise AssertionError(f"health of {model} never settled: {seen[0]}") from None
+    return seen[0]
 
 
 def ask(oai, model: str, text: str, **kw) -> str:
@@ -42,15 +60,16 @@ def test_code_and_chat_prompts_go_to_their_deployments(oai, gateway_server):
                                          messages=[{"role": "user", "content": "def f(x): return x  # fix it"}])
     assert {c.model for c in stream} == {"rt-coder"}
 
-    h = health(gateway_server, oai.api_key, "routed")
-    assert h["strategy"] == "task_aware"
-    counts = h["routing"]["task_classes"]
-
-    def delta(task: str, dep: str) -> int:
+    def delta(h: dict, task: str, dep: str) -> int:
+        counts = h["routing"]["task_classes"]
         return counts.get(task, {}).get(dep, 0) - before.get(task, {}).get(dep, 0)
 
-    assert delta("code", "rt-coder") == 4 and delta("chat", "rt-chat") == 2
-    assert delta("translation", "rt-chat") == 1 and delta("code", "rt-chat") == 0
+    h = settled_health(gateway_server, oai.api_key, "routed",
+                       lambda h: delta(h, "code", "rt-coder") + delta(h, "chat", "rt-chat") +
+                       delta(h, "translation", "rt-chat") >= 7)
+    assert h["strategy"] == "task_aware"
+    assert delta(h, "code", "rt-coder") == 4 and delta(h, "chat", "rt-chat") == 2
+    assert delta(h, "translation", "rt-chat") == 1 and delta(h, "code", "rt-chat") == 0
     assert h["routing"]["last_decision"]["task_class"] in ("code", "chat", "translation")
     deps = {d["id"]: d for d in h["deployments"]}
     assert deps["rt-coder"]["routing"]["task_weights"]["code"] == 1.0
@@ -63,7 +82,9 @@ def test_tools_skip_the_deployment_without_tool_support(oai, gateway_server):
     res = oai.chat.completions.create(model="routed", tools=TOOLS,
                                       messages=[{"role": "user", "content": "Hello, how are you?"}])
     assert res.model == "rt-coder" and res.choices[0].finish_reason == "tool_calls"
-    last = health(gateway_server, oai.api_key, "routed")["routing"]["last_decision"]
+    h = settled_health(gateway_server, oai.api_key, "routed",
+                       lambda h: (h["routing"]["last_decision"] or {}).get("requirements") == ["tool_call"])
+    last = h["routing"]["last_decision"]
     assert last == {**last, "task_class": "chat", "deployment": "rt-coder", "requirements": ["tool_call"]}
 
 
@@ -129,7 +150,8 @@ def test_failing_deployment_loses_weight_and_traffic_moves(many, oai, gateway_se
     # it now fails; every request is still answered (fallback to ae-steady)
     for _ in range(40):
         assert ask(many, "adaptive-errors", "hello") == "ae-steady"
-    h = health(gateway_server, oai.api_key, "adaptive-errors")
+    h = settled_health(gateway_server, oai.api_key, "adaptive-errors",
+                       lambda h: h["deployments"][1]["routing"]["weight"] < 0.25)  # ae-degrading
     deps = {d["id"]: d["routing"] for d in h["deployments"]}
     assert deps["ae-degrading"]["error_rate"] > 0.3 and deps["ae-degrading"]["observed_failures"] >= 2
     assert deps["ae-degrading"]["weight"] < 0.25 < 0.75 < deps["ae-steady"]["weight"]
@@ -144,7 +166,9 @@ def test_slowing_deployment_loses_weight_and_traffic_moves(many, oai, gateway_se
     slowing = "al-slowing-after-8-delay-400"
     _until(many, "adaptive-latency", gateway_server, slowing, 8)
     _until(many, "adaptive-latency", gateway_server, slowing, 12)  # four slow answers (400 ms each)
-    h = health(gateway_server, oai.api_key, "adaptive-latency")
+    h = settled_health(gateway_server, oai.api_key, "adaptive-latency",
+                       lambda h: (h["deployments"][1]["routing"]["measured_latency_ms"] or 0) > 100
+                       and h["deployments"][1]["routing"]["weight"] < 0.25)  # al-slowing
     deps = {d["id"]: d["routing"] for d in h["deployments"]}
     assert deps["al-slowing"]["measured_latency_ms"] > 100 > deps["al-steady"]["measured_latency_ms"]
     assert deps["al-slowing"]["weight"] < 0.25 and deps["al-slowing"]["error_rate"] == 0

@@ -31,8 +31,8 @@ def client():
 def test_two_workers_share_ewmas_and_they_match_the_embedded_store(client):
     c, prefix = client
     clock = Clock()
-    one = RedisRouteStatsStore(c, prefix=prefix, clock=clock)
-    two = RedisRouteStatsStore(c, prefix=prefix, clock=clock)
+    one = RedisRouteStatsStore(c, prefix=prefix, clock=clock, flush_interval=None)
+    two = RedisRouteStatsStore(c, prefix=prefix, clock=clock, flush_interval=None)
     ref = InMemoryRouteStatsStore(clock)
     outcomes = [(120.0, False), (None, True), (80.0, False), (None, True), (None, True), (60.0, False)]
     for i, (lat, failed) in enumerate(outcomes):
@@ -54,8 +54,8 @@ def test_two_workers_share_ewmas_and_they_match_the_embedded_store(client):
 def test_local_cache_sees_own_outcomes_at_once_and_others_after_ttl(client):
     c, prefix = client
     clock = Clock()
-    one = RedisRouteStatsStore(c, prefix=prefix, local_ttl=1.0, clock=clock)
-    two = RedisRouteStatsStore(c, prefix=prefix, local_ttl=1.0, clock=clock)
+    one = RedisRouteStatsStore(c, prefix=prefix, local_ttl=1.0, clock=clock, flush_interval=None)
+    two = RedisRouteStatsStore(c, prefix=prefix, local_ttl=1.0, clock=clock, flush_interval=None)
     assert two.stats(["d"])["d"].requests == 0  # cached for a second
     one.observe("d", None, True, 0.5, 0)
     assert one.stats(["d"])["d"].error_rate == 0.5  # its own outcome, at once
@@ -66,8 +66,8 @@ def test_local_cache_sees_own_outcomes_at_once_and_others_after_ttl(client):
 
 def test_decisions_are_counted_per_task_class_across_workers(client):
     c, prefix = client
-    one = RedisRouteStatsStore(c, prefix=prefix)
-    two = RedisRouteStatsStore(c, prefix=prefix)
+    one = RedisRouteStatsStore(c, prefix=prefix, flush_interval=None)
+    two = RedisRouteStatsStore(c, prefix=prefix, flush_interval=None)
     one.observe("coder", 10.0, False, 0.2, 300, ("g", Decision("code", "coder", "coder", (), 1.0)))
     two.observe("coder", 12.0, False, 0.2, 300, ("g", Decision("code", "coder", "coder", ("tool_call",), 2.0)))
     two.record_decision("g", Decision("chat", None, "talker", (), 3.0))  # every candidate failed
@@ -76,3 +76,24 @@ def test_decisions_are_counted_per_task_class_across_workers(client):
     assert last == {"task_class": "chat", "deployment": None, "first_choice": "talker", "requirements": [],
                     "at": 3.0}
     assert one.decisions("other") == ({}, None)
+
+
+def test_writes_leave_the_request_path_and_arrive_in_one_pipeline(client):
+    c, prefix = client
+    clock = Clock()
+    worker = RedisRouteStatsStore(c, prefix=prefix, local_ttl=1.0, clock=clock,
+                                  flush_interval=3600)  # the writer thread sleeps: nothing written yet
+    other = RedisRouteStatsStore(c, prefix=prefix, clock=clock, flush_interval=None)
+    try:
+        for lat in (10.0, 20.0, 30.0):
+            worker.observe("d", lat, False, 0.5, 0, ("g", Decision("code", "d", "d", (), 1.0)))
+        worker.observe("d", None, True, 0.5, 0)
+        mine = worker.stats(["d"])["d"]  # this process sees its outcomes at once...
+        assert mine.requests == 4 and mine.failures == 1 and mine.latency_ms == 22.5 and mine.error_rate == 0.5
+        assert other.stats(["d"])["d"].requests == 0 and other.decisions("g") == ({}, None)  # ...Redis not yet
+        worker.flush()
+        shared = other.stats(["d"])["d"]
+        assert (shared.requests, shared.failures, shared.latency_ms, shared.error_rate) == (4, 1, 22.5, 0.5)
+        assert other.decisions("g")[0] == {"code": {"requests": 3, "d": 3}}
+    finally:
+        worker.close()

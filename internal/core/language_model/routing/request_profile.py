@@ -71,7 +71,7 @@ def profile_chat(body: dict[str, Any], long_document_tokens: int) -> RouteReques
             user_text = text
         elif role in ("system", "developer") and not system_text:
             system_text = text
-    tools = body.get("tools") or body.get("functions")
+    tools = body.get("tools")  # legacy `functions` is not forwarded upstream, so it needs nothing
     if tools:
         tokens += sum(_tokens(str(t)) for t in tools)
     rf = body.get("response_format")

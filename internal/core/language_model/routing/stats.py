@@ -7,19 +7,26 @@ again), and counters. Per group: requests per task class and per (class, deploym
 last decision.
 
 `InMemoryRouteStatsStore` is the embedded default; `RedisRouteStatsStore` shares everything
-between workers and replicas (like the cooldowns of state.py): one Lua script per outcome
-updates the EWMAs atomically, reads are cached in-process for `local_ttl` seconds and this
-process's own outcomes are applied to its cache at once. Times are wall-clock seconds, the only
-clock several hosts share.
+between workers and replicas (like the cooldowns of state.py). Off the request path: an outcome
+is applied to this process's cached view at once and queued; a background thread writes the
+queue every `flush_interval` seconds in one pipeline (a Lua script per outcome updates the EWMAs
+atomically and returns the shared figures). Reads are cached in-process for `local_ttl` seconds.
+Times are wall-clock seconds, the only clock several hosts share.
 """
 from __future__ import annotations
 
+import atexit
+import collections
 import json
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,8 +147,12 @@ return {tostring(lat or ''), tostring(err), n, f}
 
 
 class RedisRouteStatsStore:
+    """`flush_interval=None` writes in the caller (tests); beyond `max_queue` pending writes new
+    outcomes are dropped (and counted) rather than slowing requests down."""
+
     def __init__(self, redis: Any, prefix: str = "llmops:lm:route:", local_ttl: float = 0.0,
-                 ttl_seconds: int = 86_400, clock: Callable[[], float] = time.time) -> None:
+                 ttl_seconds: int = 86_400, clock: Callable[[], float] = time.time,
+                 flush_interval: float | None = 0.1, max_queue: int = 10_000) -> None:
         self.redis = redis
         self.prefix = prefix
         self.local_ttl = local_ttl
@@ -149,24 +160,107 @@ class RedisRouteStatsStore:
         self._clock = clock
         self._script = redis.register_script(_OBSERVE)
         self._local: dict[str, tuple[float, RouteStats]] = {}  # key -> (read at, stats)
+        self.flush_interval = flush_interval
+        self.max_queue = max_queue
+        self.dropped = 0
+        self._queue: collections.deque[tuple] = collections.deque()
+        self._write_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._stop = threading.Event()
+        if flush_interval is not None:
+            atexit.register(self.close)
 
     def _k(self, kind: str, name: str) -> str:
         return f"{self.prefix}{kind}:{name}"
 
+    # ------------------------------------------------------------------ writes ----------------
     def observe(self, key: str, latency_ms: float | None, failed: bool, alpha: float, half_life: float,
                 decision: tuple[str, Decision] | None = None) -> None:
         now = self._clock()
-        pipe = self.redis.pipeline(transaction=False)
-        self._script(keys=[self._k("s", key)], args=[
-            "" if latency_ms is None or failed else repr(float(latency_ms)), "1" if failed else "0", repr(now),
-            repr(alpha), repr(half_life), self.ttl_seconds], client=pipe)
+        hit = self._local.get(key)
+        # this process sees its own outcome at once; the write returns the shared figures
+        self._local[key] = (hit[0] if hit else now,
+                            ewma_update(hit[1] if hit else RouteStats(), latency_ms, failed, now, alpha, half_life))
+        self._enqueue(("o", key, latency_ms, failed, now, alpha, half_life))
         if decision is not None:
-            self._decision(pipe, *decision)
-        lat, err, n, f = pipe.execute()[0]
-        lat = lat.decode() if isinstance(lat, bytes) else lat
-        err = err.decode() if isinstance(err, bytes) else err
-        self._local[key] = (now, RouteStats(float(lat) if lat else None, float(err), int(n), int(f), now))
+            self._enqueue(("d", *decision))
 
+    def record_decision(self, group: str, decision: Decision) -> None:
+        self._enqueue(("d", group, decision))
+
+    def _enqueue(self, op: tuple) -> None:
+        if self.flush_interval is None:
+            self._queue.append(op)
+            self.flush()
+            return
+        if self._pid != os.getpid() or self._thread is None:
+            self._ensure_thread()
+        if len(self._queue) >= self.max_queue:
+            self.dropped += 1
+            return
+        self._queue.append(op)
+
+    def _ensure_thread(self) -> None:
+        # (re)started lazily, so a store built before a gunicorn fork works in every worker
+        with self._start_lock:
+            if self._thread is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._stop = threading.Event()
+                self._thread = threading.Thread(target=self._run, name="route-stats", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        stop = self._stop
+        while not stop.wait(self.flush_interval or 0.1):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write whatever is queued now, in the calling thread."""
+        with self._write_lock:
+            ops = []
+            while self._queue:
+                ops.append(self._queue.popleft())
+            if not ops:
+                return
+            try:
+                self._write(ops)
+            except Exception:  # best effort: the requests were served; never kill the thread
+                log.exception("route stats: failed to write %d outcomes", len(ops))
+
+    def _write(self, ops: list[tuple]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        observed = []
+        for op in ops:
+            if op[0] == "o":
+                _, key, latency_ms, failed, now, alpha, half_life = op
+                self._script(keys=[self._k("s", key)], args=[
+                    "" if latency_ms is None or failed else repr(float(latency_ms)), "1" if failed else "0",
+                    repr(now), repr(alpha), repr(half_life), self.ttl_seconds], client=pipe)
+                observed.append((len(pipe), key, now))
+            else:
+                self._decision(pipe, op[1], op[2])
+        results = pipe.execute()
+        for end, key, now in observed:
+            lat, err, n, f = results[end - 1]
+            lat = lat.decode() if isinstance(lat, bytes) else lat
+            err = err.decode() if isinstance(err, bytes) else err
+            self._local[key] = (now, RouteStats(float(lat) if lat else None, float(err), int(n), int(f), now))
+
+    def close(self) -> None:
+        self._stop.set()
+        self.flush()
+
+    def _decision(self, pipe: Any, group: str, decision: Decision) -> None:
+        key = self._k("tasks", group)
+        pipe.hincrby(key, decision.task, 1)
+        if decision.deployment:
+            pipe.hincrby(key, f"{decision.task}|{decision.deployment}", 1)
+        pipe.expire(key, self.ttl_seconds)
+        pipe.set(self._k("last", group), json.dumps(decision.to_dict()), ex=self.ttl_seconds)
+
+    # ------------------------------------------------------------------ reads -----------------
     def stats(self, keys: list[str]) -> dict[str, RouteStats]:
         now = self._clock()
         out: dict[str, RouteStats] = {}
@@ -188,19 +282,6 @@ class RedisRouteStatsStore:
                 out[k] = st
                 self._local[k] = (now, st)
         return out
-
-    def record_decision(self, group: str, decision: Decision) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        self._decision(pipe, group, decision)
-        pipe.execute()
-
-    def _decision(self, pipe: Any, group: str, decision: Decision) -> None:
-        key = self._k("tasks", group)
-        pipe.hincrby(key, decision.task, 1)
-        if decision.deployment:
-            pipe.hincrby(key, f"{decision.task}|{decision.deployment}", 1)
-        pipe.expire(key, self.ttl_seconds)
-        pipe.set(self._k("last", group), json.dumps(decision.to_dict()), ex=self.ttl_seconds)
 
     def decisions(self, group: str) -> tuple[dict[str, dict[str, int]], dict[str, Any] | None]:
         pipe = self.redis.pipeline(transaction=False)
