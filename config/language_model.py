@@ -27,8 +27,9 @@ class LanguageModelSettings(BaseSettings):
     # dropped as soon as any key is updated or deleted (the Redis API-key epoch), so a disabled
     # or deleted key stops working on the next request.
     API_KEY_CACHE_SECONDS: float = 10.0
-    # With Redis, each process caches deployment cooldown reads this long (a cooldown set by
-    # another process is noticed at most this late).
+    # With Redis, each process caches deployment cooldown reads and the measured figures behind
+    # task_aware weights this long (another process's cooldown or outcomes are noticed at most
+    # this late; its own at once).
     STATE_LOCAL_CACHE_SECONDS: float = 1.0
     # Per-account provider credentials are cached (decrypted) in-process this long.
     CREDENTIAL_CACHE_SECONDS: float = 30.0

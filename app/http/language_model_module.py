@@ -1,7 +1,8 @@
 """Injector bindings of the model layer: catalog, router, gateway, rate limiter, usage sink.
 
-Embedded default (no REDIS_URL): router health/cooldown state and rate-limit counters live in
-the process. Production (REDIS_URL set): both live in Redis, shared by all workers/replicas.
+Embedded default (no REDIS_URL): router health/cooldown state, the measured outcomes of
+task-aware groups and rate-limit counters live in the process. Production (REDIS_URL set): they
+live in Redis, shared by all workers/replicas.
 Usage records go through a `BufferedUsageSink` (bounded queue + background thread) into
 `ModelUsageWriter` (batched INSERTs), never on the request thread.
 """
@@ -30,6 +31,7 @@ from internal.core.language_model import (
 from internal.core.language_model.local_client import LocalClient
 from internal.core.language_model.rate_limit import LocalFirstRateLimiter
 from internal.core.language_model.router_config import apply_env_credentials
+from internal.core.language_model.routing import InMemoryRouteStatsStore, RedisRouteStatsStore
 from internal.service.model_usage_writer import ModelUsageWriter
 from internal.service.provider_credential_cache import ProviderCredentialCache
 from pkg.redis_tracking import KeyReader
@@ -57,9 +59,13 @@ class LanguageModelModule(Module):
         config = apply_env_credentials(load_router_config(settings.ROUTER_CONFIG, protocols), dict(os.environ))
         state = (RedisDeploymentStateStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS) if self.conf.uses_redis
                  else InMemoryDeploymentStateStore())
+        # the measured outcomes behind task_aware weights live beside the cooldowns
+        route_stats = (RedisRouteStatsStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS)
+                       if self.conf.uses_redis else InMemoryRouteStatsStore())
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
         return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED,
-                      url_guard=guard)  # the process's one guard (ToolsModule)
+                      url_guard=guard,  # the process's one guard (ToolsModule)
+                      route_stats=route_stats)
 
     @singleton
     @provider

@@ -62,18 +62,43 @@ class ModelListResp(_Open):
     data: list[ModelResp]
 
 
+class DeploymentRoutingResp(_Open):
+    """strategy task_aware: the adaptive figures of one deployment (docs/language-models.md §2)."""
+
+    weight: float
+    task_weights: dict[str, float]
+    measured_latency_ms: float | None
+    error_rate: float
+    observed_requests: int
+    observed_failures: int
+    cost_per_million_tokens: float
+    tasks: dict[str, float] | Literal["all"]
+    features: list[str]
+    context_window: int | None
+
+
 class DeploymentHealthResp(_Open):
     id: str
     status: Literal["healthy", "cooldown"]
     cooldown_remaining_seconds: float
     consecutive_failures: int
+    routing: DeploymentRoutingResp | None = None
+
+
+class ModelRoutingResp(_Open):
+    """strategy task_aware: decisions per task class and the last one."""
+
+    task_classes: dict[str, dict[str, int]]
+    last_decision: dict[str, Any] | None
 
 
 class ModelHealthResp(_Open):
     id: str
     object: Literal["model.health"]
+    strategy: str | None = None
     status: Literal["healthy", "degraded", "unavailable"]
     deployments: list[DeploymentHealthResp]
+    routing: ModelRoutingResp | None = None
 
 
 class ChatCompletionResp(_Open):

@@ -23,6 +23,12 @@ class Deployment:
     weight: float = 1.0  # share of traffic (strategy=weighted)
     pricing: Pricing | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
+    # strategy=task_aware (docs/language-models.md "Task-aware routing"): the task classes this
+    # deployment serves with their relative weights (empty: every class, weight 1), and the
+    # capabilities / context window stated in YAML (None: the catalog's)
+    tasks: dict[str, float] = field(default_factory=dict)
+    features: tuple[str, ...] | None = None
+    context_window: int | None = None
     # built from user-supplied (per-account) credentials: destinations go through the URL guard
     guarded: bool = False
     # The key of this deployment's router state (failures, cooldown, latency, counters). It is

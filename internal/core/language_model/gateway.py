@@ -19,6 +19,8 @@ from .errors import InvalidRequestError, LLMError, ModelNotFoundError, RateLimit
 from .rate_limit import InMemoryRateLimiter, RateLimit, RateLimiter
 from .response_check import check_blocking, check_first_chunk, later_chunk_ok
 from .router import Router, StreamRoute
+from .router_config import ModelGroup
+from .routing import TASK_AWARE, RouteRequest, profile_chat, profile_completion
 from .usage import (
     NullUsageSink,
     Usage,
@@ -243,7 +245,8 @@ class LanguageModelGateway:
         try:
             group = self.router.resolve(model, ctx.credentials, ctx.account_id)
             self._check_type(group.model_type, endpoint, model)
-            res = self.router.call(group, lambda c, d: check_blocking(endpoint, getattr(c, method)(d, upstream), d))
+            res = self.router.call(group, lambda c, d: check_blocking(endpoint, getattr(c, method)(d, upstream), d),
+                                   self._route_request(group, endpoint, body))
         except LLMError as e:
             self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", error=e)
             raise
@@ -259,6 +262,17 @@ class LanguageModelGateway:
         self._record(ctx, model=model, endpoint=endpoint, started=started, status="success",
                      route_dep=res.deployment, usage=usage, attempts=res.attempts)
         return data
+
+    @staticmethod
+    def _route_request(group: ModelGroup, endpoint: str, body: dict[str, Any]) -> RouteRequest | None:
+        """What the request needs, for task_aware groups only (the others never pay for it)."""
+        if group.strategy != TASK_AWARE:
+            return None
+        if endpoint == "chat":
+            return profile_chat(body, group.routing.long_document_tokens)
+        if endpoint == "completion":
+            return profile_completion(body, group.routing.long_document_tokens)
+        return None
 
     @staticmethod
     def _check_type(model_type: str, endpoint: str, model: str) -> None:
@@ -387,7 +401,7 @@ class LanguageModelGateway:
             self._check_type(group.model_type, endpoint, model)
             route = self.router.open_stream(
                 group, lambda c, d: ((raw and getattr(c, method + "_raw", None)) or getattr(c, method))(d, upstream),
-                check_first=check_first_chunk)
+                check_first=check_first_chunk, request=self._route_request(group, endpoint, body))
         except LLMError as e:
             self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", stream=True, error=e)
             raise

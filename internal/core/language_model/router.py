@@ -8,6 +8,10 @@ errors (429/5xx/timeouts/connection errors), honouring `Retry-After` up to `max_
 (longer waits move on to the next deployment). `allowed_fails` consecutive failures put a
 deployment in cooldown for `cooldown_seconds`. Client errors (400/404) are not retried and
 do not fall back.
+
+Strategy `task_aware` (routing/) also takes the request into account: `call`/`open_stream` get
+its `RouteRequest` (requirements and task class), and every outcome of such a group feeds the
+adaptive weights.
 """
 from __future__ import annotations
 
@@ -34,7 +38,10 @@ from .errors import (
     UpstreamError,
 )
 from .router_config import ModelGroup, RouterConfig, RouterSettings
+from .routing import TASK_AWARE, RouteRequest, RouteStatsStore, TaskAwareStrategy
 from .state import DeploymentStateStore, InMemoryDeploymentStateStore, LatencyTracker
+
+_DEFAULT_REQUEST = RouteRequest()
 
 LOCAL_MODEL = "smollm2-135m-instruct"
 
@@ -85,6 +92,9 @@ class Router:
         rng: random.Random | None = None,
         local_enabled: bool = True,
         url_guard: Any = None,
+        route_stats: RouteStatsStore | None = None,
+        clock: Callable[[], float] = time.time,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.url_guard = url_guard
         self.config = config
@@ -97,6 +107,9 @@ class Router:
         self._rng = rng or random.Random()
         self.local_enabled = local_enabled
         self._implicit: dict[tuple, ModelGroup] = {}
+        self._timer = timer  # measures call latency (tests inject a fake one)
+        # wall clock: adaptive stats are shared between processes (Redis)
+        self.task_aware = TaskAwareStrategy(catalog, self.pricing_of, route_stats, self._rng, clock)
 
     # ------------------------------------------------------------------ resolution ----------
     def client(self, protocol: str) -> ProviderClient:
@@ -188,11 +201,13 @@ class Router:
         entity = self.catalog.get_model(dep.provider, dep.model)
         return entity.pricing if entity else None
 
-    def order(self, group: ModelGroup) -> list[Deployment]:
+    def order(self, group: ModelGroup, request: RouteRequest | None = None) -> list[Deployment]:
         deps = group.deployments
+        s = group.strategy
+        if s == TASK_AWARE:  # even one deployment: its requirements are checked
+            return self.task_aware.order(group.name, deps, request or _DEFAULT_REQUEST, group.routing)
         if len(deps) == 1:
             return list(deps)
-        s = group.strategy
         if s == "weighted":
             pool = [d for d in deps if d.weight > 0]
             out = []
@@ -217,8 +232,8 @@ class Router:
             return sorted(deps, key=lambda d: (cost(d), d.priority))
         return sorted(deps, key=lambda d: d.priority)
 
-    def available(self, group: ModelGroup) -> list[Deployment]:
-        ordered = self.order(group)
+    def available(self, group: ModelGroup, request: RouteRequest | None = None) -> list[Deployment]:
+        ordered = self.order(group, request)
         cool = self.state.cooldowns([d.state_key for d in ordered])
         ready = [d for d in ordered if cool.get(d.state_key, 0.0) <= 0.0]
         if not ready:
@@ -229,12 +244,15 @@ class Router:
         return ready
 
     # ------------------------------------------------------------------ failure bookkeeping --
-    def _failed(self, dep: Deployment, settings: RouterSettings, err: LLMError) -> bool:
+    def _failed(self, dep: Deployment, settings: RouterSettings, err: LLMError,
+                group: ModelGroup | None = None) -> bool:
         """Record a failure; return True if the deployment just went into cooldown."""
         # the code only: health is shown to every key holder, an upstream message may carry anything
         self.latency.observe_failure(dep.state_key, str(err.code))
         if not err.retryable and not isinstance(err, UpstreamError):
             return False
+        if group is not None and group.strategy == TASK_AWARE:
+            self.task_aware.observe(group.name, dep, None, True, group.routing)
         n = self.state.record_failure(dep.state_key, settings.failure_window)
         if n >= settings.allowed_fails:
             self.state.set_cooldown(dep.state_key, settings.cooldown_seconds)
@@ -258,7 +276,7 @@ class Router:
         return settings.retry_backoff * (0.5 + self._rng.random() / 2)
 
     def _attempts(self, dep: Deployment, settings: RouterSettings, call: Callable[[], Any],
-                  counter: list[int]) -> Any:
+                  counter: list[int], group: ModelGroup | None = None) -> Any:
         """Run `call` with retries on one deployment. Raises the last LLMError or _MoveOn."""
 
         def guarded() -> Any:
@@ -267,7 +285,7 @@ class Router:
                 return call()
             except LLMError as e:
                 e.deployment_id = e.deployment_id or dep.id
-                cooled = self._failed(dep, settings, e)
+                cooled = self._failed(dep, settings, e, group)
                 if cooled:
                     raise _MoveOn(e) from e
                 if e.retryable and e.retry_after is not None and e.retry_after > settings.max_retry_after:
@@ -292,16 +310,20 @@ class Router:
         return retrying(guarded)
 
     # ------------------------------------------------------------------ execution -----------
-    def call(self, group: ModelGroup, fn: Callable[[ProviderClient, Deployment], Any]) -> RouteResult:
-        """Blocking call through the group with retries and fallbacks."""
+    def call(self, group: ModelGroup, fn: Callable[[ProviderClient, Deployment], Any],
+             request: RouteRequest | None = None) -> RouteResult:
+        """Blocking call through the group with retries and fallbacks. `request` describes the
+        request for strategy task_aware (requirements, task class)."""
         settings = group.settings
         last: LLMError | None = None
         counter = [0]
-        for dep in self.available(group):
+        adaptive = group if group.strategy == TASK_AWARE else None
+        ready = self.available(group, request)
+        for dep in ready:
             client = self.client(dep.protocol)
-            t0 = time.perf_counter()
+            t0 = self._timer()
             try:
-                data = self._attempts(dep, settings, functools.partial(fn, client, dep), counter)
+                data = self._attempts(dep, settings, functools.partial(fn, client, dep), counter, adaptive)
             except _MoveOn as m:
                 last = m.args[0]
                 continue
@@ -310,16 +332,23 @@ class Router:
                 if not e.retryable and not isinstance(e, UpstreamError):
                     raise  # client error: same answer from any deployment
                 continue
-            latency = (time.perf_counter() - t0) * 1000
+            latency = (self._timer() - t0) * 1000
             self.latency.observe_success(dep.state_key, latency)
             self.state.record_success(dep.state_key)
+            if adaptive is not None:
+                decision = self.task_aware.decided(group.name, request or _DEFAULT_REQUEST, ready[0], dep)
+                self.task_aware.observe(group.name, dep, latency, False, group.routing, decision)
             return RouteResult(data, dep, group, counter[0], latency)
         assert last is not None
+        if adaptive is not None:
+            self.task_aware.stats.record_decision(
+                group.name, self.task_aware.decided(group.name, request or _DEFAULT_REQUEST, ready[0], None))
         raise last
 
     def open_stream(self, group: ModelGroup,
                     fn: Callable[[ProviderClient, Deployment], Iterator[dict[str, Any]]],
-                    check_first: Callable[[Any, Deployment], None] | None = None) -> StreamRoute:
+                    check_first: Callable[[Any, Deployment], None] | None = None,
+                    request: RouteRequest | None = None) -> StreamRoute:
         """Open a stream and receive its first chunk, with the same retries and fallbacks as `call`.
 
         `check_first(chunk, deployment)` may reject the first chunk (raise an LLMError): that
@@ -344,13 +373,13 @@ class Router:
             return first, it
 
         t0 = time.perf_counter()
-        res = self.call(group, opener)
+        res = self.call(group, opener, request)
         first, rest = res.data
         return StreamRoute(res.deployment, group, res.attempts, first, rest,
                            ttft_ms=(time.perf_counter() - t0) * 1000, started=t0)
 
     def stream_failed(self, route: StreamRoute, err: LLMError) -> None:
-        self._failed(route.deployment, route.group.settings, err)
+        self._failed(route.deployment, route.group.settings, err, route.group)
 
     # ------------------------------------------------------------------ health --------------
     def health(self, group: ModelGroup) -> dict[str, Any]:
@@ -367,7 +396,7 @@ class Router:
                 **st,
             })
         healthy = sum(1 for x in deps if x["status"] == "healthy")
-        return {
+        out = {
             "id": group.name,
             "object": "model.health",
             "strategy": group.strategy,
@@ -376,3 +405,9 @@ class Router:
             "total_deployments": len(deps),
             "deployments": deps,
         }
+        if group.strategy == TASK_AWARE:
+            summary, sections = self.task_aware.health(group.name, group.deployments, group.routing)
+            out["routing"] = summary
+            for d, sec in zip(deps, sections, strict=True):
+                d["routing"] = sec
+        return out

@@ -14,7 +14,7 @@ providers:           # credentials for implicit groups `<provider>/<model>` of t
   openai: {api_key: ${OPENAI_API_KEY}, api_base: https://api.openai.com/v1}
 model_groups:
   gpt-4o-mini:
-    strategy: priority        # priority | weighted | lowest_latency | lowest_cost
+    strategy: priority        # priority | weighted | lowest_latency | lowest_cost | task_aware
     model_type: chat          # chat | completion | embedding
     deployments:
       - {id: oai, provider: openai, model: gpt-4o-mini, priority: 0}
@@ -33,8 +33,11 @@ import yaml
 
 from .deployment import Deployment
 from .entities import Pricing
+from .routing.capabilities import FEATURE_ALIASES, FEATURE_NAMES
+from .routing.task_classes import TASK_CLASSES
+from .routing.weights import AdaptiveOptions
 
-STRATEGIES = ("priority", "weighted", "lowest_latency", "lowest_cost")
+STRATEGIES = ("priority", "weighted", "lowest_latency", "lowest_cost", "task_aware")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -65,6 +68,7 @@ class ModelGroup:
     settings: RouterSettings = field(default_factory=RouterSettings)
     public: bool = True  # listed by GET /v1/models
     owned_by: str = "llmops"
+    routing: AdaptiveOptions = field(default_factory=AdaptiveOptions)  # strategy=task_aware
 
 
 @dataclass
@@ -88,12 +92,52 @@ def expand_env(value: Any) -> Any:
     return value
 
 
+def _tasks(raw: Any, where: str) -> dict[str, float]:
+    """`tasks: [code, chat]` (weight 1 each) or `tasks: {code: 3, chat: 1}`."""
+    if raw is None:
+        return {}
+    items = {str(t): 1.0 for t in raw} if isinstance(raw, list) else raw
+    if not isinstance(items, dict):
+        raise RouterConfigError(f"{where}: tasks must be a list of task classes or a mapping class -> weight")
+    out = {}
+    for t, w in items.items():
+        if t not in TASK_CLASSES:
+            raise RouterConfigError(f"{where}: unknown task class {t!r} (use {', '.join(TASK_CLASSES)})")
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
+            raise RouterConfigError(f"{where}: the weight of task {t!r} must be a non-negative number")
+        out[str(t)] = float(w)
+    return out
+
+
+def _features(raw: Any, where: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise RouterConfigError(f"{where}: features must be a list")
+    out = []
+    for f in raw:
+        name = FEATURE_ALIASES.get(str(f), str(f))
+        if name not in FEATURE_NAMES:
+            raise RouterConfigError(f"{where}: unknown feature {f!r} (use {', '.join(FEATURE_NAMES)})")
+        out.append(name)
+    return tuple(out)
+
+
+def _context_window(raw: Any, where: str) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise RouterConfigError(f"{where}: context_window must be a non-negative integer")
+    return raw
+
+
 def _deployment(raw: dict[str, Any], group: str, index: int, settings: RouterSettings,
                 protocols: dict[str, str]) -> Deployment:
     if not isinstance(raw, dict) or not raw.get("provider"):
         raise RouterConfigError(f"group {group!r}: deployment #{index} needs a provider")
     provider = str(raw["provider"])
     pricing = raw.get("pricing")
+    where = f"group {group!r}: deployment #{index}"
     return Deployment(
         id=str(raw.get("id") or f"{group}#{index}"),
         provider=provider,
@@ -109,6 +153,9 @@ def _deployment(raw: dict[str, Any], group: str, index: int, settings: RouterSet
         weight=float(raw.get("weight") if raw.get("weight") is not None else 1.0),
         pricing=Pricing(**pricing) if isinstance(pricing, dict) else None,
         extra_body=dict(raw.get("extra_body") or {}),
+        tasks=_tasks(raw.get("tasks"), where),
+        features=_features(raw.get("features"), where),
+        context_window=_context_window(raw.get("context_window"), where),
     )
 
 
@@ -136,9 +183,16 @@ def parse_router_config(data: dict[str, Any] | None, protocols: dict[str, str] |
                 raise RouterConfigError(f"deployment id {dep.id!r} is used twice")
             seen_ids.add(dep.id)
             deps.append(dep)
+        if raw.get("routing") is not None and strategy != "task_aware":
+            raise RouterConfigError(f"group {name!r}: `routing` options need strategy task_aware")
+        try:
+            routing = AdaptiveOptions.parse(raw.get("routing"), f"group {name!r}")
+        except ValueError as e:
+            raise RouterConfigError(str(e)) from None
         groups[str(name)] = ModelGroup(
             name=str(name), deployments=deps, strategy=strategy, model_type=raw.get("model_type", "chat"),
             settings=gsettings, public=bool(raw.get("public", True)), owned_by=str(raw.get("owned_by", "llmops")),
+            routing=routing,
         )
     return RouterConfig(settings=settings, providers=providers, groups=groups)
 

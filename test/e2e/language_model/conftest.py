@@ -13,6 +13,8 @@ from internal.service.api_key_service import ApiKeyService
 from test.support.fake_openai.process import start_fake_upstream
 from test.support.live_stack import LAYOUTS, live_stack
 
+from .task_aware_groups import TASK_AWARE_YAML
+
 RATE_LIMIT_RPM = 25
 
 
@@ -67,7 +69,7 @@ model_groups:
     settings: {{allowed_fails: 1000}}
     deployments:
       - {{id: dropper, provider: openai_compatible, model: drop-after-3-words-12, api_base: "{base}/v1"}}
-"""
+""" + TASK_AWARE_YAML
 
 
 @dataclass

@@ -15,6 +15,8 @@ header (same syntax, tokens separated by `+`, `,` or spaces), or in a path prefi
   retry-after-<sec>    add `Retry-After: <sec>` to failures
   flaky-<n>            fail (status from fail-<status>, default 500) only the first n requests
                        for this model name, then succeed
+  after-<n>            the first n requests for this model name answer normally; fail-/delay-
+                       apply from request n+1 on (an upstream that starts failing or slowing)
   delay-<ms>           wait before answering (blocking) / before the first chunk (stream)
   chunk-delay-<ms>     wait between stream chunks
   drop-after-<n>       stream: close the connection after n content chunks, without [DONE]
@@ -37,7 +39,7 @@ from collections import Counter
 from typing import Any
 
 _ONE_PIXEL_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
-_TOKEN_RE = re.compile(r"(fail|retry-after|flaky|delay|chunk-delay|drop-after|words)-(\d+(?:\.\d+)?)|(no-usage)|(malformed)")
+_TOKEN_RE = re.compile(r"(fail|retry-after|flaky|delay|chunk-delay|drop-after|words|after)-(\d+(?:\.\d+)?)|(no-usage)|(malformed)")
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
             429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout"}
@@ -49,7 +51,7 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 class Behavior:
     __slots__ = ("fail", "retry_after", "flaky", "delay", "chunk_delay", "drop_after", "words", "no_usage",
-                 "malformed")
+                 "malformed", "after")
 
     def __init__(self) -> None:
         self.fail: int | None = None
@@ -61,6 +63,7 @@ class Behavior:
         self.words = 8
         self.no_usage = False
         self.malformed = False
+        self.after: int | None = None
 
     @classmethod
     def parse(cls, *sources: str) -> Behavior:
@@ -90,6 +93,8 @@ class Behavior:
                     b.drop_after = int(float(v))
                 elif k == "words":
                     b.words = max(1, int(float(v)))
+                elif k == "after":
+                    b.after = int(float(v))
         return b
 
 
@@ -264,6 +269,9 @@ class FakeOpenAIProtocol(asyncio.Protocol):
         self.state.total += 1
         n = self.state.by_model[model] = self.state.by_model[model] + 1
         b = Behavior.parse(model, headers.get("x-fake-behavior", ""), path_behavior)
+        if b.after is not None and n <= b.after:
+            b.fail = b.flaky = None
+            b.delay = 0.0
         failing = b.fail is not None or b.flaky is not None
         if failing and (b.flaky is None or n <= b.flaky):
             status = b.fail or 500
