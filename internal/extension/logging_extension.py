@@ -1,4 +1,5 @@
-"""Structured JSON logs to stdout and a rotating file; every line carries the request id."""
+"""Structured JSON logs to stdout and a rotating file; every line carries the request id, and
+the trace and span ids while a span is active (tracing on, docs/operations.md "Observe")."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,7 @@ import sys
 from logging.handlers import RotatingFileHandler
 
 from flask import Flask, g, has_app_context
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 from config import Config
@@ -15,6 +17,11 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         # `g` lives in the app context: Flask requests and the API lane both set it there
         record.request_id = getattr(g, "request_id", "-") if has_app_context() else "-"
+        # the OTel API alone (no SDK) answers an invalid span: tracing off adds no fields
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            record.trace_id = format(span.trace_id, "032x")
+            record.span_id = format(span.span_id, "016x")
         return True
 
 
