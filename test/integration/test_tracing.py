@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 
+import httpx
 import pytest
 from celery.contrib.testing.worker import start_worker
 from injector import Module, provider, singleton
@@ -53,7 +54,7 @@ def upstream(tmp_path_factory):
     path = tmp / "router.yaml"
     path.write_text("model_groups:\n  traced-gpt:\n    deployments:\n"
                     f"      - {{id: traced, provider: openai, model: gpt-4o-mini, api_base: \"{url}/v1\"}}\n")
-    yield str(path), int(url.rsplit(":", 1)[1])
+    yield str(path), url
     proc.stop()
 
 
@@ -127,9 +128,14 @@ def test_a_v1_call_is_one_trace_from_server_to_upstream(traced_app, api_key, spa
 
     [transport] = _by_kind_and_name(finished, SpanKind.CLIENT, "POST")
     assert transport.parent.span_id == call.context.span_id
-    assert transport.attributes["server.port"] == upstream[1]
+    assert transport.attributes["server.port"] == int(upstream[1].rsplit(":", 1)[1])
     assert transport.attributes["http.response.status_code"] == 200
     assert transport.attributes["url.full"].endswith("/v1/chat/completions")
+    # the upstream received the trace context (W3C traceparent) of the transport span
+    sent = httpx.get(upstream[1] + "/_last").json()["headers"]
+    version, trace_id, parent_id, flags = sent["traceparent"].split("-")
+    assert (trace_id, parent_id) == (f"{transport.context.trace_id:032x}", f"{transport.context.span_id:016x}")
+    assert int(flags, 16) & 1  # sampled
 
     database = [s for s in finished if s.attributes.get("db.system") == "postgresql"]
     redis = [s for s in finished if s.attributes.get("db.system") == "redis"]
