@@ -10,6 +10,7 @@ from flask import Flask
 from opentelemetry.sdk.trace import TracerProvider
 
 from internal.extension import logging_extension
+from pkg.log_files import SharedRotatingFileHandler
 from test.support.environment import make_test_config
 
 
@@ -36,9 +37,9 @@ def test_the_log_file_rolls_over_at_its_size_and_keeps_its_backups(tmp_path, res
     log = logging.getLogger("llmops.rotation")
     for i in range(40):
         log.info("line %03d %s", i, "x" * 40)
-    names = sorted(p.name for p in log_dir.iterdir())
+    names = sorted(p.name for p in log_dir.iterdir() if not p.name.endswith(".lock"))
     assert names == ["llmops.log", "llmops.log.1", "llmops.log.2"]  # older ones deleted
-    for path in log_dir.iterdir():
+    for path in (log_dir / name for name in names):
         assert path.stat().st_size <= 600
         assert all(json.loads(line)["logger"] == "llmops.rotation" for line in path.read_text().splitlines())
     newest = [json.loads(line)["message"] for line in (log_dir / "llmops.log").read_text().splitlines()]
@@ -62,3 +63,28 @@ def test_lines_carry_trace_and_span_ids_only_inside_a_span(tmp_path, restore_roo
     assert lines["in outer"]["trace_id"] == lines["in inner"]["trace_id"] == trace_id
     assert lines["in outer"]["span_id"] == format(outer.get_span_context().span_id, "016x")
     assert lines["in inner"]["span_id"] == format(inner.get_span_context().span_id, "016x")
+
+
+def _record(i: int) -> logging.LogRecord:
+    # one worker logs long lines, the other short ones: a short one still fits into a file the
+    # other worker found full, which is where a stale handle writes into the old file
+    filler = "y" * (90 if i % 2 == 0 else 2)
+    return logging.LogRecord("llmops.shared", logging.INFO, __file__, 0, "line %03d %s", (i, filler), None)
+
+
+def test_processes_sharing_the_file_roll_it_over_once_and_keep_every_line_in_order(tmp_path):
+    """Two handlers on one path stand for two worker processes (each has its own open file):
+    after one rolls the file over the other follows it instead of writing into the old file."""
+    path = tmp_path / "llmops.log"
+    workers = [SharedRotatingFileHandler(path, maxBytes=500, backupCount=100, encoding="utf-8") for _ in range(2)]
+    for i in range(120):
+        workers[i % 2].emit(_record(i))
+    for handler in workers:
+        handler.close()
+    backups = sorted((p for p in tmp_path.glob("llmops.log.*") if p.suffix != ".lock"),
+                     key=lambda p: int(p.suffix[1:]), reverse=True)
+    lines = [line for p in [*backups, path] for line in p.read_text().splitlines()]
+    assert [int(line.split()[1]) for line in lines] == list(range(120))  # none lost, none out of order
+    longest = max(len(line) + 1 for line in lines)
+    # each rollover happened once, on a full file (no near-empty backups eating the backup count)
+    assert all(500 - longest <= p.stat().st_size <= 500 for p in backups), [p.stat().st_size for p in backups]
