@@ -49,6 +49,14 @@ class Telemetry:
     def tracer(self, name: str) -> trace.Tracer | None:
         return self.provider.get_tracer(name) if self.provider is not None else None
 
+    def instrument_httpx(self, client):
+        """An httpx client whose requests become HTTP client spans (tracing on); returned as is."""
+        if self.provider is not None:
+            from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+            HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
+        return client
+
     def shutdown(self) -> None:
         """Flush and stop exporting; undo the process-wide instrumentation this app installed."""
         while self._undo:

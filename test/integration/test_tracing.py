@@ -232,3 +232,24 @@ def test_b_document_upload_and_its_indexing_task_are_one_trace(traced_app, spans
     task_sql = [s for s in finished if s.attributes.get("db.system") == "postgresql"
                 and s.parent is not None and s.parent.span_id == run[0].context.span_id]
     assert task_sql
+
+
+def test_remote_embedding_calls_are_http_client_spans_of_the_caller(upstream, tmp_path):
+    from injector import Injector
+
+    from app.http.knowledge_module import KnowledgeModule
+    from internal.core.indexing import KnowledgeBase
+    from test.support.environment import make_test_config
+
+    conf = make_test_config(tmp_path, OTEL_ENABLED=True, EMBEDDING_MODEL="openai:fake-emb",
+                            EMBEDDING_BASE_URL=upstream[1] + "/v1", EMBEDDING_API_KEY="sk-embedding-secret")
+    exporter = InMemorySpanExporter()
+    telemetry = build_telemetry(conf, processors=[SimpleSpanProcessor(exporter)])
+    kb = Injector([KnowledgeModule(conf), lambda b: b.bind(Telemetry, to=telemetry)]).get(KnowledgeBase)
+    with telemetry.tracer("test").start_as_current_span("indexing") as parent:
+        assert kb.embeddings(kb.default_model).embed_array(["traced text"]).shape[0] == 1
+    calls = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.CLIENT]
+    assert calls and all(s.parent.span_id == parent.get_span_context().span_id for s in calls)
+    assert any(str(s.attributes.get("url.full", s.attributes.get("http.url", ""))).endswith("/v1/embeddings")
+               for s in calls), [dict(s.attributes) for s in calls]
+    assert "sk-embedding-secret" not in json.dumps([dict(s.attributes) for s in calls])
