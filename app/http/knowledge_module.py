@@ -13,7 +13,6 @@ import redis
 from injector import Module, provider, singleton
 
 from config import Config
-from internal.extension.telemetry_extension import Telemetry
 from internal.core.embeddings import (
     CachedEmbeddings,
     DatabaseEmbeddingCache,
@@ -26,6 +25,7 @@ from internal.core.embeddings import (
 from internal.core.indexing import KnowledgeBase, UnknownEmbeddingModel
 from internal.core.keyword_index import LocalKeywordIndex
 from internal.core.vector_store import LocalVectorStore, VectorStore
+from internal.extension.telemetry_extension import Telemetry
 
 LOCAL_MINILM = "local:all-MiniLM-L6-v2"
 
