@@ -68,6 +68,17 @@ class Config(BaseSettings):
     LOG_FILE_MAX_BYTES: int = 10 * 1024 * 1024
     LOG_FILE_BACKUPS: int = 5
 
+    # --- tracing (OpenTelemetry, docs/operations.md "Observe") -------------------------
+    # Off: no tracer provider, no instrumentation, no exporter (the /v1 path pays nothing).
+    OTEL_ENABLED: bool = False
+    OTEL_SERVICE_NAME: str = "llmops"
+    # OTLP/HTTP collector base URL (spans go to <endpoint>/v1/traces); empty: spans are only
+    # recorded in the process (trace ids in log lines), never sent anywhere.
+    OTEL_EXPORTER_OTLP_ENDPOINT: str = Field(default="", repr=False)
+    OTEL_EXPORTER_OTLP_HEADERS: str = Field(default="", repr=False)  # k=v,k2=v2 (auth tokens of the collector)
+    # share of new traces kept (parentbased_traceidratio: a sampled caller's trace is always kept)
+    OTEL_TRACES_SAMPLER_ARG: float = Field(default=1.0, ge=0.0, le=1.0)
+
     # --- accounts and auth -------------------------------------------------------------
     JWT_EXPIRES_SECONDS: int = 7 * 24 * 3600
     REGISTRATION_ENABLED: bool = False

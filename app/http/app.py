@@ -28,6 +28,7 @@ from app.http.workflow_module import WorkflowModule
 from config import Config
 from internal.cli import account_cli, sandbox_cli
 from internal.extension.metrics_extension import Metrics
+from internal.extension.telemetry_extension import Telemetry
 from internal.middleware.middleware import Middleware
 from internal.router.router import Router
 from internal.server.http import Http
@@ -59,6 +60,7 @@ def create_app(conf: Config | None = None, modules: Iterable[Module] = ()) -> Ht
         celery_app=injector.get(Celery),
         login_manager=injector.get(LoginManager),
         metrics=injector.get(Metrics),
+        telemetry=injector.get(Telemetry),
         middleware=injector.get(Middleware),
         router=injector.get(Router),
     )

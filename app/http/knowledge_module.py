@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import redis
 from injector import Module, provider, singleton
 
@@ -24,6 +25,7 @@ from internal.core.embeddings import (
 from internal.core.indexing import KnowledgeBase, UnknownEmbeddingModel
 from internal.core.keyword_index import LocalKeywordIndex
 from internal.core.vector_store import LocalVectorStore, VectorStore
+from internal.extension.telemetry_extension import Telemetry
 
 LOCAL_MINILM = "local:all-MiniLM-L6-v2"
 
@@ -38,7 +40,7 @@ class KnowledgeModule(Module):
 
     @singleton
     @provider
-    def knowledge_base(self) -> KnowledgeBase:
+    def knowledge_base(self, telemetry: Telemetry) -> KnowledgeBase:
         conf = self.conf
         root = conf.KNOWLEDGE_DIR or (conf.INSTANCE_DIR / "knowledge")
         kind = conf.EMBEDDING_CACHE
@@ -61,13 +63,17 @@ class KnowledgeModule(Module):
                 inner: Embeddings = LocalMiniLMEmbeddings(threads=conf.EMBEDDING_THREADS or None)
             elif model_id == conf.EMBEDDING_MODEL and conf.EMBEDDING_BASE_URL:
                 provider_name, _, model = model_id.partition(":")
+                timeout = conf.OUTBOUND_TIMEOUT_SECONDS
+                # tracing on: the provider calls become HTTP client spans of the request or task
+                client = telemetry.instrument_httpx(httpx.Client(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout))))
                 inner = OpenAICompatibleEmbeddings(
                     model or provider_name,
                     conf.EMBEDDING_BASE_URL,
                     api_key=conf.EMBEDDING_API_KEY,
                     dimension=conf.EMBEDDING_DIMENSION or None,
                     provider=provider_name if model else "openai",
-                    timeout=conf.OUTBOUND_TIMEOUT_SECONDS,
+                    timeout=timeout,
+                    client=client,
                 )
                 if not inner.dimension:
                     inner.embed_array(["dimension probe"])

@@ -32,6 +32,8 @@ from internal.core.language_model.local_client import LocalClient
 from internal.core.language_model.rate_limit import LocalFirstRateLimiter
 from internal.core.language_model.router_config import apply_env_credentials
 from internal.core.language_model.routing import InMemoryRouteStatsStore, RedisRouteStatsStore
+from internal.core.language_model.tracing import ModelCallTracer, TracedHTTPPool
+from internal.extension.telemetry_extension import Telemetry
 from internal.service.model_usage_writer import ModelUsageWriter
 from internal.service.provider_credential_cache import ProviderCredentialCache
 from pkg.redis_tracking import KeyReader
@@ -54,7 +56,7 @@ class LanguageModelModule(Module):
     @singleton
     @provider
     def router(self, catalog: LanguageModelCatalog, settings: LanguageModelSettings, redis: Redis,
-               guard: SsrfGuard) -> Router:
+               guard: SsrfGuard, telemetry: Telemetry) -> Router:
         protocols = {p.name: p.provider_entity.protocol for p in catalog.get_providers()}
         config = apply_env_credentials(load_router_config(settings.ROUTER_CONFIG, protocols), dict(os.environ))
         state = (RedisDeploymentStateStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS) if self.conf.uses_redis
@@ -63,9 +65,11 @@ class LanguageModelModule(Module):
         route_stats = (RedisRouteStatsStore(redis, local_ttl=settings.STATE_LOCAL_CACHE_SECONDS)
                        if self.conf.uses_redis else InMemoryRouteStatsStore())
         clients = {"local": LocalClient(n_threads=settings.LOCAL_THREADS or None)}
+        tracer = telemetry.tracer("llmops.language_model.transport")
         return Router(config, catalog, state=state, clients=clients, local_enabled=settings.LOCAL_ENABLED,
                       url_guard=guard,  # the process's one guard (ToolsModule)
-                      route_stats=route_stats)
+                      route_stats=route_stats,
+                      http_pool=TracedHTTPPool(tracer) if tracer is not None else None)
 
     @singleton
     @provider
@@ -88,5 +92,7 @@ class LanguageModelModule(Module):
     @singleton
     @provider
     def gateway(self, router: Router, catalog: LanguageModelCatalog, sink: UsageSink,
-                limiter: RateLimiter) -> LanguageModelGateway:
-        return LanguageModelGateway(router, catalog, usage_sink=sink, rate_limiter=limiter)
+                limiter: RateLimiter, telemetry: Telemetry) -> LanguageModelGateway:
+        tracer = telemetry.tracer("llmops.language_model")
+        return LanguageModelGateway(router, catalog, usage_sink=sink, rate_limiter=limiter,
+                                    tracer=ModelCallTracer(tracer) if tracer is not None else None)

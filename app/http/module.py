@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import Celery
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from injector import Binder, Module, singleton
+from injector import Binder, Module, provider, singleton
 from limits.strategies import RateLimiter
 from redis import Redis
 
@@ -15,6 +15,7 @@ from internal.extension.limiter_extension import build_limiter
 from internal.extension.metrics_extension import Metrics
 from internal.extension.redis_extension import build_key_reader, build_redis
 from internal.extension.storage_extension import build_storage
+from internal.extension.telemetry_extension import Telemetry, build_telemetry
 from internal.model.base import Base
 from pkg.crypto import Encryptor
 from pkg.redis_tracking import KeyReader
@@ -40,3 +41,9 @@ class ExtensionModule(Module):
         binder.bind(Metrics, to=Metrics(), scope=singleton)
         binder.bind(Storage, to=build_storage(conf), scope=singleton)
         binder.bind(Encryptor, to=Encryptor(conf.ENCRYPTION_KEY, derive_from=conf.SECRET_KEY), scope=singleton)
+
+    @singleton
+    @provider
+    def telemetry(self) -> Telemetry:
+        # tracing is off unless OTEL_ENABLED; tests bind their own (an in-memory exporter)
+        return build_telemetry(self.conf)

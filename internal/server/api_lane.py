@@ -40,7 +40,7 @@ class ApiLane:
     """WSGI middleware in front of Flask's `wsgi_app` (installed by `Http`)."""
 
     def __init__(self, app: Flask, routes: Iterable[tuple[str, str, LaneView]], metrics: Metrics,
-                 fallback: Callable[[dict, Callable], Iterable[bytes]]) -> None:
+                 fallback: Callable[[dict, Callable], Iterable[bytes]], tracer_provider: Any = None) -> None:
         self._app = app
         self._routes = {(method, path): view for method, path, view in routes}
         self._metrics = metrics
@@ -48,6 +48,14 @@ class ApiLane:
         # werkzeug's request (header access, body limits, chunked input) without Flask's context
         self._request_class = type("LaneRequest", (Request,),
                                    {"max_content_length": app.config.get("MAX_CONTENT_LENGTH")})
+        self._serve: Callable[[dict[str, Any], Callable], Iterable[bytes]] = self._serve_lane
+        if tracer_provider is not None:  # tracing on: the server span FlaskInstrumentor gives Flask's routes
+            from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
+
+            # lane paths have no parameters, so the path is the route (span name "POST /v1/...")
+            self._serve = OpenTelemetryMiddleware(
+                self._serve_lane, tracer_provider=tracer_provider,
+                request_hook=lambda span, environ: span.set_attribute("http.route", environ.get("PATH_INFO", "")))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
@@ -55,6 +63,11 @@ class ApiLane:
         view = self._routes.get((method, path))
         if view is None or "HTTP_ORIGIN" in environ or (method == "POST" and not environ.get("CONTENT_LENGTH")):
             return self._fallback(environ, start_response)
+        return self._serve(environ, start_response)
+
+    def _serve_lane(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+        view = self._routes[(method, path)]
         started = time.perf_counter()
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         with self._app.app_context():

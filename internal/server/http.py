@@ -20,8 +20,10 @@ from internal.extension import (
     metrics_extension,
     migrate_extension,
     redis_extension,
+    telemetry_extension,
 )
 from internal.extension.metrics_extension import Metrics
+from internal.extension.telemetry_extension import Telemetry
 from internal.middleware.middleware import Middleware
 from internal.router.router import Router
 from internal.server import error_handlers
@@ -69,7 +71,7 @@ class Http(Flask):
 
     def __init__(self, *args, conf: Config, db: SQLAlchemy, migrate: Migrate, redis_client: Redis,
                  celery_app: Celery, login_manager: LoginManager, metrics: Metrics,
-                 middleware: Middleware, router: Router, **kwargs):
+                 middleware: Middleware, router: Router, telemetry: Telemetry, **kwargs):
         super().__init__(*args, **kwargs)
         self._sync_funcs: dict = {}
         self.config.from_mapping(
@@ -97,8 +99,11 @@ class Http(Flask):
         error_handlers.register(self)
         self.url_map.converters.update(NUL_FREE_CONVERTERS)  # before any route is added
         router.register_router(self)
+        # tracing (off by default) wraps Flask's dispatch only; the lane traces its own requests
+        telemetry_extension.init_app(self, telemetry, db, redis_client, celery_app, conf)
         # the gateway's hot /v1 routes skip Flask's per-request machinery (api_lane.py)
-        self.wsgi_app = ApiLane(self, router.lane_routes(), metrics, fallback=self.wsgi_app)
+        self.wsgi_app = ApiLane(self, router.lane_routes(), metrics, fallback=self.wsgi_app,
+                                tracer_provider=telemetry.provider)
         if conf.TRUST_PROXY_HOPS:
             self.wsgi_app = ProxyFix(self.wsgi_app, x_for=conf.TRUST_PROXY_HOPS, x_proto=conf.TRUST_PROXY_HOPS)
 

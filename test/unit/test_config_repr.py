@@ -11,7 +11,8 @@ SECRETS = {"SECRET_KEY": "secret-key-value-0123456789abcdef0123456789", "ENCRYPT
            "REDIS_URL": "redis://:redis-password@redis:6379/0", "CELERY_BROKER_URL": "redis://:broker-pw@redis/1",
            "INIT_ACCOUNT_PASSWORD": "first-account-pw", "OAUTH_GITHUB_CLIENT_SECRET": "gh-client-secret",
            "S3_ACCESS_KEY": "s3-access-id", "S3_SECRET_KEY": "s3-secret-key", "MILVUS_TOKEN": "milvus-token",
-           "EMBEDDING_API_KEY": "embedding-api-key"}
+           "EMBEDDING_API_KEY": "embedding-api-key", "OTEL_EXPORTER_OTLP_HEADERS": "authorization=collector-token",
+           "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel-user:otel-pw@collector.example:4318"}
 
 
 @dataclass

@@ -8,11 +8,12 @@ from .clients import AzureOpenAIClient, OpenAICompatibleClient, ProviderClient
 from .local_client import LocalClient
 
 
-def client_for_protocol(protocol: str, url_guard: Any = None) -> ProviderClient:
+def client_for_protocol(protocol: str, url_guard: Any = None, pool: Any = None) -> ProviderClient:
+    """`pool`: the HTTP pool to use (a traced one when tracing is on); None: the process's pool."""
     if protocol == "azure_openai":
-        return AzureOpenAIClient(url_guard=url_guard)
+        return AzureOpenAIClient(pool=pool, url_guard=url_guard)
     if protocol == "anthropic":
-        return AnthropicClient(url_guard=url_guard)
+        return AnthropicClient(pool=pool, url_guard=url_guard)
     if protocol == "local":
         return LocalClient()
-    return OpenAICompatibleClient(url_guard=url_guard)
+    return OpenAICompatibleClient(pool=pool, url_guard=url_guard)

@@ -21,6 +21,7 @@ from .response_check import check_blocking, check_first_chunk, later_chunk_ok
 from .router import Router, StreamRoute
 from .router_config import ModelGroup
 from .routing import TASK_AWARE, RouteRequest, profile_chat, profile_completion
+from .tracing import ModelCallTracer
 from .usage import (
     NullUsageSink,
     Usage,
@@ -174,8 +175,9 @@ def validate_images(body: Any) -> str:
 class LanguageModelGateway:
     def __init__(self, router: Router, catalog: LanguageModelCatalog, usage_sink: UsageSink | None = None,
                  rate_limiter: RateLimiter | None = None, default_rate_limit: RateLimit | None = None,
-                 created: int | None = None) -> None:
+                 created: int | None = None, tracer: ModelCallTracer | None = None) -> None:
         self.router = router
+        self.tracer = tracer  # None: tracing off (no span work at all on the call path)
         self.catalog = catalog
         self.usage_sink = usage_sink or NullUsageSink()
         self.rate_limiter = rate_limiter or InMemoryRateLimiter()
@@ -212,10 +214,14 @@ class LanguageModelGateway:
 
     def _record(self, ctx: CallContext, *, model: str, endpoint: str, started: float, status: str,
                 route_dep=None, usage: Usage | None = None, stream: bool = False, ttft_ms: float | None = None,
-                attempts: int = 1, error: LLMError | None = None) -> None:
+                attempts: int = 1, error: LLMError | None = None, span=None, response: Any = None) -> None:
         usage = usage or Usage()
         pricing = self.router.pricing_of(route_dep) if route_dep is not None else None
         cost, currency = compute_cost(usage, pricing)
+        if span is not None:
+            ModelCallTracer.finish(span, deployment=route_dep, usage=usage, cost=cost, currency=currency,
+                                   attempts=attempts, ttft_ms=ttft_ms, response=response,
+                                   error_code=error.code if error else None, status=status)
         rec = UsageRecord(
             model=model, endpoint=endpoint, status=status, api_key_id=ctx.api_key_id, account_id=ctx.account_id,
             deployment_id=route_dep.id if route_dep else (error.deployment_id if error else None),
@@ -242,13 +248,26 @@ class LanguageModelGateway:
                   completion_text: Any) -> dict[str, Any]:
         started = time.perf_counter()
         self._admit(ctx, prompt_estimate)
+        span = self.tracer.start(endpoint, model, upstream) if self.tracer is not None else None
         try:
             group = self.router.resolve(model, ctx.credentials, ctx.account_id)
             self._check_type(group.model_type, endpoint, model)
-            res = self.router.call(group, lambda c, d: check_blocking(endpoint, getattr(c, method)(d, upstream), d),
-                                   self._route_request(group, endpoint, body))
+
+            def call(c, d):
+                return check_blocking(endpoint, getattr(c, method)(d, upstream), d)
+
+            route_request = self._route_request(group, endpoint, body)
+            if span is None:
+                res = self.router.call(group, call, route_request)
+            else:
+                with ModelCallTracer.use(span):
+                    res = self.router.call(group, call, route_request)
         except LLMError as e:
-            self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", error=e)
+            self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", error=e, span=span)
+            raise
+        except Exception as e:
+            if span is not None:
+                ModelCallTracer.fail(span, e)
             raise
         data = res.data
         usage = Usage.from_openai(data.get("usage") if isinstance(data, dict) else None)
@@ -260,7 +279,7 @@ class LanguageModelGateway:
                 data["usage"] = usage.to_openai() if endpoint != "embedding" else {
                     "prompt_tokens": pt, "total_tokens": pt}
         self._record(ctx, model=model, endpoint=endpoint, started=started, status="success",
-                     route_dep=res.deployment, usage=usage, attempts=res.attempts)
+                     route_dep=res.deployment, usage=usage, attempts=res.attempts, span=span, response=data)
         return data
 
     @staticmethod
@@ -396,19 +415,42 @@ class LanguageModelGateway:
         est = self._estimate_prompt(endpoint, body) if self._needs_estimate(ctx) else 0
         self._admit(ctx, est)
         upstream["stream_options"] = {"include_usage": True}
+        # the span ends with the stream (in _relay), when its tokens are known
+        span = self.tracer.start(endpoint, model, upstream, stream=True) if self.tracer is not None else None
         try:
             group = self.router.resolve(model, ctx.credentials, ctx.account_id)
             self._check_type(group.model_type, endpoint, model)
-            route = self.router.open_stream(
-                group, lambda c, d: ((raw and getattr(c, method + "_raw", None)) or getattr(c, method))(d, upstream),
-                check_first=check_first_chunk, request=self._route_request(group, endpoint, body))
+
+            def opener(c, d):
+                return ((raw and getattr(c, method + "_raw", None)) or getattr(c, method))(d, upstream)
+
+            route_request = self._route_request(group, endpoint, body)
+            if span is None:
+                route = self.router.open_stream(group, opener, check_first=check_first_chunk, request=route_request)
+            else:
+                with ModelCallTracer.use(span):
+                    route = self.router.open_stream(group, opener, check_first=check_first_chunk,
+                                                    request=route_request)
         except LLMError as e:
-            self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", stream=True, error=e)
+            self._record(ctx, model=model, endpoint=endpoint, started=started, status="error", stream=True, error=e,
+                         span=span)
             raise
-        return self._relay(route, endpoint, body, ctx, model, include_usage, started, est)
+        except Exception as e:
+            if span is not None:
+                ModelCallTracer.fail(span, e)
+            raise
+        return self._relay(route, endpoint, body, ctx, model, include_usage, started, est, span)
+
+    @staticmethod
+    def _first_chunk(route: StreamRoute) -> Any:
+        """The first chunk as a dict (the answering model and id, for the call's span)."""
+        try:
+            return route.first.parsed() if isinstance(route.first, RawChunk) else route.first
+        except LLMError:
+            return None
 
     def _relay(self, route: StreamRoute, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
-               include_usage: bool, started: float, est: int) -> Iterator[tuple[Any, bool]]:
+               include_usage: bool, started: float, est: int, span=None) -> Iterator[tuple[Any, bool]]:
         """(chunk, next_is_buffered) pairs; records usage when the stream ends. Chunks are dicts,
         or `RawChunk`s (forwarded as received; parsed only for usage, or for an estimate when the
         upstream sent no usage)."""
@@ -512,7 +554,8 @@ class LanguageModelGateway:
                 usage = estimate()
             self._record(ctx, model=model, endpoint=endpoint, started=started, status=status,
                          route_dep=route.deployment, usage=usage, stream=True, ttft_ms=route.ttft_ms,
-                         attempts=route.attempts, error=error)
+                         attempts=route.attempts, error=error, span=span,
+                         response=self._first_chunk(route) if span is not None else None)
 
 
 __all__ = ["LanguageModelGateway", "CallContext", "sse", "DONE", "ModelNotFoundError"]

@@ -95,8 +95,10 @@ class Router:
         route_stats: RouteStatsStore | None = None,
         clock: Callable[[], float] = time.time,
         timer: Callable[[], float] = time.perf_counter,
+        http_pool: Any = None,
     ) -> None:
         self.url_guard = url_guard
+        self.http_pool = http_pool  # None: the process's shared pool (tracing wraps it)
         self.config = config
         self.catalog = catalog
         self.state = state or InMemoryDeploymentStateStore()
@@ -118,7 +120,7 @@ class Router:
             with self._clients_lock:
                 c = self._clients.get(protocol)
                 if c is None:
-                    c = self._clients[protocol] = client_for_protocol(protocol, self.url_guard)
+                    c = self._clients[protocol] = client_for_protocol(protocol, self.url_guard, self.http_pool)
         return c
 
     def _provider_credentials(self, provider: str, overrides: dict[str, dict[str, Any]] | None) -> dict | None:
