@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from injector import inject
+
 from internal.core.streaming import Lease
 from internal.core.workflow.engine import CompiledWorkflow, RunNotFoundError, WorkflowEngine
 from internal.core.workflow.entities.runs import RunHeader, RunResult, RunStatus

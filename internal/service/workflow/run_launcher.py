@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import threading
+
 from celery import Celery
 
 from .app_scope import AppScope

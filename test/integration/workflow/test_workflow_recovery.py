@@ -16,9 +16,9 @@ from internal.core.workflow.ports import CallerInfo
 from internal.entity.workflow_entity import InvokeFrom
 from internal.model.workflow import WorkflowNodeRun, WorkflowResult
 from internal.service.workflow.app_scope import AppScope
+from internal.service.workflow.compiled_graphs import CompiledGraphs
 from internal.service.workflow.engine_factory import WorkflowEngineFactory
 from internal.service.workflow.recovery_service import LOST_RUN_ERROR, WorkflowRecoveryService
-from internal.service.workflow.compiled_graphs import CompiledGraphs
 from internal.service.workflow.run_channel import KEY_PREFIX, WorkflowRunChannel
 from internal.service.workflow.run_executor import WorkflowRunExecutor
 from pkg import sse
