@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from injector import inject
+from sqlalchemy import bindparam, select
 
 from internal.core.streaming import Lease
 from internal.core.workflow.engine import CompiledWorkflow, RunNotFoundError, WorkflowEngine
@@ -34,6 +35,9 @@ from .run_store import DatabaseRunStore
 from .workflow_service import without_positions
 
 log = logging.getLogger(__name__)
+_RUNS = WorkflowResult.__table__
+_ROW = select(_RUNS.c.account_id, _RUNS.c.workflow_id, _RUNS.c.invoke_from, _RUNS.c.status, _RUNS.c.graph).where(
+    _RUNS.c.id == bindparam("run_id"))
 STORE_FAILED = "the run could not be completed here (ref {ref}); it is resumed from its last saved node"
 
 
@@ -75,7 +79,8 @@ class WorkflowRunExecutor:
     def execute_stored(self, run_id: str, blocking: bool = False) -> RunResult | None:
         """A run from its row (a worker): fresh, redelivered or resumed after a crash. None when
         there is nothing to do here (no such run, it has ended, another process is running it)."""
-        row = self.db.session.get(WorkflowResult, uuid.UUID(run_id))
+        with self.db.engine.connect() as conn:  # plain values, no session kept open while the run goes
+            row = conn.execute(_ROW, {"run_id": uuid.UUID(run_id)}).first()
         if row is None or row.status != RunStatus.RUNNING.value:
             return None
         if self.runs.channel.is_running(run_id):
@@ -85,7 +90,6 @@ class WorkflowRunExecutor:
         if row.invoke_from == InvokeFrom.DEBUGGER.value:
             run.draft = without_positions(row.graph or {})
         graph = row.graph
-        self.db.session.expunge(row)  # the run reads plain values from here on; the session stays short
         lease = self.runs.hold(run_id, run.account_id, run.workflow_id, run.invoke_from)
         try:
             compiled = self.compiled.for_graph(run.workflow_id, graph)
