@@ -153,6 +153,11 @@ class Config(BaseSettings):
     AGENT_SWEEP_INTERVAL_SECONDS: float = Field(default=5.0, gt=0)  # beat: end runs whose process died
     AGENT_STREAM_READER_CONNECTIONS: int = 1  # blocking Redis connections per process serving all readers
 
+    # --- workflow runs (docs/workflows.md) ----------------------------------------------
+    # where debug and API runs execute: auto = on Celery workers when REDIS_URL is set and the
+    # broker is a real one (not the embedded filesystem broker, not eager), else in this process
+    WORKFLOW_RUNS_ON: Literal["auto", "worker", "process"] = "auto"
+
     # --- outbound HTTP (SSRF guard) ----------------------------------------------------
     SSRF_ALLOWED_HOSTS: CsvList = Field(default_factory=list)
     OUTBOUND_TIMEOUT_SECONDS: float = 30.0
@@ -237,3 +242,11 @@ class Config(BaseSettings):
     @property
     def uses_redis(self) -> bool:
         return bool(self.REDIS_URL)
+
+    @property
+    def workflow_runs_on_workers(self) -> bool:
+        """Workers need a channel every process shares (Redis) and a broker they all read."""
+        if self.WORKFLOW_RUNS_ON != "auto":
+            return self.WORKFLOW_RUNS_ON == "worker"
+        return (bool(self.REDIS_URL) and not self.CELERY_TASK_ALWAYS_EAGER
+                and not (self.CELERY_BROKER_URL or "filesystem").startswith("filesystem"))

@@ -76,8 +76,10 @@ def pg_database():
 
 @pytest.fixture(scope="session")
 def pg_config(tmp_path_factory, pg_database):
+    # Workflow runs on threads of the test's own process, their frames through the Redis channel
+    # (no worker needed per test); runs on Celery workers: test/e2e/workflow, test_workflow_worker.py.
     return make_test_config(tmp_path_factory.mktemp("pg-instance"), SQLALCHEMY_DATABASE_URI=pg_url(pg_database),
-                            REDIS_URL=redis_url(0), CELERY_BROKER_URL=redis_url(1))
+                            REDIS_URL=redis_url(0), CELERY_BROKER_URL=redis_url(1), WORKFLOW_RUNS_ON="process")
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,20 @@
 """Workflow runs through the API on the production server (``python -m bench.workflow.api``):
-gunicorn's gevent worker (one process), PostgreSQL, Redis, a published start → end workflow.
+gunicorn's gevent worker (one process), PostgreSQL, Redis, a published start → end workflow,
+with the run on a thread of the server (`--runs-on process`: frames through the Redis run
+channel), on a Celery worker process (`--runs-on worker`, the production default: the server
+enqueues `workflow.execute_run` and reads the run's frames from Redis), and on the embedded
+layout (`--runs-on embedded`: SQLite, the in-process channel, a thread of the server).
 
 `POST /openapi/workflows/<id>/run` blocking (the result) and streaming (the engine's events:
 time to the first event, `run_started`, and to the end), at concurrency 1 and 4 (client
 threads, closed loop), next to the API surface's floor (`GET /openapi/whoami`: API-key auth and
 rate limit, nothing else). Runs per second are given per second of the server's own CPU
-(user + system of the gunicorn worker, read from /proc), since other processes share the
-machine. Budgets (issue 12): ≥ 150 start → end runs/s per core through the API; first event
+(user + system of the gunicorn worker, read from /proc; with `worker`, plus the Celery worker's),
+since other processes share the machine. Budgets (issue 12): ≥ 150 start → end runs/s per core through the API; first event
 p50 ≤ 5 ms. --strict exits 1 when missed. Every run writes its rows (header, one row per node,
 result) and holds a Redis lease, as in production.
 
-    python -m bench.workflow.api [--duration 4] [--strict]
+    python -m bench.workflow.api [--duration 4] [--runs-on all|embedded|process|worker] [--strict]
 """
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ GRAPH = {
 
 
 def server_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU of the server's processes (the master and its workers)."""
+    """User + system CPU of a process and its children (gunicorn's master and workers, a Celery worker)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     pids = [master_pid]
@@ -93,12 +97,20 @@ def streaming(client: httpx.Client, url: str, headers: dict) -> tuple[float, flo
 def main() -> int:
     ap = argparse.ArgumentParser(prog="bench.workflow.api")
     ap.add_argument("--duration", type=float, default=4.0, help="seconds per mode and concurrency")
+    ap.add_argument("--runs-on", choices=("all", "embedded", "process", "worker"), default="all")
     ap.add_argument("--strict", action="store_true")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-workflow-") as tmp:
-        env = {"GUNICORN_WORKER_CLASS": None, "LOG_LEVEL": "WARNING"}  # the production default: gevent
-        with live_stack(Path(tmp), "bench_wf", 10, env, workers=1, API_KEY_RATE_LIMIT="1000000/minute") as s:
-            return bench(s, args)
+    failed = 0
+    for runs_on in (("embedded", "process", "worker") if args.runs_on == "all" else (args.runs_on,)):
+        with tempfile.TemporaryDirectory(prefix="bench-workflow-") as tmp:
+            env = {"GUNICORN_WORKER_CLASS": None, "LOG_LEVEL": "WARNING",  # the production default: gevent
+                   "WORKFLOW_RUNS_ON": "process" if runs_on == "embedded" else runs_on}
+            layout = "embedded" if runs_on == "embedded" else "production"
+            with live_stack(Path(tmp), "bench_wf", 10, env, workers=1, worker=runs_on == "worker", layout=layout,
+                            API_KEY_RATE_LIMIT="1000000/minute") as s:
+                print(f"-- runs on: {runs_on}")
+                failed |= bench(s, args)
+    return failed
 
 
 def publish(s) -> tuple[str, str]:
@@ -121,18 +133,28 @@ def bench(s, args) -> int:
              "blocking": lambda c: blocking(c, url, headers), "streaming": lambda c: streaming(c, url, headers)}
     for call in modes.values():  # warm-up: connections, caches
         run(call, 1, 0.5)
-    master = s.server.proc.pid
+    pids = [s.server.proc.pid] + ([s.worker.proc.pid] if s.worker is not None else [])
+
+    def cpu_seconds() -> float:
+        return sum(server_cpu_seconds(pid) for pid in pids)
+
+    def worker_cpu_seconds() -> float:
+        return server_cpu_seconds(pids[1]) if len(pids) > 1 else 0.0
+
     ok = True
     for concurrency in (1, 4):
         for name, call in modes.items():
-            cpu0, t0 = server_cpu_seconds(master), time.perf_counter()
+            cpu0, wcpu0, t0 = cpu_seconds(), worker_cpu_seconds(), time.perf_counter()
             samples = run(call, concurrency, args.duration)
-            cpu, wall = server_cpu_seconds(master) - cpu0, time.perf_counter() - t0
+            cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - t0
+            wcpu = worker_cpu_seconds() - wcpu0
             firsts, totals = [x[0] for x in samples], [x[1] for x in samples]
             per_cpu = len(samples) / cpu if cpu > 0 else float("nan")
             print(f"{name:>10} c={concurrency} n={len(samples):<5} {len(samples) / wall:7.1f} runs/s wall "
                   f"{per_cpu:7.1f} runs per server CPU-second  first p50 {pct(firsts, 0.5):6.2f} "
-                  f"total p50 {pct(totals, 0.5):6.2f} p95 {pct(totals, 0.95):6.2f} (ms)")
+                  f"total p50 {pct(totals, 0.5):6.2f} p95 {pct(totals, 0.95):6.2f} (ms)"
+                  + (f"  CPU per run: server {(cpu - wcpu) / len(samples) * 1000:.2f} ms, worker "
+                     f"{wcpu / len(samples) * 1000:.2f} ms" if len(pids) > 1 and samples else ""))
             if concurrency == 4 and name == "blocking" and per_cpu < BUDGET_RUNS_PER_CPU_S:
                 ok = False
             if concurrency == 1 and name == "streaming" and pct(firsts, 0.5) > BUDGET_FIRST_EVENT_MS:

@@ -19,6 +19,8 @@ def register_workflow_routes(bp: Blueprint, workflows: WorkflowHandler) -> None:
     bp.add_url_rule(w + "/draft-graph", view_func=workflows.get_draft_graph)
     bp.add_url_rule(w + "/draft-graph", **post, view_func=workflows.update_draft_graph)
     bp.add_url_rule(w + "/debug", **post, view_func=workflows.debug_workflow)
+    bp.add_url_rule(w + "/runs/<uuid:run_id>/events", view_func=workflows.debug_run_events)  # re-attach
+    bp.add_url_rule(w + "/runs/<uuid:run_id>/stop", **post, view_func=workflows.stop_debug_run)
     bp.add_url_rule(w + "/publish", **post, view_func=workflows.publish_workflow)
     bp.add_url_rule(w + "/cancel-publish", **post, view_func=workflows.cancel_publish_workflow)
     bp.add_url_rule(w + "/export", view_func=workflows.export_workflow)
@@ -30,3 +32,4 @@ def register_openapi_workflow_routes(bp: Blueprint, workflows: OpenApiWorkflowHa
     bp.add_url_rule(w + "/run", methods=["POST"], view_func=workflows.run_workflow)
     bp.add_url_rule(w + "/runs/<uuid:run_id>", view_func=workflows.get_run)
     bp.add_url_rule(w + "/runs/<uuid:run_id>/stop", methods=["POST"], view_func=workflows.stop_run)
+    bp.add_url_rule(w + "/runs/<uuid:run_id>/events", view_func=workflows.run_events)  # re-attach

@@ -106,6 +106,14 @@ class ExportWorkflowResp(BaseModel):
     dsl: str
 
 
+class RunEventsReq(BaseModel):
+    """Re-attaching to a run's stream: `after` = how many of the run's frames the client has
+    already received (keep-alives and the API stream's first `ping` are not counted)."""
+    model_config = ConfigDict(extra="forbid")
+
+    after: int = Field(default=0, ge=0, le=1_000_000)
+
+
 class StopRunResp(BaseModel):
     run_id: str
     result: str

@@ -26,7 +26,7 @@ from test.support.environment import (
     pg_url,
     redis_url,
 )
-from test.support.processes import ManagedProcess, start_server
+from test.support.processes import ManagedProcess, start_celery_worker, start_server
 
 LAYOUTS = ("production", "embedded")
 # settings of the environment that would make the embedded server use a real service
@@ -42,13 +42,16 @@ class LiveStack:
     server: ManagedProcess
     layout: str = "production"
     env: dict[str, str] | None = None  # the server's environment (start another process of the same stack)
+    worker: ManagedProcess | None = None  # the Celery worker (`worker=True`)
 
 
 @contextmanager
 def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None] | None = None,
-               workers: int | None = None, layout: str = "production", **settings: Any) -> Iterator[LiveStack]:
+               workers: int | None = None, layout: str = "production", worker: bool = False,
+               **settings: Any) -> Iterator[LiveStack]:
     """``env`` is added to the server's environment (a ``None`` value removes the variable);
-    ``settings`` override the test configuration (e.g. ``ENV="production"``)."""
+    ``settings`` override the test configuration (e.g. ``ENV="production"``); ``worker`` starts a
+    Celery worker process of the same stack too (production: workflow runs execute there)."""
     from test.conftest import make_account  # the fixtures module imports this one's siblings
 
     assert layout in LAYOUTS, layout
@@ -62,7 +65,7 @@ def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None
         conf = make_test_config(tmp / "instance", **settings)  # SQLite in the instance, no Redis
         workers = 1  # in-process state is per process: the embedded default runs one
     app = create_app(conf)
-    server = None
+    server = celery_worker = None
     try:
         with app.app_context():
             upgrade()
@@ -78,11 +81,15 @@ def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None
             else:
                 server_env[k] = v
         port = free_port()
+        if worker:
+            celery_worker = start_celery_worker(server_env, tmp / "worker.log", name=f"{purpose}-{port}")
         server = start_server(server_env, port, tmp / "server.log", **({"workers": workers} if workers else {}))
-        yield LiveStack(f"http://127.0.0.1:{port}", app, account, database, server, layout, server_env)
+        yield LiveStack(f"http://127.0.0.1:{port}", app, account, database, server, layout, server_env, celery_worker)
     finally:
         if server is not None:
             server.stop()
+        if celery_worker is not None:
+            celery_worker.stop()
         with app.app_context():
             app.extensions["injector"].get(SQLAlchemy).engine.dispose()
         if database is not None:

@@ -4,7 +4,9 @@ Yields one `bytes` frame at a time (the server writes each in one write). Keeps 
 alive with `ping()` whenever nothing arrived for `ping_interval` seconds (slow first tokens,
 long tools), ends after the task's terminal frame, and never waits forever: past
 `max_duration` it sends `timeout_frame()`, and when the task has no live run (its process
-died and no sweeper has closed the stream yet) for two ping intervals it sends `lost_frame()`.
+died and no sweeper has closed the stream yet) for two ping intervals it sends `lost_frame()`
+(`alive` replaces that check for tasks that may wait in a queue or be resumed elsewhere
+before their next frame: while it answers True the reader waits).
 Closing the generator (client disconnect) only unsubscribes: the run goes on.
 """
 from __future__ import annotations
@@ -18,7 +20,8 @@ from .channel import StreamChannel
 def stream_frames(channel: StreamChannel, task_id: str, *, after: int = 0, ping: Callable[[], bytes],
                   ping_interval: float = 10.0, max_duration: float = 900.0, ping_first: bool = True,
                   timeout_frame: Callable[[], bytes] | None = None,
-                  lost_frame: Callable[[], bytes] | None = None) -> Iterator[bytes]:
+                  lost_frame: Callable[[], bytes] | None = None,
+                  alive: Callable[[], bool] | None = None) -> Iterator[bytes]:
     if ping_first:
         yield ping()  # the first frame carries the ids at once; subscribing after it loses nothing (frames are numbered)
     sub = channel.subscribe(task_id, after)
@@ -41,8 +44,12 @@ def stream_frames(channel: StreamChannel, task_id: str, *, after: int = 0, ping:
                 continue
             if time.monotonic() >= deadline:
                 continue
-            running = sub.running()
-            if not (running if running is not None else channel.is_running(task_id)):
+            if alive is not None:
+                running = alive()
+            else:
+                running = sub.running()
+                running = running if running is not None else channel.is_running(task_id)
+            if not running:
                 idle_checks += 1
                 if idle_checks >= 2:
                     if lost_frame is not None:

@@ -10,7 +10,7 @@ from injector import inject
 
 from internal.handler.sse import sse_response
 from internal.handler.validation import document, validate
-from internal.schema.workflow_schema import RunWorkflowReq, RunWorkflowResp, StopRunResp
+from internal.schema.workflow_schema import RunEventsReq, RunWorkflowReq, RunWorkflowResp, StopRunResp
 from internal.service.workflow.api_run_service import WorkflowApiRunService
 
 
@@ -41,3 +41,11 @@ class OpenApiWorkflowHandler:
     def get_run(self, workflow_id: uuid.UUID, run_id: uuid.UUID):
         """A run of this workflow: its status, outputs and the nodes finished so far."""
         return self.run_service.get_run(current_user.id, workflow_id, run_id)
+
+    @login_required
+    @document(produces=("text/event-stream",), statuses={404: "The run is not found (or another account's)"})
+    @validate(query=RunEventsReq)
+    def run_events(self, workflow_id: uuid.UUID, run_id: uuid.UUID, query: RunEventsReq):
+        """Re-attach to an API run's stream from any server process: its events after the first
+        `after` (the ones this client missed), then the rest as they happen."""
+        return sse_response(self.run_service.events(current_user.id, workflow_id, run_id, query.after))

@@ -21,6 +21,7 @@ from internal.schema.workflow_schema import (
     ExportWorkflowResp,
     GetWorkflowsWithPageReq,
     ImportWorkflowReq,
+    RunEventsReq,
     UpdateWorkflowReq,
     WorkflowResp,
 )
@@ -108,6 +109,20 @@ class WorkflowHandler:
         """Run the draft with the start node's inputs (a flat object); node results as SSE."""
         frames = self.debug_service.debug(current_user.id, workflow_id, req.model_dump())
         return sse_response(frames)
+
+    @login_required
+    @debug_refusals
+    @document(produces=("text/event-stream",))
+    @validate(query=RunEventsReq)
+    def debug_run_events(self, workflow_id: uuid.UUID, run_id: uuid.UUID, query: RunEventsReq):
+        """Re-attach to a debug run (any server process): its frames after the first `after`."""
+        return sse_response(self.debug_service.events(current_user.id, workflow_id, run_id, query.after))
+
+    @login_required
+    def stop_debug_run(self, workflow_id: uuid.UUID, run_id: uuid.UUID):
+        """Stop a running run of this workflow, from any server process: it ends `stopped`."""
+        self.debug_service.stop(current_user.id, workflow_id, run_id)
+        return success_message("stop requested")
 
     @login_required
     def publish_workflow(self, workflow_id: uuid.UUID):

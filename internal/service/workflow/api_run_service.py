@@ -7,11 +7,14 @@ then `event: <engine event type>` (`run_started`, `node_started`, `node_chunk`,
 `node_retrying`, `node_succeeded`, `node_failed`, then exactly one of `run_succeeded`,
 `run_failed`, `run_stopped`) with the event's fields as data (`run_id`, `node_id`, `node_type`,
 `title`, `status`, `inputs`, `outputs`, `error`, `latency`, `text` for chunks …);
-`: ping` comments keep an idle connection open. `stop` asks a running run to stop from any
-process (the run channel's stop flag, read before every node)."""
+`: ping` comments keep an idle connection open. The run executes where its launcher puts it (a
+Celery worker in production, a thread here in the embedded default); both answers are read from
+the run's channel (a blocking call waits for its `result` frame). `events` re-attaches to a
+run's stream from any process; `stop` asks a running run to stop from any process (the run
+channel's stop flag, read before every node)."""
 from __future__ import annotations
 
-import itertools
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,46 +23,38 @@ from typing import Any
 from injector import inject
 from sqlalchemy import select
 
-from internal.core.workflow.entities.runs import NodeRunRecord, NodeStatus, RunResult, RunStatus
-from internal.core.workflow.ports import CallerInfo
+from internal.core.workflow.entities.runs import NodeRunRecord, RunResult, RunStatus
 from internal.core.workflow.validation import GraphValidationError
 from internal.entity.workflow_entity import InvokeFrom, WorkflowStatus
-from internal.exception import FailException, NotFoundException
-from internal.model.workflow import Workflow, WorkflowNodeRun, WorkflowResult
+from internal.exception import CustomException, NotFoundException
+from internal.model.workflow import Workflow, WorkflowNodeRun
 from internal.service.base_service import get_owned
 from pkg import sse
+from pkg.i18n import translate_message
 from pkg.sqlalchemy import SQLAlchemy
 
 from .app_scope import AppScope
-from .background_run import start_run
 from .compiled_graphs import CompiledGraphs
-from .engine_factory import WorkflowEngineFactory
 from .graph_checks import validate_error
+from .run_access import owned_run, stop_run
 from .run_channel import WorkflowRunChannel
-from .run_slots import RunSlots
-from .run_store import DatabaseRunStore
+from .run_frames import FrameStyle, dump_result, failure_frame
+from .run_reader import WorkflowRunReader
+from .run_starter import WorkflowRunStarter
 
-KEEPALIVE_SECONDS = 10.0
-
-
-def dump_result(result: RunResult) -> dict[str, Any]:
-    nodes = [{"node_id": r.node_id, "node_type": r.node_type, "title": r.title, "status": str(r.status),
-              "inputs": r.inputs, "outputs": r.outputs, "error": r.error or "", "latency": r.latency,
-              "total_tokens": r.total_tokens, "total_price": r.total_price}
-             for r in result.node_records if r.status != NodeStatus.SKIPPED]
-    return {"run_id": result.run_id, "status": str(result.status), "outputs": result.outputs,
-            "error": result.error or "", "error_node_id": result.error_node_id or "", "latency": result.latency,
-            "total_tokens": result.total_tokens, "total_price": result.total_price, "node_results": nodes}
+log = logging.getLogger(__name__)
+NOT_STARTED = "the run could not be started; please try again"
+__all__ = ["WorkflowApiRunService", "dump_result"]
 
 
 @inject
 @dataclass
 class WorkflowApiRunService:
     db: SQLAlchemy
-    engines: WorkflowEngineFactory
     runs: WorkflowRunChannel
     compiled: CompiledGraphs
-    slots: RunSlots
+    starter: WorkflowRunStarter
+    reader: WorkflowRunReader
 
     def _prepare(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]):
         workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
@@ -70,60 +65,59 @@ class WorkflowApiRunService:
             values = compiled.validate_inputs(inputs)
         except GraphValidationError as err:
             raise validate_error(err) from None
-        scope = AppScope.current()
-        store = DatabaseRunStore(self.db, scope, account_id, workflow.id, InvokeFrom.SERVICE_API.value)
-        caller = CallerInfo(str(account_id), str(workflow.id))
-        run_id = str(uuid.uuid4())
-        lease = self.runs.hold(run_id, account_id, workflow.id, InvokeFrom.SERVICE_API.value)  # before its first row
-        return scope, self.engines.build(scope, store), compiled, values, caller, run_id, lease
+        return workflow.id, compiled, values
+
+    def _reserved(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]):
+        slot = self.starter.reserve(account_id)  # released when the run ends
+        try:
+            return (slot, *self._prepare(account_id, workflow_id, inputs))
+        except Exception:
+            if slot is not None:
+                slot.release()
+            raise
 
     def run_blocking(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> dict[str, Any]:
-        slot = self.slots.acquire(account_id)
-        try:
-            scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
-            try:
-                result = engine.run(compiled, values, caller=caller, run_id=run_id,
-                                    cancel=self.runs.stop_token(run_id))
-            except Exception:
-                lease.abandon()  # the store failed: the recovery sweep resumes the run from its rows
-                raise
-            finally:
-                engine.shutdown()
-        finally:
-            slot.release()
-        lease.release()
-        return dump_result(result)
+        slot, wf_id, compiled, values = self._reserved(account_id, workflow_id, inputs)
+        scope, run_id = AppScope.current(), str(uuid.uuid4())
+        self.starter.start(scope, slot, account_id, wf_id, InvokeFrom.SERVICE_API.value, compiled, values,
+                           run_id=run_id, blocking=True)
+        answer = self.reader.wait(scope, run_id)
+        return answer if answer is not None else self.get_run(account_id, wf_id, run_id)
 
     def run_streaming(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> Iterator[bytes]:
-        slot = self.slots.acquire(account_id)  # released when the run's thread ends
-        try:
-            scope, engine, compiled, values, caller, run_id, lease = self._prepare(account_id, workflow_id, inputs)
-        except Exception:
-            slot.release()
-            raise
-        events = start_run(scope, engine, compiled, values, caller, run_id, lease, keepalive_s=KEEPALIVE_SECONDS,
-                           cancel=self.runs.stop_token(run_id), slot=slot)
-        first = sse.frame("ping", {"run_id": run_id})  # at once: the run id (to stop it) before the run's first row
-        return itertools.chain([first], (sse.PING_COMMENT if e is None else sse.frame(str(e.type), e.to_dict())
-                                         for e in events))
+        slot, wf_id, compiled, values = self._reserved(account_id, workflow_id, inputs)
+        scope, run_id = AppScope.current(), str(uuid.uuid4())
+
+        def body() -> Iterator[bytes]:
+            yield sse.frame("ping", {"run_id": run_id})  # at once: the run id (to stop it) before the run's first row
+            try:
+                self.starter.start(scope, slot, account_id, wf_id, InvokeFrom.SERVICE_API.value, compiled, values,
+                                   run_id=run_id)
+            except CustomException as exc:
+                yield failure_frame(FrameStyle.EVENTS, run_id, translate_message(exc.message))
+                return
+            except Exception:
+                log.exception("workflow run %s could not start", run_id)
+                yield failure_frame(FrameStyle.EVENTS, run_id, NOT_STARTED)
+                return
+            yield from self.reader.frames(scope, run_id, FrameStyle.EVENTS)
+
+        return body()
+
+    def events(self, account_id: uuid.UUID, workflow_id, run_id, after: int = 0) -> Iterator[bytes]:
+        """Re-attach to an API run's stream (from any process): its events after the first `after`
+        (the first `ping` is not one of them)."""
+        run = owned_run(self.db, account_id, workflow_id, run_id, InvokeFrom.SERVICE_API.value)
+        return self.reader.frames(AppScope.current(), str(run.id), FrameStyle.EVENTS, after)
 
     def stop(self, account_id: uuid.UUID, workflow_id, run_id) -> None:
         """Ask a run of this workflow to stop, from any process: it ends `stopped` before its next node."""
-        workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
-        run = get_owned(self.db, WorkflowResult, run_id, account_id, "run not found")
-        if run.workflow_id != workflow.id:
-            raise NotFoundException("run not found")
-        if run.status != RunStatus.RUNNING.value:
-            raise FailException("the run has already ended")
-        self.runs.request_stop(str(run.id))
+        stop_run(self.db, self.runs, account_id, workflow_id, run_id)
 
     def get_run(self, account_id: uuid.UUID, workflow_id, run_id) -> dict[str, Any]:
         """A run of this workflow as the blocking answer shows it (running ones: the nodes so far),
         e.g. for a client whose stream broke or whose run was resumed after a crash."""
-        workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
-        run = get_owned(self.db, WorkflowResult, run_id, account_id, "run not found")
-        if run.workflow_id != workflow.id:
-            raise NotFoundException("run not found")
+        run = owned_run(self.db, account_id, workflow_id, run_id)
         rows = self.db.session.scalars(select(WorkflowNodeRun).where(WorkflowNodeRun.result_id == run.id)
                                        .order_by(WorkflowNodeRun.position)).all()
         records = [NodeRunRecord.from_dict(r.record) for r in rows]

@@ -1,17 +1,17 @@
 """Resuming runs whose process died (issue 12 §4, durability).
 
-A run holds a lease in the workflow run channel while it runs (background_run.py, the API's
-blocking runs) and releases it when it ends; a process killed mid-run stops renewing it. The
-sweep (`workflow.sweep_runs`, Celery beat) claims each expired lease exactly once and enqueues
+A run holds a lease in the workflow run channel while it runs (run_executor.py, in process or on
+a worker) and releases it when it ends; a process killed mid-run stops renewing it. The sweep
+(`workflow.sweep_runs`, Celery beat) claims each expired lease exactly once and enqueues
 `workflow.resume_run`, which carries the run on from its rows (`engine.resume`: finished nodes
-are applied, never run again; the rest runs) under a lease of its own — a worker that dies while
+are applied, never run again; the rest runs) under a lease of its own, publishing its frames to
+the run's channel (readers still attached get the rest and the end) — a worker that dies while
 resuming leaves that lease to expire too, and the run is resumed again. A run of the in-process
 channel (the embedded default) dies with its process and leaves no lease; rows still `running`
 long after any run could have ended are marked failed instead, so none stays `running`."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,15 +19,13 @@ from datetime import UTC, datetime, timedelta
 from injector import inject
 from sqlalchemy import update
 
-from internal.core.workflow.engine import RunLimits, RunNotFoundError
+from internal.core.workflow.engine import RunLimits
 from internal.core.workflow.entities.runs import RunResult, RunStatus
 from internal.model.workflow import WorkflowResult
 from pkg.sqlalchemy import SQLAlchemy
 
-from .app_scope import AppScope
-from .engine_factory import WorkflowEngineFactory
 from .run_channel import WorkflowRunChannel
-from .run_store import DatabaseRunStore
+from .run_executor import WorkflowRunExecutor
 
 log = logging.getLogger(__name__)
 LOST_RUN_ERROR = "the run was interrupted (its server process stopped) and could not be resumed"
@@ -37,8 +35,8 @@ LOST_RUN_ERROR = "the run was interrupted (its server process stopped) and could
 @dataclass
 class WorkflowRecoveryService:
     db: SQLAlchemy
-    engines: WorkflowEngineFactory
     runs: WorkflowRunChannel
+    executor: WorkflowRunExecutor
 
     def claim_crashed(self) -> list[str]:
         """Run ids whose lease expired, each answered to exactly one caller."""
@@ -53,25 +51,9 @@ class WorkflowRecoveryService:
 
     def resume(self, run_id: str) -> RunResult | None:
         """Carry a run on from its checkpoints; None when there is nothing to resume."""
-        row = self.db.session.get(WorkflowResult, uuid.UUID(run_id))
-        if row is None or row.status != RunStatus.RUNNING.value:
-            return None
-        account_id, workflow_id, invoke_from = row.account_id, row.workflow_id, row.invoke_from
-        scope = AppScope.current()
-        lease = self.runs.hold(run_id, account_id, workflow_id, invoke_from)
-        engine = self.engines.build(scope, DatabaseRunStore(self.db, scope, account_id, workflow_id, invoke_from))
-        try:
-            result = engine.resume(run_id)
-        except RunNotFoundError:
-            lease.release()
-            return None
-        except Exception:
-            lease.abandon()  # expires: another sweep resumes it from the rows saved so far
-            raise
-        finally:
-            engine.shutdown()
-        lease.release()
-        log.info("workflow run %s resumed: %s", run_id, result.status)
+        result = self.executor.execute_stored(run_id)
+        if result is not None:
+            log.info("workflow run %s resumed: %s", run_id, result.status)
         return result
 
     def fail_stale(self) -> int:

@@ -3,7 +3,8 @@
 own short transaction on a connection of its own, committed before the call returns (the engine
 then treats the node as done and starts what depends on it), and never commits anything of the
 caller's session. The writes are prebuilt Core statements (compiled once): about half the CPU of
-an ORM unit of work per write, which is most of what a short run costs."""
+an ORM unit of work per write, which is most of what a short run costs. `load_run` (a resume,
+and every run a worker executes from its row) reads the same way."""
 from __future__ import annotations
 
 import threading
@@ -22,6 +23,10 @@ _RUNS = WorkflowResult.__table__
 _INSERT_RUN = insert(_RUNS)
 _INSERT_NODE = insert(WorkflowNodeRun.__table__)
 _FINISH_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
+_NODES = WorkflowNodeRun.__table__
+_LOAD_RUN = select(_RUNS).where(_RUNS.c.id == bindparam("run_id"))
+_LOAD_NODES = (select(_NODES.c.position, _NODES.c.record).where(_NODES.c.result_id == bindparam("run_id"))
+               .order_by(_NODES.c.position))
 
 
 class DatabaseRunStore:
@@ -61,17 +66,17 @@ class DatabaseRunStore:
                 "finished_at": now, "updated_at": now})
 
     def load_run(self, run_id: str) -> RunCheckpoint | None:
-        with self._lock, self.scope():
-            row = self.db.session.get(WorkflowResult, uuid.UUID(run_id))
+        key = uuid.UUID(run_id)
+        with self._lock, self.scope(), self.db.engine.connect() as conn:  # Core reads, as the writes
+            row = conn.execute(_LOAD_RUN, {"run_id": key}).first()
             if row is None or row.account_id != self.account_id:
                 return None
-            nodes = self.db.session.scalars(select(WorkflowNodeRun).where(WorkflowNodeRun.result_id == row.id)
-                                            .order_by(WorkflowNodeRun.position)).all()
-            checkpoint = RunCheckpoint(RunHeader(run_id, row.graph, row.inputs, row.system),
-                                       [NodeRunRecord.from_dict(n.record) for n in nodes])
-            self._saved = max(self._saved, max((n.position for n in nodes), default=0))
-            if row.status != RunStatus.RUNNING.value:
-                checkpoint.result = RunResult(run_id, RunStatus(row.status), row.outputs, row.error or None,
-                                              row.error_node_id or None, row.latency, row.total_tokens,
-                                              row.total_price, list(checkpoint.records))
-            return checkpoint
+            nodes = conn.execute(_LOAD_NODES, {"run_id": key}).all()
+        checkpoint = RunCheckpoint(RunHeader(run_id, row.graph, row.inputs, row.system),
+                                   [NodeRunRecord.from_dict(n.record) for n in nodes])
+        self._saved = max(self._saved, max((n.position for n in nodes), default=0))
+        if row.status != RunStatus.RUNNING.value:
+            checkpoint.result = RunResult(run_id, RunStatus(row.status), row.outputs, row.error or None,
+                                          row.error_node_id or None, row.latency, row.total_tokens,
+                                          row.total_price, list(checkpoint.records))
+        return checkpoint

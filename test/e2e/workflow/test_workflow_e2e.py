@@ -1,7 +1,8 @@
 """The console's workflow pages over real HTTP against the production server (gunicorn, gevent
 workers), with the fake OpenAI upstream behind the model gateway, on both layouts: create → sync
 the draft exactly as llmops-ui sends it → read it back equal → edit it into a runnable graph →
-debug SSE with node frames (DESIGN §1; the LLM node through the gateway) → publish → run it with
+debug SSE with node frames (DESIGN §1; the LLM node through the gateway; on the production layout
+the runs execute on a Celery worker and stream back through Redis) → publish → run it with
 an API key, blocking and streaming (the LLM's chunks) → cancel publish (the API stops serving it)."""
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def stack(request, tmp_path_factory):
     router_yaml = tmp / "router.yaml"
     router_yaml.write_text(ROUTER_YAML.format(base=upstream_url))
     try:
-        with live_stack(tmp, "wf_e2e", 2, {"LLM_ROUTER_CONFIG": str(router_yaml)}, layout=request.param) as live:
+        with live_stack(tmp, "wf_e2e", 2, {"LLM_ROUTER_CONFIG": str(router_yaml)}, layout=request.param,
+                        worker=request.param == "production") as live:  # production: runs on the worker
             yield live
     finally:
         upstream.stop()

@@ -16,9 +16,12 @@ from internal.core.workflow.ports import CallerInfo
 from internal.entity.workflow_entity import InvokeFrom
 from internal.model.workflow import WorkflowNodeRun, WorkflowResult
 from internal.service.workflow.app_scope import AppScope
+from internal.service.workflow.compiled_graphs import CompiledGraphs
 from internal.service.workflow.engine_factory import WorkflowEngineFactory
 from internal.service.workflow.recovery_service import LOST_RUN_ERROR, WorkflowRecoveryService
 from internal.service.workflow.run_channel import KEY_PREFIX, WorkflowRunChannel
+from internal.service.workflow.run_executor import WorkflowRunExecutor
+from pkg import sse
 from pkg.sqlalchemy import SQLAlchemy
 
 from .helpers import create_workflow, runnable_graph
@@ -30,8 +33,9 @@ def recovery(app):
     injector = app.extensions["injector"]
     channel = RedisStreamChannel(app.extensions["redis"], ChannelSettings(key_prefix=KEY_PREFIX + "test:",
                                                                           lease_ttl_s=0.3))
-    yield WorkflowRecoveryService(injector.get(SQLAlchemy), injector.get(WorkflowEngineFactory),
-                                  WorkflowRunChannel(channel))
+    runs, db = WorkflowRunChannel(channel), injector.get(SQLAlchemy)
+    executor = WorkflowRunExecutor(db, injector.get(WorkflowEngineFactory), runs, CompiledGraphs())
+    yield WorkflowRecoveryService(db, runs, executor)
     channel.close()
 
 
@@ -43,7 +47,7 @@ def test_a_crashed_run_is_claimed_once_and_resumed(app, console, recovery):
     with app.app_context():
         scope = AppScope.current()
         lease = recovery.runs.hold(run_id, account, wf_id, InvokeFrom.SERVICE_API.value)
-        engine = recovery.engines.build(scope, CrashingStore(db, scope, account, wf_id, InvokeFrom.SERVICE_API.value))
+        engine = recovery.executor.engines.build(scope, CrashingStore(db, scope, account, wf_id, InvokeFrom.SERVICE_API.value))
         with pytest.raises(Crash):  # the process "dies" after two saved nodes
             engine.run(engine.compile(runnable_graph()), {"query": "恢复"}, caller=CallerInfo(str(account), str(wf_id)),
                        run_id=run_id)
@@ -61,6 +65,11 @@ def test_a_crashed_run_is_claimed_once_and_resumed(app, console, recovery):
         assert result.succeeded and result.outputs["answer"] == "你好，恢复！"
         rows = db.session.scalars(select(WorkflowNodeRun).where(WorkflowNodeRun.result_id == uuid.UUID(run_id))).all()
         assert Counter(r.node_id for r in rows) == Counter(n["id"] for n in runnable_graph()["nodes"])
+        with recovery.runs.channel.subscribe(run_id) as sub:  # what a reader still attached gets
+            entries = sub.next_batch(5)
+        events = [event for entry in entries for event, _ in sse.parse([entry.frame])]
+        assert events[0] == "run_started" and events[-1] == "run_succeeded" and entries[-1].terminal, events
+        assert "node_succeeded" in events and len(events) < 2 * len(runnable_graph()["nodes"]) + 2  # the rest only
         assert recovery.resume(run_id) is None  # finished: nothing to resume
         assert not recovery.runs.channel.is_running(run_id)
 

@@ -75,6 +75,14 @@ class CompiledWorkflow:
         return out
 
 
+def new_run_header(workflow: CompiledWorkflow, inputs: dict[str, Any], caller: CallerInfo, run_id: str,
+                   now: float) -> RunHeader:
+    """What a run stores before its first node: the graph, the inputs, the system variables."""
+    system = {"run_id": run_id, "workflow_id": caller.workflow_id, "account_id": str(caller.account_id),
+              "timestamp": int(now), "depth": caller.depth}
+    return RunHeader(run_id, workflow.raw, dict(inputs), system)
+
+
 class WorkflowEngine:
     def __init__(self, ports: EnginePorts | None = None, store: CheckpointStore | None = None,
                  clock: Clock | None = None, limits: RunLimits | None = None, max_workers: int = 16) -> None:
@@ -104,12 +112,19 @@ class WorkflowEngine:
 
     def run(self, workflow: CompiledWorkflow, inputs: dict[str, Any], *, caller: CallerInfo,
             run_id: str | None = None, sink: EventSink | None = None, cancel: CancelToken | None = None) -> RunResult:
-        run_id = run_id or str(uuid.uuid4())
-        system = {"run_id": run_id, "workflow_id": caller.workflow_id, "account_id": str(caller.account_id),
-                  "timestamp": int(self.clock.time()), "depth": caller.depth}
+        header = new_run_header(workflow, inputs, caller, run_id or str(uuid.uuid4()), self.clock.time())
         if self.store is not None:
-            self.store.create_run(RunHeader(run_id, workflow.raw, dict(inputs), system))
-        return self._execute(workflow, inputs, caller, run_id, system, sink, cancel, restored={})
+            self.store.create_run(header)
+        return self._execute(workflow, header.inputs, caller, header.run_id, header.system, sink, cancel, restored={})
+
+    def run_saved(self, workflow: CompiledWorkflow, header: RunHeader, *, sink: EventSink | None = None,
+                  cancel: CancelToken | None = None) -> RunResult:
+        """A fresh run whose header the caller stored already (`new_run_header` + `store.create_run`,
+        e.g. before handing the run to another thread): nothing to load, nothing restored."""
+        system = header.system
+        caller = CallerInfo(account_id=system.get("account_id", ""), workflow_id=system.get("workflow_id", ""),
+                            run_id=header.run_id, depth=int(system.get("depth") or 0))
+        return self._execute(workflow, header.inputs, caller, header.run_id, system, sink, cancel, restored={})
 
     def resume(self, run_id: str, *, sink: EventSink | None = None, cancel: CancelToken | None = None,
                workflow: CompiledWorkflow | None = None) -> RunResult:
