@@ -41,8 +41,15 @@ def main():
     from internal.model.dataset import Document, Segment
     from pkg.sqlalchemy import SQLAlchemy
     from test.conftest import ConsoleClient, make_account
-    from test.support.environment import config_env, create_pg_database, drop_pg_database, make_test_config, pg_url
-    from test.support.processes import ManagedProcess, free_port, start_celery_worker, start_server, wait_until
+    from test.support.environment import (
+        config_env,
+        create_pg_database,
+        drop_pg_database,
+        free_port,
+        make_test_config,
+        pg_url,
+    )
+    from test.support.processes import ManagedProcess, start_celery_worker, start_server, wait_until
 
     from .hit_latency import side_by_side
 
