@@ -2,12 +2,12 @@
 
 Scores are normalised to [0, 1] for every strategy so one ``score_threshold`` means the same
 thing everywhere:
-- semantic: cosine similarity clipped to [0, 1];
-- full-text: BM25 / (query upper bound), see ``LocalKeywordIndex``;
-- hybrid: candidates from both (``candidate_k`` each) fused by reciprocal-rank fusion, or by a
-  weighted sum of the normalised scores (``fusion="weighted"``); the reported hybrid score is
-  ``alpha * semantic + (1 - alpha) * full_text`` (missing side = 0), the RRF value is in
-  ``extra['rrf']``.
+- semantic: cosine through the model's calibration (``calibration.py``), in [0, 1];
+- full-text: IDF coverage blended with BM25 / its upper bound (``keyword_index/scoring.py``);
+- hybrid: candidates from both (``candidate_k`` each) ranked by reciprocal-rank fusion, or by
+  the weighted score (``fusion="weighted"``); the weighted score is ``alpha * semantic +
+  (1 - alpha) * full_text`` (missing side = 0); under RRF the reported score is its running
+  minimum down the ranking, so scores never increase with rank. RRF value in ``extra['rrf']``.
 """
 from __future__ import annotations
 
