@@ -40,6 +40,19 @@ def ensure_first_account(app, conf: Config) -> None:
     print(f"  first account created — e-mail: {email}  password: {shown}")
 
 
+def worker_command(conf: Config, cores: int | None = None, pool: str = "prefork") -> list[str]:
+    """The Celery worker of `make dev` (also started by bench.kb.celery_path --layout dev).
+
+    Prefork, one process per core, each with EMBEDDING_THREADS (1) ONNX threads: the production
+    layout. A thread pool in one process ran the ONNX calls and the parsing/splitting/SQL under
+    one GIL and reached about half of the raw embedder (docs/knowledge-base.md, Operations).
+    -B embeds beat (the periodic recovery sweeps) in the worker's main process."""
+    cores = cores or os.cpu_count() or 1
+    return [sys.executable, "-m", "celery", "-A", "app.http.app:celery", "worker", "-B",
+            "--schedule", str(conf.INSTANCE_DIR / "celerybeat-schedule"),
+            "--loglevel", "INFO", "--pool", pool, "--concurrency", str(max(2, cores))]
+
+
 def main() -> int:
     os.chdir(ROOT)
     conf = Config().resolved()
@@ -55,11 +68,7 @@ def main() -> int:
     # One web process: the embedded in-process cache/limits/stop flags are not shared across processes.
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "app/http/gunicorn_conf.py",
                             "--workers", "1", "--bind", f"{host}:{port}", "app.http.app:app"], env=env)
-    # -B embeds beat in the worker (periodic jobs such as the indexing recovery sweep); fine for one worker.
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.http.app:celery", "worker", "-B",
-                               "--schedule", str(conf.INSTANCE_DIR / "celerybeat-schedule"),
-                               "--loglevel", "INFO", "--pool", "threads",
-                               "--concurrency", str(max(2, os.cpu_count() or 1))], env=env)
+    worker = subprocess.Popen(worker_command(conf), env=env)
     # The MCP server is ASGI (asyncio), so it is its own process beside gunicorn (docs/mcp-server.md).
     mcp = subprocess.Popen([sys.executable, "-m", "app.mcp"], env=env)
     children = (web, worker, mcp)

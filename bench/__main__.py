@@ -5,7 +5,8 @@ import runpy
 import sys
 from pathlib import Path
 
-EXTRA = {"kb": ["bench.kb.celery_path"],  # upload -> Celery worker -> completed, needs PostgreSQL + Redis
+EXTRA = {"kb": ["bench.kb.celery_path",  # upload -> Celery worker -> completed, needs PostgreSQL + Redis
+                "bench.kb.celery_path --layout dev"],  # the same on make dev's embedded layout
          "workflow": ["bench.workflow.api"]}  # runs through the API on gunicorn, needs PostgreSQL + Redis
 
 here = Path(__file__).resolve().parent
@@ -14,7 +15,8 @@ only = sys.argv[1:]
 for name in names:
     if only and name not in only:
         continue
-    for module in (f"bench.{name}", *EXTRA.get(name, ())):
-        print(f"== {module} ==", flush=True)
-        sys.argv = [module]
+    for entry in (f"bench.{name}", *EXTRA.get(name, ())):
+        module, *args = entry.split()
+        print(f"== {entry} ==", flush=True)
+        sys.argv = [module, *args]
         runpy.run_module(module, run_name="__main__")

@@ -205,13 +205,19 @@ def main():
         ("hybrid_weighted", RetrievalStrategy.HYBRID, engines["weighted"]),
     ]:
         nd, rc, lat = [], [], []
+        empty = non_monotone = 0
         for qid, qtext in queries.items():
             res = engine.retrieve(RetrievalRequest(qtext, ACCOUNT, (DATASET,), strategy, k=100))
             ranked = list(dict.fromkeys(seg_doc[h.segment_id] for h in res.segments))
             nd.append(ndcg_at(ranked, qrels[qid], 10))
             rc.append(recall_at(ranked, qrels[qid], 100))
+            # the console's view: its top 10 at the default threshold of 0.5
+            top10 = [h.score for h in res.segments[:10]]
+            empty += not any(x >= 0.5 for x in top10)
+            non_monotone += any(b > a for a, b in zip(top10, top10[1:], strict=False))
             lat.append(timed(lambda engine=engine, qtext=qtext, strategy=strategy: engine.retrieve(RetrievalRequest(qtext, ACCOUNT, (DATASET,), strategy, k=10)), args.repeat))
-        quality[name] = {"ndcg@10": statistics.mean(nd), "recall@100": statistics.mean(rc)}
+        quality[name] = {"ndcg@10": statistics.mean(nd), "recall@100": statistics.mean(rc),
+                         "empty_at_0.5": empty / len(queries), "non_monotone_top10": non_monotone}
         latency[name] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "loadavg_1m": os.getloadavg()[0]}
         print(name, quality[name], latency[name])
     results["quality"] = quality

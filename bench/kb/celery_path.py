@@ -2,10 +2,18 @@
 worker process -> PostgreSQL rows + stores -> completed, vs. the raw embedding model on the
 same segment texts.
 
-    python -m bench.kb.celery_path --limit 300
+    python -m bench.kb.celery_path --limit 300                 # production layout
+    python -m bench.kb.celery_path --limit 300 --layout dev    # make dev's layout
 
-Needs PostgreSQL and Redis (the same services as the integration tests). Uses its own
-database and Redis database 0 (the test fixtures use 1-15 and flush them).
+``--layout production`` (default) needs PostgreSQL and Redis (the same services as the
+integration tests) and uses its own database and Redis database 0 (the test fixtures use 1-15
+and flush them). ``--layout dev`` is the embedded default exactly as ``make dev`` runs it:
+SQLite, the filesystem broker, in-process embedding cache and the worker command of
+``app.dev.worker_command``.
+
+Then (``--hit-queries N``, default 100) the same run starts the web server on the indexed
+dataset and times hit testing through the console API against the engine in this process, side
+by side (bench/kb/hit_latency.py).
 """
 from __future__ import annotations
 
@@ -33,8 +41,17 @@ def main():
     from internal.model.dataset import Document, Segment
     from pkg.sqlalchemy import SQLAlchemy
     from test.conftest import ConsoleClient, make_account
-    from test.support.environment import config_env, create_pg_database, drop_pg_database, make_test_config, pg_url
-    from test.support.processes import start_celery_worker
+    from test.support.environment import (
+        config_env,
+        create_pg_database,
+        drop_pg_database,
+        free_port,
+        make_test_config,
+        pg_url,
+    )
+    from test.support.processes import ManagedProcess, start_celery_worker, start_server, wait_until
+
+    from .hit_latency import side_by_side
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.environ.get("SCIFACT_DIR", str(ROOT.parent / "shared" / "data" / "scifact")))
@@ -43,8 +60,13 @@ def main():
                     help="Celery prefork processes (production: one per core)")
     ap.add_argument("--embedding-threads", type=int, default=1,
                     help="EMBEDDING_THREADS of the worker (production: 1 per process)")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "kb-celery.json"))
+    ap.add_argument("--layout", choices=("production", "dev"), default="production",
+                    help="production: PostgreSQL + Redis + prefork worker; dev: make dev's embedded default")
+    ap.add_argument("--dev-pool", default="prefork", help="--layout dev only: Celery pool (threads = the old make dev)")
+    ap.add_argument("--hit-queries", type=int, default=100, help="SciFact queries for the hit-test side by side (0: skip)")
+    ap.add_argument("--out", default="")
     args = ap.parse_args()
+    out_path = Path(args.out or ROOT / "bench" / "results" / f"kb-celery-{args.layout}.json")
 
     docs = []
     with open(Path(args.data) / "corpus.jsonl") as fh:
@@ -54,18 +76,30 @@ def main():
             if len(docs) >= args.limit:
                 break
     tmp = Path(tempfile.mkdtemp(prefix="kb-celery-bench-"))
-    database = create_pg_database("kbbench")
-    conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database),
-                            REDIS_URL="redis://127.0.0.1:6379/0", CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-                            EMBEDDING_CACHE="memory",  # a cold cache: every chunk is embedded
-                            EMBEDDING_THREADS=args.embedding_threads)
+    database = None
+    if args.layout == "production":
+        database = create_pg_database("kbbench")
+        conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database),
+                                REDIS_URL="redis://127.0.0.1:6379/0", CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+                                EMBEDDING_CACHE="memory",  # a cold cache: every chunk is embedded
+                                EMBEDDING_THREADS=args.embedding_threads)
+    else:  # SQLite + filesystem broker under INSTANCE_DIR, in-process (cold) embedding cache
+        conf = make_test_config(tmp / "instance", EMBEDDING_THREADS=args.embedding_threads)
     app = create_app(conf)
     with app.app_context():
         upgrade()
-    worker = start_celery_worker(config_env(conf), tmp / "worker.log", name=f"kbbench-{uuid.uuid4().hex[:6]}",
-                                 concurrency=args.worker_concurrency)
+    if args.layout == "production":
+        worker = start_celery_worker(config_env(conf), tmp / "worker.log", name=f"kbbench-{uuid.uuid4().hex[:6]}",
+                                     concurrency=args.worker_concurrency)
+    else:
+        from app.dev import worker_command
+
+        worker = ManagedProcess(worker_command(conf, args.worker_concurrency, args.dev_pool), config_env(conf), tmp / "worker.log")
+        wait_until(lambda: "ready." in worker.log_tail(20000), timeout=60, what="Celery worker", process=worker)
+    server = None
     try:
-        console = ConsoleClient(app, make_account(app))
+        account = make_account(app)
+        console = ConsoleClient(app, account)
         db = app.extensions["injector"].get(SQLAlchemy)
         ds = console.post("/datasets", json={"name": "scifact", "icon": "", "description": ""})["data"]["id"]
 
@@ -132,17 +166,29 @@ def main():
             "raw_model_chunks_per_s_before_after": [n / raw_before, n / raw_after],
             "ratio": (n / elapsed) / (n / raw),
             "platform_seconds": elapsed,
-            "worker": {"concurrency": args.worker_concurrency, "embedding_threads": args.embedding_threads},
+            "worker": {"layout": args.layout, "pool": args.dev_pool if args.layout == "dev" else "prefork", "concurrency": args.worker_concurrency,
+                       "embedding_threads": args.embedding_threads},
             "loadavg_1m": os.getloadavg()[0],
         }
         print(json.dumps(res, indent=1))
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(res, indent=2))
+        if args.hit_queries:
+            port = free_port()
+            server = start_server(config_env(conf), port, tmp / "server.log", workers=1)  # make dev: one web process
+            with open(Path(args.data) / "queries.jsonl") as fh:
+                queries = [json.loads(line)["text"] for line in fh][: args.hit_queries]
+            with app.app_context():
+                model = kb.default_model
+            res["hit_test"] = side_by_side(f"http://127.0.0.1:{port}", account.headers, kb, str(account.account_id), ds, model, queries)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(res, indent=2))
     finally:
+        if server is not None:
+            server.stop()
         worker.stop()
         with app.app_context():
             app.extensions["injector"].get(SQLAlchemy).engine.dispose()
-        drop_pg_database(database)
+        if database:
+            drop_pg_database(database)
 
 
 if __name__ == "__main__":

@@ -22,5 +22,7 @@ class KeywordIndex(SegmentIndexBase):
 
     @abc.abstractmethod
     def search(self, query: str, k: int, flt: SegmentFilter) -> list[ScoredSegment]:
-        """Top-k by BM25. ``score`` is normalised to [0, 1] (BM25 divided by the query's
-        upper bound ``sum(idf * (k1 + 1))``), ``extra['bm25']`` holds the raw value."""
+        """Top-k by the shared full-text score (:func:`scoring.fulltext_scores`: IDF coverage
+        of the query blended with BM25 / its upper bound, in [0, 1]; > 0.5 when every query
+        term occurs). ``extra['bm25']`` holds the raw BM25, ``extra['coverage']`` the share of
+        the query's IDF mass matched. Every backend reports this same scale."""

@@ -19,6 +19,9 @@ EN_STOP = frozenset(
 )
 ZH_STOP = frozenset(
     "的 了 在 是 我 有 和 就 不 人 都 一 一个 上 也 很 到 说 要 去 你 会 着 没有 看 好 自己 这 那 与 及 或 被 把 让 而 并 等 之 其 为 以 于 中 对 从 由 吗 呢 吧 啊".split()
+    # question words, like "what/how/why/when/where" in EN_STOP: a question's interrogatives
+    # never occur in the passage that answers it and would cap its full-text score below 0.5
+    + "什么 为什么 怎么 怎样 怎么样 如何 哪 哪些 哪里 哪儿 多少 几 时候 能 可以".split()
 )
 
 _jieba_lock = threading.Lock()

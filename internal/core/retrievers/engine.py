@@ -2,12 +2,12 @@
 
 Scores are normalised to [0, 1] for every strategy so one ``score_threshold`` means the same
 thing everywhere:
-- semantic: cosine similarity clipped to [0, 1];
-- full-text: BM25 / (query upper bound), see ``LocalKeywordIndex``;
-- hybrid: candidates from both (``candidate_k`` each) fused by reciprocal-rank fusion, or by a
-  weighted sum of the normalised scores (``fusion="weighted"``); the reported hybrid score is
-  ``alpha * semantic + (1 - alpha) * full_text`` (missing side = 0), the RRF value is in
-  ``extra['rrf']``.
+- semantic: cosine through the model's calibration (``calibration.py``), in [0, 1];
+- full-text: IDF coverage blended with BM25 / its upper bound (``keyword_index/scoring.py``);
+- hybrid: candidates from both (``candidate_k`` each) ranked by reciprocal-rank fusion, or by
+  the weighted score (``fusion="weighted"``); the weighted score is ``alpha * semantic +
+  (1 - alpha) * full_text`` (missing side = 0); under RRF the reported score is its running
+  minimum down the ranking, so scores never increase with rank. RRF value in ``extra['rrf']``.
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from internal.core.embeddings.base import Embeddings
 from internal.core.keyword_index.base import KeywordIndex
 from internal.core.vector_store.base import ScoredSegment, SegmentFilter, VectorStore
 from pkg.cooperative import run_off_hub
+
+from .calibration import semantic_calibration
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -120,10 +122,15 @@ class RetrievalEngine:
             timings["embed_ms"] = timings.get("embed_ms", 0.0) + (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             flt = SegmentFilter(req.account_id, tuple(ds_ids), req.document_ids)
-            out.extend(run_off_hub(b.vector_store.search, qcache[model_id], k, flt))
+            calibrate = semantic_calibration(model_id)
+            out.extend(
+                ScoredSegment(s.segment_id, s.document_id, s.dataset_id, calibrate(s.score), {**s.extra, "cosine": s.score})
+                for s in run_off_hub(b.vector_store.search, qcache[model_id], k, flt)
+            )
             timings["vector_ms"] = timings.get("vector_ms", 0.0) + (time.perf_counter() - t0) * 1000
-        out.sort(key=lambda s: -s.score)
-        return [ScoredSegment(s.segment_id, s.document_id, s.dataset_id, max(0.0, min(1.0, s.score)), s.extra) for s in out[:k]]
+        # calibrated scores are comparable across models (datasets bound to different models)
+        out.sort(key=lambda s: (-s.score, s.segment_id))
+        return out[:k]
 
     def full_text(self, req: RetrievalRequest, k: int, timings: dict) -> list[ScoredSegment]:
         t0 = time.perf_counter()
@@ -139,7 +146,7 @@ class RetrievalEngine:
         strategy = RetrievalStrategy(req.strategy)
         if strategy is RetrievalStrategy.SEMANTIC:
             hits = [
-                RetrievedSegment(s.segment_id, s.document_id, s.dataset_id, s.score, semantic_score=s.score)
+                RetrievedSegment(s.segment_id, s.document_id, s.dataset_id, s.score, semantic_score=s.score, extra=dict(s.extra))
                 for s in self.semantic(req, req.k, timings)
             ]
         elif strategy is RetrievalStrategy.FULL_TEXT:
@@ -158,6 +165,11 @@ class RetrievalEngine:
         return RetrievalResult(hits, (time.perf_counter() - t_start) * 1000, timings)
 
     def _fuse(self, sem: Sequence[ScoredSegment], kw: Sequence[ScoredSegment], k: int) -> list[RetrievedSegment]:
+        """Merge both candidate lists. The reported score is ``alpha·semantic + (1-alpha)·
+        full_text`` of the calibrated scores (a side that did not return the segment counts 0).
+        ``weighted`` ranks by that score, so it never increases down the list; ``rrf`` ranks by
+        reciprocal rank and reports the running minimum of that score, so a threshold keeps a
+        prefix of the ranking (it never drops a hit and keeps a worse-ranked one)."""
         merged: dict[str, RetrievedSegment] = {}
         for rank, s in enumerate(sem):
             merged[s.segment_id] = RetrievedSegment(
@@ -172,7 +184,10 @@ class RetrievalEngine:
         for h in merged.values():
             h.score = self.alpha * (h.semantic_score or 0.0) + (1 - self.alpha) * (h.keyword_score or 0.0)
         if self.fusion == "weighted":
-            key = lambda h: (-h.score, h.segment_id)  # noqa: E731
-        else:
-            key = lambda h: (-h.extra["rrf"], -h.score, h.segment_id)  # noqa: E731
-        return sorted(merged.values(), key=key)[:k]
+            return sorted(merged.values(), key=lambda h: (-h.score, -h.extra["rrf"], h.segment_id))[:k]
+        ranked = sorted(merged.values(), key=lambda h: (-h.extra["rrf"], -h.score, h.segment_id))[:k]
+        floor = 1.0
+        for h in ranked:
+            h.extra["weighted"] = h.score
+            floor = h.score = min(floor, h.score)
+        return ranked
