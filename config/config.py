@@ -46,6 +46,7 @@ class Config(BaseSettings):
     SQLALCHEMY_POOL_SIZE: int = 10
     SQLALCHEMY_MAX_OVERFLOW: int = 10  # connections opened beyond the pool under bursts
     SQLALCHEMY_POOL_TIMEOUT: float = 30.0  # seconds a request waits for a connection; then 503
+    SQLALCHEMY_PING_IDLE_SECONDS: float = 10.0  # a pooled connection idle this long is pinged before use
     SQLALCHEMY_POOL_RECYCLE: int = 3600
     SQLALCHEMY_ECHO: bool = False
 

@@ -4,6 +4,7 @@ from flask import Flask
 
 from config import Config
 from pkg.sqlalchemy import SQLAlchemy
+from pkg.sqlalchemy.idle_ping import ping_when_idle
 
 
 def engine_options(conf: Config) -> dict:
@@ -11,12 +12,14 @@ def engine_options(conf: Config) -> dict:
         # Web and worker processes share the file: wait on locks instead of failing.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
     return {"pool_size": conf.SQLALCHEMY_POOL_SIZE, "max_overflow": conf.SQLALCHEMY_MAX_OVERFLOW,
-            "pool_timeout": conf.SQLALCHEMY_POOL_TIMEOUT, "pool_recycle": conf.SQLALCHEMY_POOL_RECYCLE,
-            "pool_pre_ping": True}
+            "pool_timeout": conf.SQLALCHEMY_POOL_TIMEOUT, "pool_recycle": conf.SQLALCHEMY_POOL_RECYCLE}
 
 
-def init_app(app: Flask, db: SQLAlchemy) -> None:
+def init_app(app: Flask, db: SQLAlchemy, conf: Config) -> None:
     db.init_app(app)
+    if not conf.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+        with app.app_context():
+            ping_when_idle(db.engine, conf.SQLALCHEMY_PING_IDLE_SECONDS)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
 

@@ -88,7 +88,7 @@ class Http(Flask):
         logging_extension.init_app(self, conf)
         self.before_request(_assign_request_id)
         self.after_request(_echo_request_id)
-        database_extension.init_app(self, db)
+        database_extension.init_app(self, db, conf)
         migrate_extension.init_app(self, db, migrate)
         redis_extension.init_app(self, redis_client)
         celery_extension.init_app(self, celery_app)

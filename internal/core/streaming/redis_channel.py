@@ -79,6 +79,7 @@ class _RedisLease(Lease):
     def release(self) -> None:
         ch = self._channel
         ch._keeper.discard(self._task_id)
+        ch.dispatcher_for(self._task_id).forget_local(ch._key(self._task_id, "frames").encode())
         pipe = ch._redis.pipeline(transaction=False)
         pipe.zrem(ch._leases_key, self._task_id)
         pipe.delete(ch._key(self._task_id, "meta"))
@@ -123,7 +124,10 @@ class RedisStreamChannel(StreamChannel):
                   maxlen=self.settings.stream_maxlen, approximate=True)
         pipe.expire(key, self.settings.stream_ttl_s)
         entry_id, _ = pipe.execute()
-        return int(entry_id.split(b"-", 1)[1])
+        seq = int(entry_id.split(b"-", 1)[1])
+        # this process's readers of the task get it at once, without a read
+        self.dispatcher_for(task_id).deliver_local(key.encode(), Entry(seq, frame, terminal))
+        return seq
 
     def subscribe(self, task_id: str, after: int = 0) -> Subscription:
         key = self._key(task_id, "frames").encode()
@@ -153,6 +157,8 @@ class RedisStreamChannel(StreamChannel):
         return self._lease(self._redis.pipeline(transaction=False), task_id, meta)
 
     def claim(self, task_id: str, owner: TaskOwner, meta: dict[str, str] | None = None) -> Lease:
+        """A new task, run by this process: its frames reach this process's readers directly."""
+        self.dispatcher_for(task_id).produce_here(self._key(task_id, "frames").encode())
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._key(task_id, "owner"), owner.token(), ex=self.settings.stream_ttl_s)
         return self._lease(pipe, task_id, meta)

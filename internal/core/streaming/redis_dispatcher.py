@@ -11,6 +11,14 @@ dispatcher's own small wake stream, which is part of every XREAD, so the read re
 and the next one includes the new key (coalesced: one wake per read cycle, however many
 subscribers arrive). Several subscribers of one task (a client that re-attached) share the key;
 the read starts at the lowest position any of them needs and each skips what it already has.
+
+Frames published by THIS process (its own runs: the common case, a chat turn read by the web
+worker that runs it) reach their subscribers directly, without a read: `deliver_local` hands
+each frame to every subscriber that holds all the frames before it. Only keys that need a read
+are in the XREAD — tasks produced elsewhere, and local tasks with a subscriber that is behind
+(it joined late, or a frame came from another process) until it has caught up. A read over every
+held stream costs O(streams) per cycle and new subscribers cause a cycle each: at thousands of
+held streams that read was most of the worker's CPU.
 """
 from __future__ import annotations
 
@@ -89,6 +97,8 @@ class StreamDispatcher:
         self._lock = threading.Lock()
         self._subs: dict[bytes, list[RedisSubscription]] = {}
         self._cursor: dict[bytes, int] = {}
+        self._local_last: dict[bytes, int] = {}        # keys this process publishes: the last seq
+        self._needs_read: set[bytes] = set()            # subscribed keys the XREAD must include
         self._wake_sent = False
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -104,7 +114,11 @@ class StreamDispatcher:
         with self._lock:
             self._subs.setdefault(key, []).append(sub)
             self._cursor[key] = min(self._cursor.get(key, after), after)
-            wake, self._wake_sent = not self._wake_sent, True
+            last = self._local_last.get(key)
+            wake = False
+            if last is None or after < last:  # produced elsewhere, or frames to catch up on
+                self._needs_read.add(key)
+                wake, self._wake_sent = not self._wake_sent, True
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="stream-dispatcher", daemon=True)
                 self._thread.start()
@@ -123,6 +137,50 @@ class StreamDispatcher:
                     del self._subs[sub.key]
                     self._cursor.pop(sub.key, None)
                     self._alive.pop(sub.key, None)
+                    self._needs_read.discard(sub.key)
+                else:
+                    self._settle(sub.key)
+
+    def produce_here(self, key: bytes) -> None:
+        """A NEW task of this process (no frames yet): its readers need no read from the start."""
+        with self._lock:
+            self._local_last.setdefault(key, 0)
+
+    def forget_local(self, key: bytes) -> None:
+        with self._lock:
+            self._local_last.pop(key, None)
+
+    def deliver_local(self, key: bytes, entry: Entry) -> None:
+        """A frame this process just published (XADD answered its seq): straight to the
+        subscribers that hold every frame before it; one that does not is read up to date."""
+        with self._lock:
+            if entry.terminal:
+                self._local_last.pop(key, None)
+            else:
+                self._local_last[key] = max(self._local_last.get(key, 0), entry.seq)
+            subs = self._subs.get(key, ())
+            behind = False
+            for sub in subs:
+                if sub.pushed == entry.seq - 1:
+                    sub.push([entry])
+                elif sub.pushed < entry.seq:
+                    behind = True
+            wake = False
+            if not behind:
+                if subs:
+                    self._cursor[key] = max(self._cursor.get(key, 0), entry.seq)
+                self._settle(key)
+            elif key not in self._needs_read:
+                self._needs_read.add(key)
+                wake, self._wake_sent = not self._wake_sent, True
+        if wake:
+            self._wake()
+
+    def _settle(self, key: bytes) -> None:
+        """(under the lock) A local key leaves the read once every subscriber has caught up."""
+        last = self._local_last.get(key)
+        if last is not None and key in self._needs_read and all(s.pushed >= last for s in self._subs.get(key, ())):
+            self._needs_read.discard(key)
 
     def task_running(self, key: bytes) -> bool | None:
         """Whether the key's task has a live run, from the last batched check (None: not known
@@ -158,7 +216,7 @@ class StreamDispatcher:
         while not self._stopped.is_set():
             with self._lock:
                 self._wake_sent = False
-                streams: dict[bytes, Any] = {k: f"0-{c}" for k, c in self._cursor.items()}
+                streams: dict[bytes, Any] = {k: f"0-{self._cursor[k]}" for k in self._needs_read}
             streams[self.wake_key] = wake_last
             try:
                 self.reads += 1
@@ -188,6 +246,8 @@ class StreamDispatcher:
                     subs = [s for s in self._subs.get(key, ()) if s.pushed >= asked]
                 for sub in subs:
                     sub.push(parsed)
+                with self._lock:
+                    self._settle(key)
 
     def close(self) -> None:
         self._stopped.set()
