@@ -140,9 +140,10 @@ class ChatTurns:
             return event_frame(AgentEvent(name, task_id=started.task_id, message_id=started.message_id,
                                           conversation_id=started.conversation_id, observation=text))
 
+        ping = ping_frame(started.task_id, started.message_id, started.conversation_id)  # the same bytes each time
         body = stream_frames(
             self.channel, started.task_id, after=after,
-            ping=lambda: ping_frame(started.task_id, started.message_id, started.conversation_id),
+            ping=lambda: ping,
             ping_interval=self.conf.AGENT_PING_INTERVAL_SECONDS, max_duration=self.conf.AGENT_STREAM_MAX_SECONDS,
             timeout_frame=lambda: end(AgentEventName.TIMEOUT, "the reply took too long"),
             lost_frame=lambda: end(AgentEventName.ERROR, LOST_RUN_MESSAGE))
