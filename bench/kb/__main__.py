@@ -131,6 +131,9 @@ def main():
     ap.add_argument("--set", choices=("scifact", "zh"), default="scifact", help="zh: the committed Chinese set")
     ap.add_argument("--model", choices=sorted(MODELS), default=LocalMiniLMEmbeddings.model_id)
     ap.add_argument("--limit", type=int, default=0, help="index only the first N abstracts (quick runs)")
+    ap.add_argument("--subset", type=int, default=0, help="the abstracts relevant to the test queries + others up to N")
+    ap.add_argument("--embed-once", action="store_true",
+                    help="embed each batch once (slow models): raw_model_* is then the embedding part of the pipeline run")
     ap.add_argument("--synthetic", type=int, default=100_000)
     ap.add_argument("--docs-per-task", type=int, default=16, help="documents indexed per worker batch")
     ap.add_argument("--out", default="", help="default: bench/results/kb.json (SciFact, MiniLM), else kb-<set>-<model>.json")
@@ -142,7 +145,7 @@ def main():
         corpus, queries, qrels = load_zh()
         args.synthetic = 0  # the latency-at-scale part is a SciFact measurement
     else:
-        corpus, queries, qrels = load_scifact(Path(args.data), args.limit or None)
+        corpus, queries, qrels = load_scifact(Path(args.data), args.limit or None, args.subset or None)
     print(f"{args.set}: {len(corpus)} documents, {len(queries)} test queries, model {args.model}")
     if not args.out:
         default = args.set == "scifact" and args.model == LocalMiniLMEmbeddings.model_id
@@ -151,7 +154,8 @@ def main():
     emb: Embeddings = MODELS[args.model]()
     emb.embed_array(["warm up"])  # load the model outside the timings
     tokenize("warm up 预热")
-    results: dict = {"set": args.set, "model": args.model, "limit": args.limit or None, "corpus": len(corpus),
+    results: dict = {"set": args.set, "model": args.model, "limit": args.limit or None, "subset": args.subset or None,
+                     "corpus": len(corpus),
                      "queries": len(queries), "threads": emb.threads}
     work = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="kb-bench-"))
     print("work dir:", work)
@@ -181,12 +185,19 @@ def main():
             for cid, text in batch:
                 prepared[cid] = pipe.split(f"{cid}", pipe.parse(text.encode("utf-8"), "txt"), rule)
             segs = [SegmentToIndex(p.segment_id, cid, p.content) for cid, ps in prepared.items() for p in ps]
-            pipe.index(ACCOUNT, DATASET, segs, replace_documents=list(prepared))
-            pipe_s += time.perf_counter() - t0
             texts = [s.content for s in segs]
-            t0 = time.perf_counter()
-            raw_parts.append(emb.embed_array(texts))
-            raw_s += time.perf_counter() - t0
+            if args.embed_once:
+                t1 = time.perf_counter()
+                raw_parts.append(emb.embed_array(texts))
+                raw_s += time.perf_counter() - t1
+                pipe.index(ACCOUNT, DATASET, segs, replace_documents=list(prepared), vectors=raw_parts[-1])
+                pipe_s += time.perf_counter() - t0
+            else:
+                pipe.index(ACCOUNT, DATASET, segs, replace_documents=list(prepared))
+                pipe_s += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                raw_parts.append(emb.embed_array(texts))
+                raw_s += time.perf_counter() - t0
             for s in segs:
                 seg_doc[s.segment_id] = s.document_id
                 seg_order.append(s.segment_id)
@@ -196,6 +207,8 @@ def main():
         results["indexing"] = {
             "chunks": n_chunks,
             "docs_per_task": args.docs_per_task,
+            "embed_once": args.embed_once,
+            "loadavg_1m": os.getloadavg()[0],
             "pipeline_chunks_per_s": n_chunks / pipe_s,
             "raw_model_chunks_per_s": n_chunks / raw_s,
             "ratio": (n_chunks / pipe_s) / (n_chunks / raw_s),

@@ -15,20 +15,30 @@ Queries = dict[str, str]
 Qrels = dict[str, dict[str, int]]
 
 
-def load_scifact(d: Path, limit: int | None) -> tuple[Corpus, Queries, Qrels]:
+def load_scifact(d: Path, limit: int | None, subset: int | None = None) -> tuple[Corpus, Queries, Qrels]:
+    """``limit``: the first N abstracts (and the queries they answer). ``subset``: every abstract
+    relevant to a test query plus the first other abstracts up to N in all, so all 300 test
+    queries stay (a quick, harder-than-random sample for slow models)."""
     corpus = []
     with open(d / "corpus.jsonl") as fh:
         for line in fh:
             r = json.loads(line)
             corpus.append((r["_id"], (r.get("title", "") + "\n\n" + r.get("text", "")).strip()))
-    if limit:
-        corpus = corpus[:limit]
     qrels: Qrels = {}
     with open(d / "qrels" / "test.tsv") as fh:
         next(fh)
         for line in fh:
             q, c, s = line.rstrip("\n").split("\t")
             qrels.setdefault(q, {})[c] = int(s)
+    if subset:
+        relevant = {c for rel in qrels.values() for c in rel}
+        others = iter(c for c in corpus if c[0] not in relevant)
+        keep = {c for c, _ in corpus if c in relevant}
+        while len(keep) < subset:
+            keep.add(next(others)[0])
+        corpus = [c for c in corpus if c[0] in keep]
+    elif limit:
+        corpus = corpus[:limit]
     queries = {}
     with open(d / "queries.jsonl") as fh:
         for line in fh:

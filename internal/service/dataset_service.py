@@ -14,7 +14,11 @@ from sqlalchemy import func, select, update
 from config import Config
 from internal.core.indexing import KnowledgeBase
 from internal.core.retrievers import RetrievalRequest, RetrievalStrategy
-from internal.entity.dataset_entity import DEFAULT_DATASET_DESCRIPTION_FORMATTER, DatasetEmbeddingStatus, RetrievalSource
+from internal.entity.dataset_entity import (
+    DEFAULT_DATASET_DESCRIPTION_FORMATTER,
+    DatasetEmbeddingStatus,
+    RetrievalSource,
+)
 from internal.exception import ConflictException, FailException, ValidateErrorException
 from internal.model.dataset import Dataset, DatasetQuery, Document, Segment
 from internal.service.base_service import get_owned

@@ -16,7 +16,6 @@ import numpy as np
 
 from .base import Embeddings
 
-
 QUERY_SPACE = "\0query"
 
 
