@@ -364,6 +364,8 @@ class IndexingService:
             written = ds.embedding_model
             done += len(rows)
             after = rows[-1][0]
+        if old_model and old_model != ds.embedding_model:
+            self.kb.delete_dataset_vectors(dataset_id, old_model)
         with self.db.auto_commit():
             res = s.execute(
                 update(Dataset)
@@ -371,8 +373,13 @@ class IndexingService:
                 .values(embedding_status=DatasetEmbeddingStatus.READY.value)
                 .execution_options(synchronize_session=False)
             )
-        if res.rowcount == 1 and old_model and old_model != ds.embedding_model:
-            self.kb.delete_dataset_vectors(dataset_id, old_model)
+        if res.rowcount != 1 and old_model:
+            # switched again while we dropped the old space: if it was switched back to that
+            # space, the newer task's vectors may be among those dropped; re-embed it again
+            cur = s.execute(select(Dataset.embedding_model, Dataset.embedding_generation).where(Dataset.id == ds_id)).first()
+            s.rollback()
+            if cur is not None and cur.embedding_model == old_model:
+                self.celery.send_task("knowledge.reembed_dataset", args=[dataset_id, cur.embedding_generation, None])
         return done
 
     def delete_document_index(self, dataset_id: str, model: str, document_id: str) -> None:

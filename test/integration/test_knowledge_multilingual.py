@@ -52,6 +52,14 @@ def test_switching_to_the_multilingual_model_reindexes_and_answers_chinese(conso
     assert kb.vector_store(E5).count(everything) == len(PASSAGES)
     assert kb.vector_store(MINILM).count(everything) == 0  # the old space is dropped
 
+    # a task of an older switch (stale generation) stops without writing anything
+    from internal.service.indexing_service import IndexingService
+
+    with app.app_context():
+        svc = app.extensions["injector"].get(IndexingService)
+        assert svc.reembed_dataset(ds, 0, E5) == 0
+    assert kb.vector_store(E5).count(everything) == len(PASSAGES)
+
     asked = 0
     for q, rel in qrels.items():
         (want,) = rel if len(rel) == 1 else (None,)
