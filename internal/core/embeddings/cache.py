@@ -89,6 +89,10 @@ class CachedEmbeddings(Embeddings):
     def tokenizer(self):
         return getattr(self.inner, "tokenizer", None)
 
+    @property
+    def token_counter(self):
+        return getattr(self.inner, "token_counter", None)
+
     def count_tokens(self, texts):
         return self.inner.count_tokens(texts)
 

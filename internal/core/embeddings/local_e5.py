@@ -69,6 +69,10 @@ class LocalMultilingualE5Embeddings(Embeddings):
             self._overhead[False] = m.token_count("", is_query=False)
         return [max(0, m.token_count(t, is_query=False) - self._overhead[False]) for t in texts]
 
+    def token_counter(self) -> E5TokenCounter:
+        """The splitter's counter (chunk sizes in this model's tokens, not characters)."""
+        return E5TokenCounter(self)
+
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         texts = [t if t.strip() else " " for t in texts]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -82,3 +86,22 @@ class LocalMultilingualE5Embeddings(Embeddings):
             vecs = m.encode([texts[i] for i in idx], is_query=is_query)
             out[idx] = np.asarray(vecs, dtype=np.float32).reshape(len(idx), self.dimension)
         return l2_normalize(out)
+
+
+class E5TokenCounter:
+    """Chunk sizes in the model's own (XLM-R SentencePiece) tokens, counted by the engine. The
+    engine exposes counts, not offsets: `offsets` spreads a text's token count evenly over its
+    characters, which only the splitter's last resort uses (a piece with no separator at all)."""
+
+    def __init__(self, emb: LocalMultilingualE5Embeddings):
+        self.emb = emb
+
+    def count(self, texts: Sequence[str]) -> list[int]:
+        return self.emb.count_tokens(list(texts)) if texts else []
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        n = self.emb.count_tokens([text])[0]
+        if n <= 0:
+            return []
+        size = len(text)
+        return [(i * size // n, (i + 1) * size // n) for i in range(n)]

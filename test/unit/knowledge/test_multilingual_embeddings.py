@@ -70,3 +70,19 @@ def test_chinese_question_ranks_its_own_paragraph_first(multilingual_e5, minilm,
     assert len(zh_subset[1]) == len(SUBSET)
     assert top1_accuracy(multilingual_e5, zh_subset) == 1.0
     assert top1_accuracy(minilm, zh_subset) <= 0.6
+
+
+def test_splitter_measures_chunks_in_the_models_tokens(multilingual_e5):
+    """Chunk sizes are e5 tokens (counted by the engine), not characters: a 240-token chunk of
+    Chinese holds more than 240 characters, and no chunk exceeds the rule's size."""
+    from internal.core.indexing import IndexingPipeline
+    from internal.core.text_splitter import ProcessRule
+
+    corpus, _, _ = load_zh()
+    text = "\n".join(t for _, t in corpus)
+    pipe = IndexingPipeline(CachedEmbeddings(multilingual_e5, InMemoryEmbeddingCache()), None, None)
+    chunks = pipe.split("doc", text, ProcessRule.automatic())
+    counts = multilingual_e5.count_tokens([c.content for c in chunks])
+    assert len(chunks) > 1 and max(counts) <= 240
+    assert [c.token_count for c in chunks] == counts
+    assert max(len(c.content) for c in chunks) > 240
