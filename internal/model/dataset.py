@@ -20,8 +20,12 @@ class Dataset(UUIDPrimaryKey, Timestamps, OwnedByAccount, Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     icon: Mapped[str] = mapped_column(String(512), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    # the vector space of the dataset, fixed at creation (changing it means re-indexing)
+    # the vector space of the dataset; changing it re-embeds the dataset's segments
+    # (knowledge.reembed_dataset): `embedding_status` is "reindexing" until that task is done,
+    # and `embedding_generation` (bumped by every change) fences a stale task's writes
     embedding_model: Mapped[str] = mapped_column(String(255), nullable=False)
+    embedding_status: Mapped[str] = mapped_column(String(32), nullable=False, default="ready", server_default="ready")
+    embedding_generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class ProcessRule(UUIDPrimaryKey, Timestamps, OwnedByAccount, Base):

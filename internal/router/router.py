@@ -147,6 +147,7 @@ class Router:
         s = d + "/segments/<uuid:segment_id>"
         bp.add_url_rule("/datasets", view_func=ds.get_datasets_with_page)
         bp.add_url_rule("/datasets", methods=["POST"], view_func=ds.create_dataset)
+        bp.add_url_rule("/datasets/embedding-models", view_func=ds.get_embedding_models)
         bp.add_url_rule(base, view_func=ds.get_dataset)
         bp.add_url_rule(base, methods=["POST"], view_func=ds.update_dataset)
         bp.add_url_rule(base + "/delete", methods=["POST"], view_func=ds.delete_dataset)

@@ -15,6 +15,10 @@ class CreateDatasetReq(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     icon: str = Field(default="", max_length=512)
     description: str = Field(default="", max_length=2000)
+    # the dataset's embedding model (vector space), e.g. "local:multilingual-e5-small"; absent
+    # (the console never sends it): the configured default on create, unchanged on update.
+    # The service checks it against the models this deployment offers (validate_error).
+    embedding_model: str | None = Field(default=None, min_length=1, max_length=255)
 
     @field_validator("name")
     @classmethod
@@ -42,6 +46,8 @@ class DatasetResp(BaseModel):
     hit_count: int
     related_app_count: int
     character_count: int
+    embedding_model: str
+    embedding_status: str  # ready | reindexing
     updated_at: int
     created_at: int
 

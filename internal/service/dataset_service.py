@@ -14,7 +14,11 @@ from sqlalchemy import func, select, update
 from config import Config
 from internal.core.indexing import KnowledgeBase
 from internal.core.retrievers import RetrievalRequest, RetrievalStrategy
-from internal.entity.dataset_entity import DEFAULT_DATASET_DESCRIPTION_FORMATTER, RetrievalSource
+from internal.entity.dataset_entity import (
+    DEFAULT_DATASET_DESCRIPTION_FORMATTER,
+    DatasetEmbeddingStatus,
+    RetrievalSource,
+)
 from internal.exception import ConflictException, FailException, ValidateErrorException
 from internal.model.dataset import Dataset, DatasetQuery, Document, Segment
 from internal.service.base_service import get_owned
@@ -46,7 +50,19 @@ class DatasetService:
             stmt = stmt.where(Dataset.id != exclude)
         return bool(self.db.session.scalar(stmt))
 
-    def create_dataset(self, account_id: uuid.UUID, name: str, icon: str, description: str) -> Dataset:
+    def embedding_models(self) -> dict:
+        return {"default_model": self.kb.default_model, "models": list(self.kb.models)}
+
+    def _check_model(self, model: str) -> str:
+        if model not in self.kb.models:
+            raise ValidateErrorException(
+                f"embedding_model: unknown model {model[:80]!r}; choose one of: {', '.join(self.kb.models)}"
+            )
+        return model
+
+    def create_dataset(self, account_id: uuid.UUID, name: str, icon: str, description: str,
+                       embedding_model: str | None = None) -> Dataset:
+        model = self._check_model(embedding_model) if embedding_model is not None else self.kb.default_model
         if self._name_taken(account_id, name):
             raise ConflictException("a dataset with this name already exists")
         ds = Dataset(
@@ -54,19 +70,32 @@ class DatasetService:
             name=name,
             icon=icon,
             description=description or DEFAULT_DATASET_DESCRIPTION_FORMATTER.format(name=name),
-            embedding_model=self.kb.default_model,
+            embedding_model=model,
         )
         with self.db.auto_commit():
             self.db.session.add(ds)
         return ds
 
-    def update_dataset(self, account_id: uuid.UUID, dataset_id, name: str, icon: str, description: str) -> Dataset:
+    def update_dataset(self, account_id: uuid.UUID, dataset_id, name: str, icon: str, description: str,
+                       embedding_model: str | None = None) -> Dataset:
+        """A new ``embedding_model`` switches the dataset's vector space: the segments are
+        re-embedded by a task after commit (keyword search is unaffected meanwhile)."""
         ds = self.get_dataset(account_id, dataset_id)
+        if embedding_model is not None:
+            self._check_model(embedding_model)
         if self._name_taken(account_id, name, exclude=ds.id):
             raise ConflictException("a dataset with this name already exists")
+        old_model = ds.embedding_model
+        switch = embedding_model is not None and embedding_model != old_model
         with self.db.auto_commit():
             ds.name, ds.icon = name, icon
             ds.description = description or DEFAULT_DATASET_DESCRIPTION_FORMATTER.format(name=name)
+            if switch:
+                ds.embedding_model = embedding_model
+                ds.embedding_status = DatasetEmbeddingStatus.REINDEXING.value
+                ds.embedding_generation = Dataset.embedding_generation + 1  # in SQL: concurrent switches each bump it
+        if switch:
+            self.celery.send_task("knowledge.reembed_dataset", args=[str(ds.id), ds.embedding_generation, old_model])
         return ds
 
     def delete_dataset(self, account_id: uuid.UUID, dataset_id) -> None:

@@ -23,7 +23,8 @@ from internal.core.file_extractor import FileExtractionError
 from internal.core.indexing import KnowledgeBase, SegmentToIndex
 from internal.core.text_splitter import ProcessRule as EngineProcessRule
 from internal.core.text_splitter import SplitBudgetExceeded
-from internal.entity.dataset_entity import IN_PROGRESS_STATUSES, DocumentStatus, SegmentStatus
+from internal.core.vector_store import SegmentRef
+from internal.entity.dataset_entity import IN_PROGRESS_STATUSES, DatasetEmbeddingStatus, DocumentStatus, SegmentStatus
 from internal.model.dataset import Dataset, Document, ProcessRule, Segment
 from internal.model.upload_file import UploadFile
 from internal.service.document_claims import DocumentClaims, utcnow
@@ -272,12 +273,27 @@ class IndexingService:
             for j in jobs:
                 self._fail(j.doc_id, j.attempt, "indexing failed: internal error")
             return
+        self._catch_up_model_switches([j for j in jobs if j.doc_id in done])
         for j in jobs:
             if j.doc_id not in done:
                 logger.warning("document %s: lease lost (re-claimed or deleted meanwhile)", j.doc_id)
                 self._drop_orphans(j)
             elif bool(done[j.doc_id]) != j.enabled:  # toggled while it was being indexed
                 self.kb.set_document_enabled(str(j.dataset_id), j.model, str(j.doc_id), bool(done[j.doc_id]))
+
+    def _catch_up_model_switches(self, jobs: list[IndexingJob]) -> None:
+        """Documents indexed with a model their dataset no longer uses (switched while they
+        were in progress): re-send the dataset's re-embedding, which now sees them completed."""
+        used = {j.dataset_id: j.model for j in jobs}
+        if not used:
+            return
+        rows = self.db.session.execute(
+            select(Dataset.id, Dataset.embedding_model, Dataset.embedding_generation).where(Dataset.id.in_(list(used)))
+        ).all()
+        self.db.session.rollback()
+        for ds_id, model, generation in rows:
+            if model != used[ds_id]:
+                self.celery.send_task("knowledge.reembed_dataset", args=[str(ds_id), generation, used[ds_id]])
 
     # -- maintenance tasks ----------------------------------------------------------------
     def sweep(self) -> int:
@@ -306,6 +322,65 @@ class IndexingService:
             return  # indexing applies the current flag when it completes
         ds = self.db.session.get(Dataset, doc.dataset_id)
         self.kb.set_document_enabled(str(doc.dataset_id), ds.embedding_model, str(doc.id), bool(doc.enabled))
+
+    def reembed_dataset(self, dataset_id: str, generation: int, old_model: str | None = None) -> int:
+        """The dataset's embedding model changed: publish every segment of its completed
+        documents in the new model's vector space (batches of INDEX_BATCH, keyset order), then
+        drop the old space's vectors and mark the dataset ready. Returns the segments embedded.
+
+        Fenced by ``generation``: a task of an older switch stops at its next batch and writes
+        nothing more. Idempotent (upsert by id; the content-hash cache makes a re-run cheap),
+        so a redelivered or re-sent task is harmless. Documents indexed meanwhile with the old
+        model re-send this task when they complete (``_finish``)."""
+        ds_id = uuid.UUID(dataset_id)
+        s = self.db.session
+        done, after, written = 0, None, None
+        while True:
+            ds = s.execute(select(Dataset.account_id, Dataset.embedding_model, Dataset.embedding_generation)
+                           .where(Dataset.id == ds_id)).first()
+            if ds is None:  # deleted meanwhile: its delete task may have run before our writes
+                s.rollback()
+                for model in {m for m in (old_model, written) if m}:
+                    self.kb.delete_dataset_vectors(dataset_id, model)
+                return done
+            if ds.embedding_generation != generation:
+                s.rollback()
+                return done  # switched again: the newer task owns the dataset
+            stmt = (
+                select(Segment.id, Segment.document_id, Segment.content, Segment.enabled, Document.enabled)
+                .join(Document, Document.id == Segment.document_id)
+                .where(Segment.dataset_id == ds_id, Document.status == DocumentStatus.COMPLETED.value)
+                .order_by(Segment.id)
+                .limit(INDEX_BATCH)
+            )
+            if after is not None:
+                stmt = stmt.where(Segment.id > after)
+            rows = s.execute(stmt).all()
+            s.rollback()  # no transaction held open while embedding
+            if not rows:
+                break
+            refs = [SegmentRef(str(r[0]), str(r[1]), dataset_id, str(ds.account_id), bool(r[3]), bool(r[4])) for r in rows]
+            self.kb.reembed(ds.embedding_model, refs, [r[2] for r in rows])
+            written = ds.embedding_model
+            done += len(rows)
+            after = rows[-1][0]
+        if old_model and old_model != ds.embedding_model:
+            self.kb.delete_dataset_vectors(dataset_id, old_model)
+        with self.db.auto_commit():
+            res = s.execute(
+                update(Dataset)
+                .where(Dataset.id == ds_id, Dataset.embedding_generation == generation)
+                .values(embedding_status=DatasetEmbeddingStatus.READY.value)
+                .execution_options(synchronize_session=False)
+            )
+        if res.rowcount != 1 and old_model:
+            # switched again while we dropped the old space: if it was switched back to that
+            # space, the newer task's vectors may be among those dropped; re-embed it again
+            cur = s.execute(select(Dataset.embedding_model, Dataset.embedding_generation).where(Dataset.id == ds_id)).first()
+            s.rollback()
+            if cur is not None and cur.embedding_model == old_model:
+                self.celery.send_task("knowledge.reembed_dataset", args=[dataset_id, cur.embedding_generation, None])
+        return done
 
     def delete_document_index(self, dataset_id: str, model: str, document_id: str) -> None:
         self.kb.delete_documents(dataset_id, model, [document_id])

@@ -32,6 +32,12 @@ def sync_document_enabled(document_id: str) -> None:
     _service().sync_document_enabled(document_id)
 
 
+@shared_task(name="knowledge.reembed_dataset", acks_late=True, reject_on_worker_lost=True)
+def reembed_dataset(dataset_id: str, generation: int, old_model: str | None = None) -> int:
+    """The dataset's embedding model changed: re-embed its segments (fenced by generation)."""
+    return _service().reembed_dataset(dataset_id, generation, old_model)
+
+
 @shared_task(name="knowledge.delete_document_index", acks_late=True)
 def delete_document_index(dataset_id: str, model: str, document_id: str) -> None:
     _service().delete_document_index(dataset_id, model, document_id)

@@ -84,3 +84,33 @@ def test_milvus_lite_backend_through_the_knowledge_module(upstream, tmp_path):
     assert [s.document_id for s in res.segments] == ["d1"]
     kb.delete_dataset("ds", model)
     assert kb.vector_store(model).count(SegmentFilter("acct", ("ds",), include_disabled=True)) == 0
+
+
+@pytest.mark.parametrize("store", ["local", "milvus"])
+def test_a_dataset_moves_between_vector_spaces_of_different_dimensions(upstream, tmp_path, store):
+    """16-d provider vectors -> 384-d multilingual vectors for the same dataset: each model has its
+    own store (shard directory / Milvus collection), so the dimensions never meet."""
+    if store == "milvus":
+        pytest.importorskip("milvus_lite")
+    from injector import Injector
+
+    from app.http.knowledge_module import KnowledgeModule
+    from internal.core.indexing import KnowledgeBase
+    from internal.core.vector_store import SegmentFilter, SegmentRef
+
+    conf = Config(_env_file=None, INSTANCE_DIR=tmp_path, SECRET_KEY="x" * 40, EMBEDDING_MODEL="openai:fake-emb",
+                  EMBEDDING_BASE_URL=upstream, VECTOR_STORE=store, MILVUS_URI=str(tmp_path / "milvus.db")).resolved()
+    kb = Injector([KnowledgeModule(conf)]).get(KnowledgeBase)
+    e5 = "local:multilingual-e5-small"
+    assert kb.models == ("openai:fake-emb", "local:all-MiniLM-L6-v2", e5)
+    docs = {"d1": "大熊猫几乎只吃竹子，每天要花十多个小时进食。", "d2": "火星呈红色是因为地表的尘土含有大量氧化铁。"}
+    prepared = kb.pipeline("openai:fake-emb").run("acct", "ds", [(k, v.encode(), "txt", ProcessRule.automatic()) for k, v in docs.items()])
+    segs = [(p.segment_id, d, p.content) for d, ps in prepared.items() for p in ps]
+    kb.reembed(e5, [SegmentRef(sid, d, "ds", "acct") for sid, d, _ in segs], [c for _, _, c in segs])
+    kb.delete_dataset_vectors("ds", "openai:fake-emb")
+    everything = SegmentFilter("acct", ("ds",), include_disabled=True)
+    assert kb.vector_store("openai:fake-emb").count(everything) == 0
+    assert kb.vector_store(e5).count(everything) == len(segs) and kb.embeddings(e5).dimension == 384
+    res = kb.retrieve(RetrievalRequest("为什么那颗行星是红色的？", "acct", ("ds",), RetrievalStrategy.SEMANTIC, k=2), {"ds": e5})
+    assert [s.document_id for s in res.segments] == ["d2", "d1"]
+    assert kb.retrieve(RetrievalRequest("熊猫吃什么", "acct", ("ds",), RetrievalStrategy.FULL_TEXT, k=1), {"ds": e5}).segments[0].document_id == "d1"

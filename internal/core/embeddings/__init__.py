@@ -7,6 +7,7 @@ from .cache import (
     RedisEmbeddingCache,
     content_hash,
 )
+from .local_e5 import LocalMultilingualE5Embeddings
 from .local_minilm import LocalMiniLMEmbeddings
 from .openai_compatible import OpenAICompatibleEmbeddings
 
@@ -18,6 +19,7 @@ __all__ = [
     "Embeddings",
     "InMemoryEmbeddingCache",
     "LocalMiniLMEmbeddings",
+    "LocalMultilingualE5Embeddings",
     "OpenAICompatibleEmbeddings",
     "RedisEmbeddingCache",
     "content_hash",

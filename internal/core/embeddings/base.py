@@ -48,12 +48,25 @@ class Embeddings(LCEmbeddings, abc.ABC):
             return run_off_hub(self.embed_array, texts)
         return self.embed_array(texts)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of search queries. Symmetric models embed them like documents; asymmetric
+        ones (E5: "query: " vs "passage: ") override this."""
+        return self.embed_array(texts)
+
+    def embed_queries_cooperative(self, texts: Sequence[str]) -> np.ndarray:
+        """`embed_queries` under gevent, as `embed_array_cooperative` (CPU work off the hub)."""
+        if type(self).embed_queries is Embeddings.embed_queries:
+            return self.embed_array_cooperative(texts)
+        if self.cpu_bound:
+            return run_off_hub(self.embed_queries, texts)
+        return self.embed_queries(texts)
+
     # -- LangChain surface -------------------------------------------------------------
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()
+        return self.embed_queries([text])[0].tolist()
 
     # -- helpers -----------------------------------------------------------------------
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

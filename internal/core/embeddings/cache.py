@@ -16,6 +16,8 @@ import numpy as np
 
 from .base import Embeddings
 
+QUERY_SPACE = "\0query"
+
 
 def content_hash(model_id: str, text: str) -> str:
     return hashlib.sha256(f"{model_id}\0{text}".encode()).hexdigest()
@@ -87,6 +89,10 @@ class CachedEmbeddings(Embeddings):
     def tokenizer(self):
         return getattr(self.inner, "tokenizer", None)
 
+    @property
+    def token_counter(self):
+        return getattr(self.inner, "token_counter", None)
+
     def count_tokens(self, texts):
         return self.inner.count_tokens(texts)
 
@@ -97,17 +103,25 @@ class CachedEmbeddings(Embeddings):
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts, self.inner.embed_array)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, self.inner.embed_queries, QUERY_SPACE)
+
+    def embed_queries_cooperative(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, self.inner.embed_queries_cooperative, QUERY_SPACE)
+
     def embed_array_cooperative(self, texts: Sequence[str]) -> np.ndarray:
         # the cache lookup and store are I/O (Redis, database): on the calling greenlet; only
         # the misses' embedding goes off the hub, and only when it is CPU work
         return self._embed(texts, self.inner.embed_array_cooperative)
 
-    def _embed(self, texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+    def _embed(self, texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray], space: str = "") -> np.ndarray:
         texts = list(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        keys = [content_hash(self.model_id, t) for t in texts]
+        # an asymmetric model embeds a query differently from the same text as a document:
+        # query vectors live under their own key space (symmetric models: the same vector, cheap)
+        keys = [content_hash(self.model_id + space, t) for t in texts]
         cached = self.cache.get_many(keys)
         missing: dict[str, list[int]] = {}
         for i, (k, v) in enumerate(zip(keys, cached, strict=False)):

@@ -4,12 +4,14 @@ plus the shared keyword index and retrieval engine. Built once in the compositio
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from internal.core.embeddings.base import Embeddings
 from internal.core.keyword_index.base import KeywordIndex
 from internal.core.retrievers.engine import DatasetBinding, RetrievalEngine, RetrievalRequest, RetrievalResult
-from internal.core.vector_store.base import VectorStore
+from internal.core.vector_store.base import SegmentRef, VectorStore
 
 from .pipeline import IndexingPipeline
 
@@ -25,8 +27,11 @@ class KnowledgeBase:
         embeddings_factory: Callable[[str], Embeddings],
         vector_store_factory: Callable[[str, int], VectorStore],
         keyword_index: KeywordIndex,
+        models: Sequence[str] = (),
     ):
         self.default_model = default_model
+        #: the embedding models a dataset may be switched to (the default is always one)
+        self.models: tuple[str, ...] = tuple(dict.fromkeys((default_model, *models)))
         self._emb_factory = embeddings_factory
         self._vs_factory = vector_store_factory
         self.keyword_index = keyword_index
@@ -64,6 +69,18 @@ class KnowledgeBase:
 
     def retrieve(self, req: RetrievalRequest, dataset_models: dict[str, str]) -> RetrievalResult:
         return self.engine(dataset_models).retrieve(req)
+
+    # -- re-embedding (the dataset's embedding model changed) ------------------------------------
+    def reembed(self, model_id: str, refs: Sequence[SegmentRef], texts: Sequence[str]) -> None:
+        """Publish vectors of existing segments in ``model_id``'s space (the BM25 postings do not
+        depend on the model and stay as they are). Idempotent: the store upserts by id."""
+        if refs:
+            vecs = self.embeddings(model_id).embed_array(list(texts))
+            self.vector_store(model_id).upsert(list(refs), np.ascontiguousarray(vecs, dtype=np.float32))
+
+    def delete_dataset_vectors(self, dataset_id: str, model_id: str) -> None:
+        """Drop a dataset's vectors from one model's space only (the keyword index is shared)."""
+        self.vector_store(model_id).delete_dataset(str(dataset_id))
 
     # -- index maintenance (all stores of a dataset) ------------------------------------------
     def delete_dataset(self, dataset_id: str, model_id: str) -> None:

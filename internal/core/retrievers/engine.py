@@ -118,7 +118,7 @@ class RetrievalEngine:
             t0 = time.perf_counter()
             if model_id not in qcache:
                 # ONNX work off the gevent hub, cache and provider I/O on it (no native-thread sockets)
-                qcache[model_id] = b.embeddings.embed_array_cooperative([req.query])[0]
+                qcache[model_id] = b.embeddings.embed_queries_cooperative([req.query])[0]
             timings["embed_ms"] = timings.get("embed_ms", 0.0) + (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             flt = SegmentFilter(req.account_id, tuple(ds_ids), req.document_ids)

@@ -63,6 +63,9 @@ class CharCounter:
 
 
 def token_counter_for(embeddings) -> TokenCounter:
+    own = getattr(embeddings, "token_counter", None)  # a model that counts its tokens itself
+    if callable(own):
+        return own()
     tok = getattr(embeddings, "tokenizer", None)
     if tok is not None:
         return HFTokenCounter(tok)

@@ -38,3 +38,10 @@ def minilm():
     from internal.core.embeddings import LocalMiniLMEmbeddings
 
     return LocalMiniLMEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def multilingual_e5():
+    from internal.core.embeddings import LocalMultilingualE5Embeddings
+
+    return LocalMultilingualE5Embeddings(threads=1)
