@@ -130,3 +130,28 @@ def test_semantic_calibration_is_monotone_and_keyed_by_model():
     assert semantic_calibration("provider:unknown-model") is IDENTITY and IDENTITY(0.42) == pytest.approx(0.42)
     with pytest.raises(ValueError):
         ScoreCalibration(((0.0, 0.0), (0.5, 0.7), (0.4, 0.8)))
+
+
+@pytest.fixture(scope="module")
+def e5_engines(tmp_path_factory):
+    """Both fixtures indexed with the offline multilingual model (its own calibration)."""
+    from internal.core.embeddings.local_e5 import LocalMultilingualE5Embeddings
+
+    e5 = LocalMultilingualE5Embeddings()
+    root = tmp_path_factory.mktemp("calibration-e5")
+    vs = LocalVectorStore(root / "v", e5.dimension)
+    kw = LocalKeywordIndex(root / "k")
+    pipe = IndexingPipeline(e5, vs, kw)
+    for lang in ("en", "zh"):
+        data = FIXTURE[lang]
+        pipe.index("acct", lang, [SegmentToIndex(f"{lang}-{i}", f"{lang}-doc-{i}", t) for i, t in enumerate(data["segments"])])
+    return RetrievalEngine(kw, lambda ds: DatasetBinding(e5, vs))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_multilingual_model_passes_the_default_semantically_in_both_languages(e5_engines, lang):
+    for query, relevant in cases(lang):
+        hits = _top_at_default(e5_engines, lang, query, RetrievalStrategy.SEMANTIC)
+        assert hits and hits[0].segment_id == relevant and hits[0].score >= THRESHOLD, (query, hits[:2])
+        assert all(h.segment_id == relevant for h in hits), (query, hits)  # unrelated ones stay below 0.5
+
