@@ -116,14 +116,16 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=100.0, help="new streams per second")
     ap.add_argument("--hold", type=float, default=20.0, help="seconds every stream stays open")
     ap.add_argument("--upstream-delay", type=float, default=0.0, help="seconds before the model's first byte "
-                                                                     "(default: longer than the whole run)")
+                                                                     "(default 3600: longer than the whole run)")
     ap.add_argument("--ping-interval", type=float, default=5.0, help="AGENT_PING_INTERVAL_SECONDS")
     ap.add_argument("--strict", action="store_true")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, max(soft, 4 * args.streams + 1000))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))  # the server and the upstream inherit it
-    delay_ms = int((args.upstream_delay or args.streams / args.rate + args.hold + 60) * 1000)
+    # the model must stay silent for the whole run: a ramp slower than --rate (a saturated client)
+    # must not let the first streams' answers arrive while the last ones open
+    delay_ms = int((args.upstream_delay or 3600) * 1000)
     with tempfile.TemporaryDirectory(prefix="bench-chat-streams-") as tmp:
         upstream, upstream_url = start_fake_upstream(Path(tmp) / "upstream.log")
         router = Path(tmp) / "router.yaml"  # the slow model must outlive the run: no 60 s upstream timeout
