@@ -60,7 +60,7 @@ async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float
     errors: list[str] = []
     peak = 0.0
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=None) as client:
-        async def one(i: int, until: float) -> None:
+        async def one(i: int) -> None:
             try:
                 async with client.stream("POST", f"/apps/{app_id}/conversations", json={"query": f"hold {i}"}) as res:
                     if res.status_code != 200:
@@ -73,23 +73,23 @@ async def hold_streams(url: str, headers: dict, app_id: str, n: int, rate: float
                             errors.append(chunk[:200].decode(errors="replace"))
                             return
                         pings[i] += chunk.count(b"event: ping")
-                        if time.monotonic() > until:
+                        if time.monotonic() > end[0]:
                             return
             except Exception as exc:  # counted, never hidden
                 errors.append(repr(exc)[:200])
 
         t0, cpu0 = time.monotonic(), cpu_seconds(pid)
-        ramp = n / rate
-        until = t0 + ramp + hold + window + 1
+        end = [float("inf")]  # set once every stream is requested: a client slower than --rate still holds them all
         tasks = []
         for i in range(n):
-            tasks.append(asyncio.create_task(one(i, until)))
+            tasks.append(asyncio.create_task(one(i)))
             await asyncio.sleep(max(0.0, t0 + (i + 1) / rate - time.monotonic()))
             if i % 500 == 0:
                 peak = max(peak, rss_mb(pid))
         print(f"  {n} streams requested in {time.monotonic() - t0:.1f} s")
         opening_cpu = cpu_seconds(pid) - cpu0
-        while time.monotonic() < until - window - 1:
+        end[0] = time.monotonic() + hold + window + 1
+        while time.monotonic() < end[0] - window - 1:
             await asyncio.sleep(1)
             peak = max(peak, rss_mb(pid))
         open_now = sum(opened)
