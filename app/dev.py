@@ -11,6 +11,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from flask_migrate import upgrade
@@ -21,6 +22,7 @@ from internal.exception import CustomException
 from internal.service.account_service import AccountExistsError, AccountService
 
 ROOT = Path(__file__).resolve().parent.parent
+STOP_GRACE_SECONDS = 10  # then a child that has not stopped is killed (a hung prefork shutdown)
 DEFAULT_EMAIL = "admin@llmops.local"
 
 
@@ -68,7 +70,9 @@ def main() -> int:
     # One web process: the embedded in-process cache/limits/stop flags are not shared across processes.
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "app/http/gunicorn_conf.py",
                             "--workers", "1", "--bind", f"{host}:{port}", "app.http.app:app"], env=env)
-    worker = subprocess.Popen(worker_command(conf), env=env)
+    # its own process group: a prefork worker can hang in its pool's shutdown, and then the whole
+    # group (the worker and its pool processes) is killed after STOP_GRACE_SECONDS
+    worker = subprocess.Popen(worker_command(conf), env=env, start_new_session=True)
     # The MCP server is ASGI (asyncio), so it is its own process beside gunicorn (docs/mcp-server.md).
     mcp = subprocess.Popen([sys.executable, "-m", "app.mcp"], env=env)
     children = (web, worker, mcp)
@@ -86,8 +90,16 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     shutdown()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for proc in children:
-        proc.wait()
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            if proc is worker:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+            proc.wait()
     return 0
 
 

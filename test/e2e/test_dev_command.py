@@ -5,6 +5,7 @@ Runs `python -m app.dev` exactly as the Makefile does (the venv is already built
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import httpx
@@ -42,8 +43,38 @@ def test_dev_runner_serves_ping_and_the_first_account_logs_in(tmp_path):
         # the MCP server process beside gunicorn: it answers, and wants an API key
         wait_until(lambda: _status(f"http://127.0.0.1:{mcp_port}/mcp") == 401, timeout=60,
                    what="the MCP server (python -m app.mcp)", process=dev)
+
+        # stopping it stops everything it started, the worker's pool processes included
+        started = _descendants(dev.proc.pid)
+        assert len(started) >= 4, started  # web (+ its worker), Celery worker (+ pool), MCP
+        dev.proc.send_signal(signal.SIGTERM)
+        dev.proc.wait(timeout=60)
+        wait_until(lambda: not [p for p in started if _alive(p)], timeout=15,
+                   what="every process make dev started to end")
     finally:
         dev.stop()
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = [int(c) for t in os.listdir(f"/proc/{p}/task")
+                    for c in open(f"/proc/{p}/task/{t}/children").read().split()]
+        except OSError:
+            kids = []
+        out += kids
+        todo += kids
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _status(url: str) -> int:
