@@ -19,7 +19,6 @@ result) and holds a Redis lease, as in production.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ import httpx
 from sqlalchemy import update
 
 from bench.closed_loop import pct, run
+from bench.proc_stats import cpu_seconds as process_cpu_seconds
 from internal.model.workflow import Workflow
 from internal.schema.workflow_schema import CreateWorkflowReq
 from internal.service.api_key_service import ApiKeyService
@@ -52,20 +52,12 @@ GRAPH = {
 
 def server_cpu_seconds(master_pid: int) -> float:
     """User + system CPU of a process and its children (gunicorn's master and workers, a Celery worker)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
     pids = [master_pid]
     try:
         pids += [int(p) for p in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
     except OSError:
         pass
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return sum(process_cpu_seconds(pid) for pid in pids)
 
 
 def blocking(client: httpx.Client, url: str, headers: dict) -> tuple[float, float]:
