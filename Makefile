@@ -59,7 +59,7 @@ chart-check: venv
 test: venv services
 	$(BIN)/lint-imports
 	$(BIN)/ruff check app config internal pkg test bench
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup test
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30 test
 
 bench: venv services
 	$(BIN)/python -m bench

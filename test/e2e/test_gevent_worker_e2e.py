@@ -33,7 +33,7 @@ PING_BUDGET = 1.0  # seconds; a blocked hub keeps /ping waiting for the whole bl
 @pytest.fixture(scope="module")
 def one_worker(tmp_path_factory):
     env = {"LLM_LOCAL_THREADS": "2", "GUNICORN_KEEPALIVE": "1", "GUNICORN_WORKER_CLASS": None}  # the production default
-    with live_stack(tmp_path_factory.mktemp("gevent-e2e"), "gevent_e2e", 8, env, workers=1) as stack:
+    with live_stack(tmp_path_factory.mktemp("gevent-e2e"), "gevent_e2e", 5, env, workers=1) as stack:
 
         def new_key() -> str:
             with stack.app.app_context():

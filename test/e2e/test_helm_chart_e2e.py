@@ -48,7 +48,7 @@ def database():
 
 @pytest.fixture(scope="module")
 def chart(database):
-    cache_db, broker_db = _redis_db(8), _redis_db(9)  # the e2e stacks' range (see redis_url)
+    cache_db, broker_db = _redis_db(5), _redis_db(6)  # the e2e stacks' range (see redis_url)
     for db in (cache_db, broker_db):
         Redis(host=REDIS_HOST, port=REDIS_PORT, db=db).flushdb()
     yield render({

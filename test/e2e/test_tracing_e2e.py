@@ -24,7 +24,7 @@ def traced_server(tmp_path_factory):
             env = {"LLM_ROUTER_CONFIG": str(tmp / "router.yaml"), "OTEL_ENABLED": "true",
                    "OTEL_SERVICE_NAME": "llmops-e2e", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
                    "OTEL_BSP_SCHEDULE_DELAY": "100", "GUNICORN_WORKER_CLASS": None}  # the production gevent worker
-            with live_stack(tmp, "tracing_e2e", 8, env, layout="embedded") as stack:
+            with live_stack(tmp, "tracing_e2e", 5, env, layout="embedded") as stack:
                 with stack.app.app_context():
                     _, key = stack.app.extensions["injector"].get(ApiKeyService).create_api_key(
                         stack.account.account_id, True, "e2e")

@@ -53,9 +53,9 @@ def big_text(n: int = 480) -> bytes:
 @pytest.fixture
 def crash_env(tmp_path):
     database = create_pg_database("kbcrash")
-    # redis_url(2) is otherwise used only by live_server's gunicorn (which never consumes tasks);
-    # not flushed, so a concurrent e2e session keeps its state. Stray tokens are harmless: a
-    # token only claims documents of this test's own database.
+    # redis_url(2) is shared with live_server's gunicorn (which never consumes tasks) and with other
+    # crash tests of this pytest worker (one at a time); not flushed, so the live server keeps its
+    # state. Stray tokens are harmless: a token only claims documents of this test's own database.
     broker = redis_url(2)
     conf = make_test_config(tmp_path / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=broker,
                             CELERY_BROKER_URL=broker, KB_INDEXING_LEASE_SECONDS=10,

@@ -29,11 +29,25 @@ def worker_index() -> int:
     return int(name[2:]) if name.startswith("gw") else 0
 
 
+# Each xdist worker owns REDIS_SLOTS consecutive Redis databases (DB 0 is left to developers), so
+# no worker's stack ever flushes, enqueues on or consumes from another worker's database (a stack
+# whose Celery worker consumed another worker's workflow runs hung both runs' streams). Within a
+# worker, tests run one at a time; the offsets are:
+#   0 the integration tier's cache        1 the integration tier's broker (its session worker)
+#   2 live_server, streaming, crash tests  3 workflow / language-model e2e stacks
+#   4 the workflow worker e2e stack        5 gevent / tracing / MCP e2e, the chart's cache
+#   6 chat / MCP server e2e, the chart's broker
+REDIS_SLOTS = 7
+REDIS_DATABASES = 16  # Redis's default `databases`
+
+
 def redis_url(offset: int = 0) -> str:
-    # DB 0 is left to developers; workers use 1.. (Redis has 16 by default). Offsets 0-2 are each
-    # worker's own; larger offsets reach the next worker's range, so the e2e stacks take 8 and 9
-    # (with -n 2: DBs 9/12 and 10/13), clear of every worker's 0-2 (a fixture flushes its DB).
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{1 + (worker_index() * 3 + offset) % 15}"
+    assert 0 <= offset < REDIS_SLOTS, offset
+    db = 1 + worker_index() * REDIS_SLOTS + offset
+    if db >= REDIS_DATABASES:
+        raise RuntimeError(f"pytest worker {worker_index()} needs Redis database {db}, beyond the {REDIS_DATABASES} a "
+                           f"default Redis has: run with at most {(REDIS_DATABASES - 1) // REDIS_SLOTS} workers (-n)")
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
 
 
 def pg_url(database: str) -> str:

@@ -38,7 +38,7 @@ def stack(tmp_path_factory):
     upstream, upstream_url = start_fake_upstream(tmp / "upstream.log")
     env = {"GUNICORN_WORKER_CLASS": None}  # the production default: gevent
     try:
-        with live_stack(tmp, "chat_e2e", 9, env, workers=1, SSRF_ALLOWED_HOSTS=["127.0.0.1"],
+        with live_stack(tmp, "chat_e2e", 6, env, workers=1, SSRF_ALLOWED_HOSTS=["127.0.0.1"],
                         AGENT_PING_INTERVAL_SECONDS=0.5, AGENT_LEASE_SECONDS=2.0) as s:
             yield s, upstream_url, tmp
     finally:

@@ -100,7 +100,7 @@ def gateway_server(request, tmp_path_factory):
            "LLM_USAGE_FLUSH_INTERVAL": "0.2", "LLM_LOCAL_THREADS": "2"}
     try:
         # 127.0.0.1 allow-listed: accounts' own credentials point at the fake upstream there
-        with live_stack(tmp, "lm_e2e", 2, env, layout=request.param, SSRF_ALLOWED_HOSTS=["127.0.0.1"]) as stack:
+        with live_stack(tmp, "lm_e2e", 3, env, layout=request.param, SSRF_ALLOWED_HOSTS=["127.0.0.1"]) as stack:
             yield GatewayServer(stack.url, upstream_url, stack.app, stack.account.account_id, {},
                                 stack.account.headers, stack.layout)
     finally:

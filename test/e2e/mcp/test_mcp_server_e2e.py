@@ -31,7 +31,7 @@ def mcp_stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mcp-server-e2e")
     upstream, upstream_url = start_fake_upstream(tmp / "upstream.log")
     try:
-        with live_stack(tmp, "mcp_server_e2e", 9, {"GUNICORN_WORKER_CLASS": None}, workers=1,
+        with live_stack(tmp, "mcp_server_e2e", 6, {"GUNICORN_WORKER_CLASS": None}, workers=1,
                         SSRF_ALLOWED_HOSTS=["127.0.0.1"]) as s:
             port = free_port()
             proc = ManagedProcess([sys.executable, "-m", "app.mcp"], {**s.env, "MCP_SERVER_PORT": str(port)},

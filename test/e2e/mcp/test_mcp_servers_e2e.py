@@ -27,8 +27,8 @@ from test.support.processes import start_server
 def test_mcp_server_pages_over_http_on_the_gevent_worker(tmp_path):
     with McpTestServer(tmp_path) as mcp:
         database = create_pg_database("mcp_e2e")
-        conf = make_test_config(tmp_path, SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(1),
-                                CELERY_BROKER_URL=redis_url(1), SSRF_ALLOWED_HOSTS=[f"127.0.0.1:{mcp.port}"])
+        conf = make_test_config(tmp_path, SQLALCHEMY_DATABASE_URI=pg_url(database), REDIS_URL=redis_url(5),
+                                CELERY_BROKER_URL=redis_url(5), SSRF_ALLOWED_HOSTS=[f"127.0.0.1:{mcp.port}"])
         fixture_app = create_app(conf)
         _migrate(fixture_app)
         port = free_port()

@@ -37,7 +37,7 @@ def stack(request, tmp_path_factory):
     router_yaml = tmp / "router.yaml"
     router_yaml.write_text(ROUTER_YAML.format(base=upstream_url))
     try:
-        with live_stack(tmp, "wf_e2e", 2, {"LLM_ROUTER_CONFIG": str(router_yaml)}, layout=request.param,
+        with live_stack(tmp, "wf_e2e", 3, {"LLM_ROUTER_CONFIG": str(router_yaml)}, layout=request.param,
                         worker=request.param == "production") as live:  # production: runs on the worker
             yield live
     finally:

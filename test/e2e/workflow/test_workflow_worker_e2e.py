@@ -42,7 +42,7 @@ def graph(*delays: float) -> dict:
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wf-worker-e2e")
     env = {"GUNICORN_WORKER_CLASS": None}  # the production default: gevent
-    with live_stack(tmp, "wf_worker", 5, env, workers=1, worker=True, AGENT_LEASE_SECONDS=2.0) as s:
+    with live_stack(tmp, "wf_worker", 4, env, workers=1, worker=True, AGENT_LEASE_SECONDS=2.0) as s:
         assert "WORKFLOW_RUNS_ON" not in s.env or s.env["WORKFLOW_RUNS_ON"] == "auto"  # auto = worker here
         port = free_port()
         second = start_server(s.env, port, tmp / "second.log", workers=1)
