@@ -17,6 +17,16 @@ from .catalog import LanguageModelCatalog
 from .clients import RawChunk
 from .errors import InvalidRequestError, LLMError, ModelNotFoundError, RateLimitError, StreamInterruptedError
 from .rate_limit import InMemoryRateLimiter, RateLimit, RateLimiter
+from .request_checks import (
+    CHAT_PASSTHROUGH,
+    COMPLETION_PASSTHROUGH,
+    EMBEDDING_PASSTHROUGH,
+    IMAGE_PASSTHROUGH,
+    validate_chat,
+    validate_completion,
+    validate_embeddings,
+    validate_images,
+)
 from .response_check import check_blocking, check_first_chunk, later_chunk_ok
 from .router import Router, StreamRoute
 from .router_config import ModelGroup
@@ -53,123 +63,6 @@ class CallContext:
     @property
     def rate_key(self) -> str:
         return f"key:{self.api_key_id}" if self.api_key_id else "anonymous"
-
-
-_CHAT_PASSTHROUGH = (
-    "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "temperature", "top_p",
-    "max_tokens", "max_completion_tokens", "stop", "n", "presence_penalty", "frequency_penalty", "logit_bias",
-    "logprobs", "top_logprobs", "seed", "user", "reasoning_effort", "modalities", "metadata",
-)
-_COMPLETION_PASSTHROUGH = (
-    "prompt", "suffix", "max_tokens", "temperature", "top_p", "n", "stop", "presence_penalty", "frequency_penalty",
-    "logit_bias", "logprobs", "echo", "best_of", "seed", "user",
-)
-_EMBEDDING_PASSTHROUGH = ("input", "encoding_format", "dimensions", "user")
-_IMAGE_PASSTHROUGH = ("prompt", "n", "size", "quality", "style", "response_format", "background", "output_format",
-                      "moderation", "user")
-
-
-def _require_model(body: Any) -> str:
-    if not isinstance(body, dict):
-        raise InvalidRequestError("The request body must be a JSON object.")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise InvalidRequestError("you must provide a model parameter", param="model", code="missing_required_parameter")
-    return model
-
-
-def _check_number(body: dict[str, Any], name: str, lo: float, hi: float) -> None:
-    v = body.get(name)
-    if v is None:
-        return
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-        raise InvalidRequestError(f"Invalid '{name}': expected a number between {lo} and {hi}.", param=name,
-                                  code="invalid_value")
-
-
-def _check_common(body: dict[str, Any]) -> None:
-    _check_number(body, "temperature", 0, 2)
-    _check_number(body, "top_p", 0, 1)
-    for name in ("max_tokens", "max_completion_tokens", "n"):
-        v = body.get(name)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-            raise InvalidRequestError(f"Invalid '{name}': expected a positive integer.", param=name,
-                                      code="invalid_value")
-    stop = body.get("stop")
-    if stop is not None and not isinstance(stop, str) and not (
-            isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) for s in stop)):
-        raise InvalidRequestError("Invalid 'stop': a string or a list of up to 4 strings.", param="stop",
-                                  code="invalid_value")
-    if "stream" in body and not isinstance(body["stream"], bool) and body["stream"] is not None:
-        raise InvalidRequestError("Invalid 'stream': expected a boolean.", param="stream", code="invalid_type")
-
-
-def validate_chat(body: Any) -> str:
-    model = _require_model(body)
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise InvalidRequestError("'messages' must be a non-empty array.", param="messages",
-                                  code="missing_required_parameter" if messages is None else "invalid_value")
-    for i, m in enumerate(messages):
-        if not isinstance(m, dict) or m.get("role") not in ("system", "developer", "user", "assistant", "tool",
-                                                             "function"):
-            raise InvalidRequestError(f"Invalid 'messages[{i}].role'.", param=f"messages[{i}].role",
-                                      code="invalid_value")
-        if m["role"] == "tool" and not m.get("tool_call_id"):
-            raise InvalidRequestError(f"'messages[{i}].tool_call_id' is required for tool messages.",
-                                      param=f"messages[{i}].tool_call_id", code="missing_required_parameter")
-    tools = body.get("tools")
-    if tools is not None:
-        if not isinstance(tools, list) or not all(
-                isinstance(t, dict) and t.get("type") == "function" and isinstance(t.get("function"), dict)
-                and isinstance(t["function"].get("name"), str) for t in tools):
-            raise InvalidRequestError("Invalid 'tools': expected an array of function tools.", param="tools",
-                                      code="invalid_value")
-    rf = body.get("response_format")
-    if rf is not None and (not isinstance(rf, dict) or rf.get("type") not in ("text", "json_object", "json_schema")):
-        raise InvalidRequestError("Invalid 'response_format'.", param="response_format", code="invalid_value")
-    _check_common(body)
-    return model
-
-
-def validate_completion(body: Any) -> str:
-    model = _require_model(body)
-    prompt = body.get("prompt")
-    if not (isinstance(prompt, str) or (isinstance(prompt, list) and prompt)):
-        raise InvalidRequestError("'prompt' must be a string or a non-empty array.", param="prompt",
-                                  code="invalid_value")
-    _check_common(body)
-    return model
-
-
-def validate_embeddings(body: Any) -> str:
-    model = _require_model(body)
-    inp = body.get("input")
-    ok = isinstance(inp, str) and inp != "" or (isinstance(inp, list) and inp and all(
-        isinstance(x, (str, int)) or (isinstance(x, list) and all(isinstance(y, int) for y in x)) for x in inp))
-    if not ok:
-        raise InvalidRequestError("'input' must be a non-empty string or array.", param="input", code="invalid_value")
-    if body.get("encoding_format") not in (None, "float", "base64"):
-        raise InvalidRequestError("Invalid 'encoding_format'.", param="encoding_format", code="invalid_value")
-    return model
-
-
-def validate_images(body: Any) -> str:
-    model = _require_model(body)
-    prompt = body.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > 32000:
-        raise InvalidRequestError("'prompt' must be a non-empty string of at most 32000 characters.", param="prompt",
-                                  code="invalid_value")
-    n = body.get("n", 1)
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
-        raise InvalidRequestError("'n' must be an integer between 1 and 10.", param="n", code="invalid_value")
-    for name in ("size", "quality", "style"):
-        if name in body and not isinstance(body[name], str):
-            raise InvalidRequestError(f"'{name}' must be a string.", param=name, code="invalid_value")
-    if body.get("response_format") not in (None, "url", "b64_json"):
-        raise InvalidRequestError("'response_format' must be 'url' or 'b64_json'.", param="response_format",
-                                  code="invalid_value")
-    return model
 
 
 class LanguageModelGateway:
@@ -317,7 +210,7 @@ class LanguageModelGateway:
 
     def chat(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         model = validate_chat(body)
-        upstream = {k: body[k] for k in _CHAT_PASSTHROUGH if k in body}
+        upstream = {k: body[k] for k in CHAT_PASSTHROUGH if k in body}
         est = self._estimate_prompt("chat", body) if self._needs_estimate(ctx) else 0
 
         def text(d: dict) -> str:
@@ -332,7 +225,7 @@ class LanguageModelGateway:
 
     def completion(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         model = validate_completion(body)
-        upstream = {k: body[k] for k in _COMPLETION_PASSTHROUGH if k in body}
+        upstream = {k: body[k] for k in COMPLETION_PASSTHROUGH if k in body}
         est = self._estimate_prompt("completion", body) if self._needs_estimate(ctx) else 0
 
         def text(d: dict) -> str:
@@ -345,26 +238,26 @@ class LanguageModelGateway:
 
     def embeddings(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         model = validate_embeddings(body)
-        upstream = {k: body[k] for k in _EMBEDDING_PASSTHROUGH if k in body}
+        upstream = {k: body[k] for k in EMBEDDING_PASSTHROUGH if k in body}
         est = self._estimate_prompt("embedding", body) if self._needs_estimate(ctx) else 0
         return self._blocking("embedding", body, ctx, model, upstream, est, "embeddings", lambda d: "")
 
     def images(self, body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         """`/v1/images/generations` for providers that offer it (OpenAI-compatible)."""
         model = validate_images(body)
-        upstream = {k: body[k] for k in _IMAGE_PASSTHROUGH if k in body}
+        upstream = {k: body[k] for k in IMAGE_PASSTHROUGH if k in body}
         est = self._estimate_prompt("image", body) if self._needs_estimate(ctx) else 0
         return self._blocking("image", body, ctx, model, upstream, est, "images", lambda d: "")
 
     # ---------------------------------------------------------------- streaming ------------
     def chat_stream(self, body: dict[str, Any], ctx: CallContext) -> Iterator[bytes]:
         model = validate_chat(body)
-        upstream = {k: body[k] for k in _CHAT_PASSTHROUGH if k in body}
+        upstream = {k: body[k] for k in CHAT_PASSTHROUGH if k in body}
         return self._stream("chat", body, ctx, model, upstream, "chat_stream")
 
     def completion_stream(self, body: dict[str, Any], ctx: CallContext) -> Iterator[bytes]:
         model = validate_completion(body)
-        upstream = {k: body[k] for k in _COMPLETION_PASSTHROUGH if k in body}
+        upstream = {k: body[k] for k in COMPLETION_PASSTHROUGH if k in body}
         return self._stream("completion", body, ctx, model, upstream, "completion_stream")
 
     def _stream(self, endpoint: str, body: dict[str, Any], ctx: CallContext, model: str,
@@ -403,7 +296,7 @@ class LanguageModelGateway:
         adapter). Raises before the first chunk like `chat`; a later upstream break raises
         `StreamInterruptedError` from the iterator. Usage is recorded like on /v1."""
         model = validate_chat(body)
-        upstream = {k: body[k] for k in _CHAT_PASSTHROUGH if k in body}
+        upstream = {k: body[k] for k in CHAT_PASSTHROUGH if k in body}
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         pairs = self._open_chunks("chat", body, ctx, model, upstream, "chat_stream", include_usage)
         return (chunk for chunk, _ in pairs)
