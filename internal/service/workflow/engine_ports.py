@@ -27,7 +27,7 @@ from internal.service.chat_model_factory import ChatModelFactory
 from internal.service.dataset_service import DatasetService
 from pkg.sandbox import CodeSandbox
 from pkg.sandbox.errors import SandboxError
-from pkg.ssrf import OutboundError, OutboundHttpClient
+from pkg.ssrf import OutboundError, OutboundHttpClient, OutboundTimeout
 
 from .app_scope import AppScope
 
@@ -85,7 +85,9 @@ class GuardedHttpPort:
             response = self.client.request(call.method, call.url, params=call.params or None,
                                            headers=call.headers or None, json=call.json_body,
                                            timeout=call.timeout_s, max_bytes=call.max_response_bytes)
-        except OutboundError as exc:  # refused address, timeout, unreachable host
+        except OutboundTimeout as exc:  # the node's limit, named so the user knows which setting to raise
+            raise PortError(f"{exc} (the node's timeout is {call.timeout_s:g} s)") from None
+        except OutboundError as exc:  # refused address, unreachable host
             raise PortError(str(exc)) from None
         if response.truncated:
             raise PortError(f"the response is larger than {call.max_response_bytes} bytes")
