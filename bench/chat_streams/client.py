@@ -25,6 +25,8 @@ class StreamState:
     answered: float = 0.0  # status line and headers read
     opened: float = 0.0  # first SSE frame read (the ping with the ids)
     pings: int = 0
+    last_ping: float = 0.0
+    max_gap: float = 0.0  # the longest silence between two pings once open (seconds)
     error: str = ""
     closing: bool = False  # the bench is closing it: EOF is expected from now on
 
@@ -103,8 +105,13 @@ async def hold_one(streams: Streams, i: int, host: str, port: int, request: byte
             if ERROR in window:
                 return streams.fail(i, "event: error", window[window.index(ERROR):][:200].decode(errors="replace"))
             pings = window.count(PING) - tail.count(PING)
-            if pings and not state.opened:
-                streams.mark_opened(i)
+            if pings:
+                now = time.monotonic()
+                if not state.opened:
+                    streams.mark_opened(i)
+                else:
+                    state.max_gap = max(state.max_gap, now - state.last_ping)
+                state.last_ping = now
             state.pings += pings
             tail = window[-_CARRY:]
     except asyncio.CancelledError:

@@ -53,6 +53,7 @@ async def hold_streams(plan: Plan) -> bool:
     streams, monitor = Streams(n), Monitor(plan)
     overflows0, cpu0, client_cpu0 = listen_overflows(), cpu_seconds(plan.pid), time.process_time()
     t0 = pace0 = time.monotonic()
+    next_progress = t0 + PROGRESS_EVERY
     tasks = []
     paced = 0.0  # seconds the ramp waited for pending streams to answer
     for i in range(n):
@@ -66,6 +67,9 @@ async def hold_streams(plan: Plan) -> bool:
         tasks.append(asyncio.create_task(hold_one(streams, i, plan.host, plan.port, request)))
         await asyncio.sleep(max(0.0, pace0 + (i + 1) / plan.rate - time.monotonic()))
         monitor.sample()
+        if time.monotonic() >= next_progress:
+            next_progress += PROGRESS_EVERY
+            _progress(t0, streams, plan)
     requested_in = time.monotonic() - t0
     print(f"  {n} streams requested in {requested_in:.1f} s ({n / requested_in:.0f}/s; "
           f"{paced:.0f} s of it waiting while {plan.max_pending} were pending); "
@@ -78,8 +82,7 @@ async def hold_streams(plan: Plan) -> bool:
         monitor.sample()
         if time.monotonic() >= next_progress:
             next_progress += PROGRESS_EVERY
-            print(f"    +{time.monotonic() - t0:.0f} s: answered {streams.answered()}, opened {streams.opened()}, "
-                  f"errors {sum(streams.errors.values())}, accept queue {listen_queue(plan.port)[0]}", flush=True)
+            _progress(t0, streams, plan)
     settle_s = time.monotonic() - t0
     opening_cpu, client_cpu = cpu_seconds(plan.pid) - cpu0, time.process_time() - client_cpu0
     opened = streams.opened()
@@ -119,14 +122,22 @@ async def hold_streams(plan: Plan) -> bool:
     await asyncio.gather(*tasks, return_exceptions=True)
 
     pings = sorted(s.pings for s in streams.states)
+    gaps = sorted(max(s.max_gap, window_end - s.last_ping if s.last_ping else 0.0) for s in streams.states)
     errors = sum(streams.errors.values())
     print(f"  after a {plan.hold:.0f} s hold: {open_at_end}/{n} still open; pings flowing "
-          f"(last {plan.window:.1f} s): {flowing}/{n}; pings per stream min {pings[0]} median {pings[n // 2]}")
+          f"(last {plan.window:.1f} s): {flowing}/{n}; pings per stream min {pings[0]} median {pings[n // 2]}; "
+          f"longest silence of a stream p50 {_pct(gaps, 50):.1f} s, p99 {_pct(gaps, 99):.1f} s, max {gaps[-1]:.1f} s "
+          f"(ping interval {plan.window / 1.5:.1f} s)")
     print(f"  errors: {errors}" + "".join(f"\n    {count} × {kind}: {streams.samples[kind]!r}"
                                           for kind, count in streams.errors.most_common()))
     print(f"  web worker: {holding * 100:.0f} % of a core while holding {open_at_end} streams; "
           f"peak RSS {monitor.rss:.0f} MB (budget < 2048 MB); peak open files {monitor.fds:.0f}")
     return opened == n and open_at_end == n and errors == 0 and flowing == n and monitor.rss < 2048
+
+
+def _progress(t0: float, streams: Streams, plan: Plan) -> None:
+    print(f"    +{time.monotonic() - t0:.0f} s: answered {streams.answered()}, opened {streams.opened()}, "
+          f"errors {sum(streams.errors.values())}, accept queue {listen_queue(plan.port)[0]}", flush=True)
 
 
 def _pct(values: list[float], p: int) -> float:
