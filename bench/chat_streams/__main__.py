@@ -86,7 +86,8 @@ def main() -> int:
                 address = urlsplit(s.url)
                 print(f"  worker pid {pid}, open files limit {fd_limit(pid)}, RSS before: {rss_mb(pid):.0f} MB")
                 plan = Plan(address.hostname, address.port, f"/apps/{app_id}/conversations", s.account.headers,
-                            args.streams, args.rate, args.max_pending, args.hold, args.ping_interval * 1.5, args.open_timeout, pid)
+                            args.streams, args.rate, args.max_pending, args.hold, args.ping_interval * 1.5, args.open_timeout, pid,
+                            urlsplit(upstream_url).port)
                 started = time.monotonic()
                 ok = asyncio.run(hold_streams(plan))
                 print(f"  whole run {time.monotonic() - started:.0f} s")

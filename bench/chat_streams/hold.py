@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from bench.chat_streams.client import Streams, chat_request, hold_one
-from bench.chat_streams.server_stats import listen_overflows, listen_queue, open_fds, rss_mb
+from bench.chat_streams.server_stats import connections_to, listen_overflows, listen_queue, open_fds, rss_mb
 from bench.proc_stats import cpu_seconds
 
 PROGRESS_EVERY = 10.0  # seconds between progress lines while the streams open
@@ -26,6 +26,7 @@ class Plan:
     window: float  # the last seconds of the hold in which every stream must have pinged
     open_timeout: float
     pid: int  # the web worker
+    upstream_port: int  # the fake model: a run waiting on it holds one connection
 
 
 class Monitor:
@@ -113,6 +114,7 @@ async def hold_streams(plan: Plan) -> bool:
     holding = (cpu_seconds(plan.pid) - hold_cpu0) / max(1e-9, time.monotonic() - hold_t0)
     monitor.sample(force=True)
     flowing = sum(1 for s, before in zip(streams.states, snapshot, strict=True) if s.pings > before and not s.error)
+    waiting_on_model = connections_to(plan.upstream_port)
     open_at_end = streams.open_now()
 
     for s in streams.states:
@@ -128,6 +130,8 @@ async def hold_streams(plan: Plan) -> bool:
           f"(last {plan.window:.1f} s): {flowing}/{n}; pings per stream min {pings[0]} median {pings[n // 2]}; "
           f"longest silence of a stream p50 {_pct(gaps, 50):.1f} s, p99 {_pct(gaps, 99):.1f} s, max {gaps[-1]:.1f} s "
           f"(ping interval {plan.window / 1.5:.1f} s)")
+    print(f"  agent runs waiting on the model (connections to it): {waiting_on_model}/{n}; the others are "
+          f"still preparing (message row, history) behind the database pool")
     print(f"  errors: {errors}" + "".join(f"\n    {count} × {kind}: {streams.samples[kind]!r}"
                                           for kind, count in streams.errors.most_common()))
     print(f"  web worker: {holding * 100:.0f} % of a core while holding {open_at_end} streams; "

@@ -67,3 +67,10 @@ def listen_overflows() -> int:
             row = dict(zip(names.split()[1:], values.split()[1:], strict=True))
             return int(row.get("ListenOverflows", 0))
     return 0
+
+
+def connections_to(port: int) -> int:
+    """Established TCP connections to `port` on this machine (the worker's calls to the model)."""
+    out = subprocess.run(["ss", "-tnH", "state", "established", f"dport = :{port}"], capture_output=True,
+                         text=True).stdout
+    return len(out.splitlines())
