@@ -124,7 +124,8 @@ async def hold_streams(plan: Plan) -> bool:
     await asyncio.gather(*tasks, return_exceptions=True)
 
     pings = sorted(s.pings for s in streams.states)
-    gaps = sorted(max(s.max_gap, window_end - s.last_ping if s.last_ping else 0.0) for s in streams.states)
+    # of the streams still open: a failed stream's silence is its error, counted apart
+    gaps = sorted(max(s.max_gap, window_end - s.last_ping) for s in streams.states if s.opened and not s.error) or [0.0]
     errors = sum(streams.errors.values())
     print(f"  after a {plan.hold:.0f} s hold: {open_at_end}/{n} still open; pings flowing "
           f"(last {plan.window:.1f} s): {flowing}/{n}; pings per stream min {pings[0]} median {pings[n // 2]}; "
