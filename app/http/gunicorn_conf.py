@@ -22,6 +22,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "16"))  # gthread only
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))  # long streams
 graceful_timeout = 30
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # idle keep-alive connections close after this
+# connections the kernel queues while the worker is busy (a burst of new streams); capped by net.core.somaxconn
+backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
 accesslog = None  # request logs come from the app, with request ids
 errorlog = "-"
 

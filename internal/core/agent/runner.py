@@ -98,6 +98,26 @@ class AgentRunner:
 
         self._spawn(background)
 
+    def launch_building(self, build: Callable[[], tuple[BaseAgent, Summariser | None]], turn: AgentTurn,
+                        hooks: TurnHooks, lease: Lease, *, failed: Callable[[Exception], AgentEvent],
+                        run_in: Callable[[], AbstractContextManager] | None = None,
+                        prepare: Callable[[], None] | None = None) -> None:
+        """Like `launch`, with the agent built first IN the background run: building and
+        `prepare` then share the run's context (one database session, one pooled connection,
+        one transaction) instead of each opening their own. A build that fails releases the
+        lease, then ends the stream with `failed(exc)` (called inside the `except`)."""
+        def background() -> None:
+            with run_in() if run_in is not None else nullcontext():
+                try:
+                    agent, summariser = build()
+                except Exception as exc:
+                    _call(lease.release)  # before the terminal frame: a reader that sees it finds no run
+                    self._publish(turn.task_id, failed(exc))
+                    return
+                self.run(agent, turn, hooks, summariser=summariser, lease=lease, prepare=prepare)
+
+        self._spawn(background)
+
     def run(self, agent: BaseAgent, turn: AgentTurn, hooks: TurnHooks, *, summariser: Summariser | None = None,
             lease: Lease | None = None, prepare: Callable[[], None] | None = None) -> AgentOutcome:
         """The turn, synchronously (`start` calls this in the background)."""

@@ -201,3 +201,55 @@ def test_runner_survives_a_failing_persistence_hook(channel):
     assert outcome.status == "normal" and not channel.is_running("run3")
     with channel.subscribe("run3") as sub:
         assert drain(sub, 3)[-1].terminal
+
+
+def test_runner_builds_the_agent_in_the_run_and_a_failed_build_ends_the_stream_without_a_run(channel):
+    from contextlib import contextmanager
+
+    from internal.core.agent import AgentConfig, AgentEvent, AgentEventName, AgentTurn, create_agent
+    from test.support.fake_chat import ScriptedChatModel, text
+
+    contexts, calls = [], []
+
+    @contextmanager
+    def run_in():  # the run's own context (the service's app context): build and prepare share it
+        contexts.append(object())
+        yield
+
+    def build():
+        calls.append(("build", contexts[-1]))
+        return create_agent("function_calling", AgentConfig(llm=ScriptedChatModel(script=[text("ok")]))), None
+
+    def prepare():
+        calls.append(("prepare", contexts[-1]))
+
+    def failed(exc):
+        return AgentEvent(AgentEventName.ERROR, task_id="run4", observation=f"cannot run: {exc}")
+
+    runner = AgentRunner(channel)
+    turn = AgentTurn(query="q", task_id="run4", message_id="m4")
+    runner.launch_building(build, turn, NullHooks(), runner.claim(turn, TaskOwner.account("me")), failed=failed,
+                           run_in=run_in, prepare=prepare)
+    names = [name for name, _ in sse.parse(stream_frames(channel, "run4", ping=lambda: ping_frame("run4"),
+                                                          ping_first=False))]
+    assert names[-1] == "agent_end" and len(contexts) == 1
+    assert calls == [("build", contexts[0]), ("prepare", contexts[0])]
+
+    def broken():
+        raise RuntimeError("tool gone")
+
+    running_when_failed = []
+
+    def failed_noting_the_lease(exc):
+        running_when_failed.append(channel.is_running("run5"))
+        return failed(exc)
+
+    turn = AgentTurn(query="q", task_id="run5", message_id="m5")
+    lease = runner.claim(turn, TaskOwner.account("me"))
+    with channel.subscribe("run5") as sub:
+        runner.launch_building(broken, turn, NullHooks(), lease, failed=failed_noting_the_lease, prepare=prepare)
+        frames = drain(sub, 1)
+    assert [(name, data["observation"]) for e in frames for name, data in sse.parse([e.frame])] == [
+        ("error", "cannot run: tool gone")]
+    assert frames[-1].terminal and running_when_failed == [False]  # the lease went before the terminal frame
+    assert [c for c, _ in calls] == ["build", "prepare"]  # a failed build prepares nothing

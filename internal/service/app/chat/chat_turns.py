@@ -40,6 +40,7 @@ from .message_recorder import MessageRecorder
 
 log = logging.getLogger(__name__)
 LOST_RUN_MESSAGE = "the run was interrupted; please try again"
+START_FAILED_MESSAGE = "the reply could not be started; please try again"
 
 
 @dataclass(frozen=True)
@@ -75,25 +76,34 @@ class ChatTurns:
         """Raises before anything is written when the config cannot run (a tool gone, a bad model).
         The message row and the history are the run's first step (`prepare`), so the client's
         first frame (the ids) does not wait for them. With `defer_build` (the console's SSE
-        surfaces) even building the agent waits until that first frame is out: the agent is built and started by `frames()`
-        right after the first frame, and a config that cannot run ends the stream with `error`.
-        The task is claimed (owner and lease) right after that frame is written, before the
-        client can have read its task id and sent a stop."""
+        surfaces) even building the agent waits until that first frame is out: `frames()` claims
+        the task (owner and lease) right after that frame is written, before the client can have
+        read its task id and sent a stop, and the agent is built in the run's own greenlet, whose
+        database session then also serves `prepare` (one pooled connection per turn, not two); a
+        config that cannot run ends the stream with `error` and leaves no message."""
         if defer_build:
             app = current_app._get_current_object()
             started = StartedTurn(str(uuid.uuid4()), str(uuid.uuid4()), str(conversation.id))
             turn, hooks, prepare = self._turn(started, config, conversation, query, image_urls)
 
+            def build() -> tuple:
+                built = self.builder.build(account_id, config, extra_tools)
+                return built.agent, built.summariser
+
+            def failed(exc: Exception) -> AgentEvent:
+                if isinstance(exc, CustomException):
+                    text = translate_message(exc.message)
+                else:
+                    log.exception("chat task %s could not start", started.task_id)
+                    text = START_FAILED_MESSAGE
+                return AgentEvent(AgentEventName.ERROR, task_id=started.task_id, message_id=started.message_id,
+                                  conversation_id=started.conversation_id, observation=text)
+
             def launch() -> None:
                 lease = self.runner.claim(turn, owner)
-                with app.app_context():
-                    try:
-                        built = self.builder.build(account_id, config, extra_tools)
-                    except Exception:
-                        lease.release()
-                        raise
-                    self.runner.launch(built.agent, turn, hooks, lease, summariser=built.summariser,
-                                       run_in=app.app_context, prepare=prepare)
+                # built in the run's own greenlet: its database session also serves `prepare`
+                self.runner.launch_building(build, turn, hooks, lease, failed=failed, run_in=app.app_context,
+                                            prepare=prepare)
 
             return StartedTurn(started.task_id, started.message_id, started.conversation_id, launch)
         built = self.builder.build(account_id, config, extra_tools)
@@ -190,6 +200,6 @@ def _launch_after_first_frame(started: StartedTurn, body: Iterator[bytes], end) 
     except Exception:
         body.close()
         log.exception("chat task %s could not start", started.task_id)
-        yield end(AgentEventName.ERROR, "the reply could not be started; please try again")
+        yield end(AgentEventName.ERROR, START_FAILED_MESSAGE)
         return
     yield from body
