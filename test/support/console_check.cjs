@@ -12,19 +12,15 @@
 //   NODE_PATH=<dir with playwright-core> CONSOLE_URL=http://127.0.0.1:5173 API_URL=http://127.0.0.1:5000 \
 //   EMAIL=... PASSWORD=... SCREENSHOT=/tmp/console-home.png [AVATAR=/path/to.png] \
 //   [CHECK=datasets] [DOC=/path/to.txt QUERY='...' EXPECT='text of the hit'] node test/support/console_check.cjs
-const { chromium } = require("playwright-core");
+const { API_URL, ICON_PNG, openConsole, run, shotNamer } = require("./console_check_lib.cjs");
 
-const CONSOLE_URL = process.env.CONSOLE_URL || "http://127.0.0.1:5173";
-const API_URL = process.env.API_URL || "http://127.0.0.1:5000";
 const { EMAIL, PASSWORD } = process.env;
 const SCREENSHOT = process.env.SCREENSHOT || "/tmp/console-home.png";
 const CHECK = process.env.CHECK || "account";
 // Console routes of later issues that the pages call; reported, but not a failure here
 // (the space layout opens on /space/apps before the 知识库 tab is clicked).
-const NOT_YET = (process.env.NOT_YET || "/assistant-agent/,/apps").split(",").filter(Boolean);
-const shot = (suffix) => SCREENSHOT.replace(/\.png$/, `-${suffix}.png`);
-// A valid 1x1 PNG: the dataset form requires an icon.
-const ICON_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+const NOT_YET = "/assistant-agent/,/apps";
+const shot = shotNamer(SCREENSHOT);
 // The document uploaded by CHECK=datasets (English + Chinese), the query and the text the hit must show.
 const DOC_TEXT = [
   "# Console check knowledge base",
@@ -44,47 +40,9 @@ const QUERY_ZH = process.env.QUERY_ZH || "灯塔看守人什么时候记录风�
 const EXPECT_ZH = process.env.EXPECT_ZH || "灯塔看守人";
 const ZH_SCORE = process.env.ZH_SCORE || "0.5";
 
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  // LOCALE=zh-CN makes the browser send Accept-Language: zh-CN (the console's users), for translated messages
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: process.env.LOCALE || "en-US" });
-  const calls = [];
-  const problems = [];
-  const notYet = [];
-  const other = [];
-  page.on("console", (msg) => { if (msg.type() === "error") other.push(`console error: ${msg.text()}`); });
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("requestfailed", (req) => {
-    if (req.url().startsWith(API_URL)) problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`);
-  });
-  page.on("response", async (res) => {
-    const req = res.request();
-    if (!req.url().startsWith(API_URL)) {
-      if (res.status() >= 400) other.push(`static file: ${req.method()} ${req.url()} -> ${res.status()}`);
-      return;
-    }
-    if (req.method() === "OPTIONS") return;
-    let code = "";
-    try {
-      const ct = res.headers()["content-type"] || "";
-      if (ct.includes("application/json")) code = (await res.json()).code;
-      else code = ct.split(";")[0];
-    } catch (e) { code = "(unreadable)"; }
-    const line = `${req.method()} ${req.url().slice(API_URL.length)} -> ${res.status()} ${code}`;
-    calls.push(line);
-    const ok = res.status() === 200 && (!code || ["success", "image/png", "image/jpeg", "image/gif", "image/webp"].includes(code));
-    if (!ok) (NOT_YET.some((p) => req.url().startsWith(API_URL + p)) ? notYet : problems).push(line);
-  });
-
-  await page.goto(CONSOLE_URL + "/", { waitUntil: "networkidle" });
-  await page.waitForURL(/\/auth\/login/, { timeout: 15000 });
-  await page.getByPlaceholder("登录账号").fill(EMAIL);
-  await page.getByPlaceholder("账号密码").fill(PASSWORD);
-  await page.locator("button[type=submit]").click();
-  await page.waitForURL(/\/home/, { timeout: 15000 });
+run(async () => {
+  const { page, problems, login, finish } = await openConsole({ notYet: NOT_YET });
+  await login(EMAIL, PASSWORD);
   await page.getByText(EMAIL).first().waitFor({ timeout: 15000 });
   await page.waitForLoadState("networkidle");
   await page.screenshot({ path: SCREENSHOT, fullPage: false });
@@ -122,14 +80,8 @@ const ZH_SCORE = process.env.ZH_SCORE || "0.5";
   if (CHECK === "datasets") await checkDatasets(page, problems);
   if (CHECK === "api-tools") await checkApiTools(page, problems);
   if (CHECK === "account-password") await checkPasswordAndFirstKey(page, problems);
-
-  console.log("API calls:\n  " + calls.join("\n  "));
-  if (notYet.length) console.log("calls to routes of later issues:\n  " + notYet.join("\n  "));
-  if (other.length) console.log("browser console errors (static files, later routes):\n  " + other.join("\n  "));
-  console.log(problems.length ? "PROBLEMS:\n  " + problems.join("\n  ") : "no failed API calls of this issue");
-  await browser.close();
-  process.exit(problems.length ? 1 : 0);
-})().catch((err) => { console.error(err); process.exit(2); });
+  await finish("no failed API calls of this issue");
+});
 
 // CHECK=datasets: every step goes through the console's own screens (the static server has no
 // SPA fallback, so navigation is by clicking router links, never by URL).
