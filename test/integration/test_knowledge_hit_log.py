@@ -48,15 +48,20 @@ def test_hits_are_counted_and_logged_after_the_response(console, app, celery_wor
         if not statement.lstrip().upper().startswith("SELECT"):
             writes.append(statement)
 
+    def committed(conn):
+        writes.append("COMMIT")
+
     query = {"query": "lighthouse keeper wind speed", "retrieval_strategy": "full_text", "k": 2, "score": 0}
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "commit", committed)
     try:
         first = console.post(f"/datasets/{ds}/hit", json=query)["data"]
         second = console.post(f"/datasets/{ds}/hit", json=query)["data"]
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "commit", committed)
     assert len(first) == len(second) == 2
-    assert writes == []  # no INSERT, UPDATE or COMMIT on the request's connection
+    assert writes == []  # no INSERT, UPDATE or COMMIT on the request's engine
     assert all(h["hit_count"] >= 1 for h in first + second)  # the answer counts this hit
 
     # the background thread writes both retrievals within its interval (1 s), no read needed
