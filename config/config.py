@@ -141,6 +141,9 @@ class Config(BaseSettings):
     KB_SWEEP_INTERVAL_SECONDS: int = 60
     KB_DOCS_PER_TASK: int = 8  # documents of one tenant claimed and indexed together by one task
     KB_SPLIT_TIME_BUDGET_SECONDS: float = 60.0  # a document whose splitting takes longer ends in error
+    # retrievals' query-log rows and hit counts are written in one batch per interval, off the
+    # request (a process reads its own at once; other processes' within this interval)
+    KB_HIT_LOG_FLUSH_SECONDS: float = Field(default=1.0, gt=0, le=60)
 
     # --- agent runs and their streams (docs/agents.md) --------------------------------
     AGENT_STREAM_MAXLEN: int = 5000  # frames kept per task for readers that re-attach

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from app.http.app import create_app
 from internal.model.account import Account
 from internal.model.base import Base
+from internal.service.dataset_hit_log import DatasetHitLog
 from internal.service.jwt_service import JwtService
 from pkg.password import hash_password
 from pkg.sqlalchemy import SQLAlchemy
@@ -47,6 +48,7 @@ def _migrate(app) -> None:
 def _wipe(app) -> None:
     """Delete every row (children first); far cheaper than re-creating the schema per test."""
     db: SQLAlchemy = app.extensions["injector"].get(SQLAlchemy)
+    app.extensions["injector"].get(DatasetHitLog).flush()  # this test's hits, not into the next test's tables
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

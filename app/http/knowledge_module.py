@@ -3,6 +3,7 @@
 Embedded default: local MiniLM (ONNX Runtime), local vector + BM25 shards under
 KNOWLEDGE_DIR, in-process embedding cache. Production: VECTOR_STORE=milvus (MILVUS_URI),
 embedding cache in Redis (REDIS_URL), any OpenAI-compatible embedding model.
+The query log and hit counts of retrievals go through one `DatasetHitLog` per process.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from internal.core.indexing import KnowledgeBase, UnknownEmbeddingModel
 from internal.core.keyword_index import LocalKeywordIndex
 from internal.core.vector_store import LocalVectorStore, VectorStore
 from internal.extension.telemetry_extension import Telemetry
+from internal.service.dataset_hit_log import DatasetHitLog, DatasetHitWriter
 
 LOCAL_MINILM = LocalMiniLMEmbeddings.model_id
 LOCAL_E5 = LocalMultilingualE5Embeddings.model_id
@@ -95,6 +97,13 @@ class KnowledgeModule(Module):
 
         return KnowledgeBase(conf.EMBEDDING_MODEL, embeddings_factory, vector_store_factory, LocalKeywordIndex(root / "keywords"),
                              models=selectable_models(conf))
+
+
+    @singleton
+    @provider
+    def hit_log(self, writer: DatasetHitWriter) -> DatasetHitLog:
+        """The query log and hit counts, batched off the request path (docs/knowledge-base.md)."""
+        return DatasetHitLog(writer.write, flush_interval=self.conf.KB_HIT_LOG_FLUSH_SECONDS, name="dataset-hit-log")
 
 
 def selectable_models(conf: Config) -> tuple[str, ...]:

@@ -9,9 +9,11 @@ import importlib
 import pkgutil
 
 from celery import Celery, Task
+from celery.signals import worker_process_shutdown
 from flask import Flask
 
 from config import Config
+from pkg.buffered_writer import close_all
 
 
 def task_modules() -> list[str]:
@@ -66,3 +68,9 @@ def init_app(app: Flask, celery_app: Celery) -> None:
     celery_app.Task = FlaskTask
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    # a prefork child ends with os._exit (no atexit): write its pending usage records and hit logs first
+    worker_process_shutdown.connect(_close_buffered_writers, weak=False, dispatch_uid="llmops-buffered-writers")
+
+
+def _close_buffered_writers(**_kwargs) -> None:
+    close_all()

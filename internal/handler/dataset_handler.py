@@ -31,29 +31,30 @@ def dump_dataset(ds: Dataset, stats: dict) -> dict:
     ).model_dump()
 
 
-def dump_segment_hit(seg, score: float, doc, file) -> dict:
+def dump_segment_hit(row, score: float) -> dict:
+    """One hit (a row of DatasetService.retrieve: the segment with its document's name and file type)."""
     return {
-        "id": str(seg.id),
+        "id": str(row.id),
         "document": {
-            "id": str(doc.id) if doc else "",
-            "name": doc.name if doc else "",
-            "extension": file.extension if file else "",
-            "mime_type": file.mime_type if file else "",
+            "id": str(row.document_id) if row.document_name is not None else "",
+            "name": row.document_name or "",
+            "extension": row.file_extension or "",
+            "mime_type": row.file_mime_type or "",
         },
-        "dataset_id": str(seg.dataset_id),
+        "dataset_id": str(row.dataset_id),
         "score": round(float(score), 4),
-        "position": seg.position,
-        "content": seg.content,
-        "keywords": list(seg.keywords or []),
-        "character_count": seg.character_count,
-        "token_count": seg.token_count,
-        "hit_count": seg.hit_count,
-        "enabled": seg.enabled,
-        "disabled_at": unix_seconds(seg.disabled_at),
-        "status": seg.status,
-        "error": seg.error,
-        "updated_at": unix_seconds(seg.updated_at),
-        "created_at": unix_seconds(seg.created_at),
+        "position": row.position,
+        "content": row.content,
+        "keywords": list(row.keywords or []),
+        "character_count": row.character_count,
+        "token_count": row.token_count,
+        "hit_count": row.hit_count,
+        "enabled": row.enabled,
+        "disabled_at": unix_seconds(row.disabled_at),
+        "status": row.status,
+        "error": row.error,
+        "updated_at": unix_seconds(row.updated_at),
+        "created_at": unix_seconds(row.created_at),
     }
 
 
@@ -104,8 +105,7 @@ class DatasetHandler:
     def hit(self, dataset_id: uuid.UUID, req: HitReq):
         """Hit testing: retrieve segments with the chosen strategy, log the query."""
         hits = self.dataset_service.hit(current_user.id, dataset_id, req.query, req.retrieval_strategy, req.k, req.score)
-        docs, files = self.dataset_service.hit_context([s for s, _ in hits])
-        return success_json([dump_segment_hit(s, score, docs.get(s.document_id), files.get(s.document_id)) for s, score in hits])
+        return success_json([dump_segment_hit(row, score) for row, score in hits])
 
     @login_required
     def get_dataset_queries(self, dataset_id: uuid.UUID):

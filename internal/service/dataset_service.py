@@ -1,5 +1,6 @@
 """Datasets: CRUD with tenant checks, aggregate counts in one grouped query, hit testing
-through the retrieval engine, and the query log (`dataset_query`)."""
+through the retrieval engine, and the query log (`dataset_query`, written off the request by
+`DatasetHitLog` together with the hit counts)."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from celery import Celery
 from injector import inject
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select
 
 from config import Config
 from internal.core.indexing import KnowledgeBase
@@ -20,8 +21,11 @@ from internal.entity.dataset_entity import (
     RetrievalSource,
 )
 from internal.exception import ConflictException, FailException, ValidateErrorException
+from internal.model.base import utcnow
 from internal.model.dataset import Dataset, DatasetQuery, Document, Segment
+from internal.model.upload_file import UploadFile
 from internal.service.base_service import get_owned
+from internal.service.dataset_hit_log import DatasetHitLog, HitRecord
 from pkg.paginator import Paginator, SearchPaginatorReq
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -32,6 +36,22 @@ def like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+_seg, _doc, _file = Segment.__table__.c, Document.__table__.c, UploadFile.__table__.c
+# A hit's segment with its document's name and file type: one Core query, no ORM objects
+_HIT_COLUMNS = (
+    _seg.id, _seg.dataset_id, _seg.document_id, _seg.position, _seg.content, _seg.keywords, _seg.character_count,
+    _seg.token_count, (_seg.hit_count + 1).label("hit_count"), _seg.enabled, _seg.disabled_at, _seg.status,
+    _seg.error, _seg.updated_at, _seg.created_at, _doc.name.label("document_name"),
+    _file.extension.label("file_extension"), _file.mime_type.label("file_mime_type"),
+)
+_HIT_ROWS = (
+    select(*_HIT_COLUMNS)
+    .select_from(Segment.__table__.outerjoin(Document.__table__, _doc.id == _seg.document_id)
+                 .outerjoin(UploadFile.__table__, _file.id == _doc.upload_file_id))
+    .where(_seg.id.in_(bindparam("ids", expanding=True)), _seg.account_id == bindparam("account_id"))
+)
+
+
 @inject
 @dataclass
 class DatasetService:
@@ -39,6 +59,7 @@ class DatasetService:
     conf: Config
     kb: KnowledgeBase
     celery: Celery
+    hit_log: DatasetHitLog
 
     # -- CRUD -----------------------------------------------------------------------------
     def get_dataset(self, account_id: uuid.UUID, dataset_id) -> Dataset:
@@ -122,6 +143,7 @@ class DatasetService:
 
     def stats(self, dataset_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
         """document_count, character_count, hit_count for many datasets in two queries."""
+        self.flush_hits()
         out = {d: {"document_count": 0, "character_count": 0, "hit_count": 0, "related_app_count": 0} for d in dataset_ids}
         if not dataset_ids:
             return out
@@ -150,10 +172,11 @@ class DatasetService:
         score_threshold: float,
         source: str = RetrievalSource.APP.value,
         source_app_id: uuid.UUID | None = None,
-    ) -> list[tuple[Segment, float]]:
-        """The one retrieval entry point (hit testing now; agent tool and workflow node later):
-        every dataset id is tenant-checked, the query is logged per dataset, hit counts of the
-        returned segments are incremented, all in one transaction."""
+    ) -> list[tuple[Row, float]]:
+        """The one retrieval entry point (hit testing, the agent dataset tool, the workflow
+        node): every dataset id is tenant-checked; the returned segments are read with their
+        document in one query (`_HIT_COLUMNS`; `hit_count` includes this hit); the query (per
+        dataset) and the hits are logged through `hit_log`, written after the response."""
         datasets = [self.get_dataset(account_id, d) for d in dict.fromkeys(str(x) for x in dataset_ids)]
         if not query.strip():
             raise ValidateErrorException("query must not be blank")
@@ -168,42 +191,22 @@ class DatasetService:
         ids = [uuid.UUID(h.segment_id) for h in result.segments]
         rows = {}
         if ids:
-            for seg in self.db.session.scalars(
-                select(Segment).where(Segment.id.in_(ids), Segment.account_id == account_id)
-            ):
-                rows[seg.id] = seg
+            rows = {r.id: r for r in self.db.session.execute(_HIT_ROWS, {"ids": ids, "account_id": account_id})}
         hits = [(rows[i], h.score) for i, h in zip(ids, result.segments, strict=False) if i in rows]
-        with self.db.auto_commit():
-            for d in datasets:
-                self.db.session.add(
-                    DatasetQuery(account_id=account_id, dataset_id=d.id, query=query, source=source, source_app_id=source_app_id)
-                )
-            if hits:
-                self.db.session.execute(
-                    update(Segment).where(Segment.id.in_([s.id for s, _ in hits])).values(hit_count=Segment.hit_count + 1)
-                )
-        if hits:  # the commit expired them: reload all in ONE query (not one refresh per segment)
-            list(self.db.session.scalars(select(Segment).where(Segment.id.in_([s.id for s, _ in hits]))
-                                         .execution_options(populate_existing=True)))
+        self.hit_log.emit(HitRecord(account_id, tuple(d.id for d in datasets), query, source, source_app_id,
+                                    tuple(r.id for r, _ in hits), utcnow()))
         return hits
 
     def hit(self, account_id: uuid.UUID, dataset_id, query: str, strategy: str, k: int, score: float):
         return self.retrieve(account_id, [dataset_id], query, strategy, k, score, source=RetrievalSource.HIT_TESTING.value)
 
-    def hit_context(self, segments) -> tuple[dict, dict]:
-        """Documents and upload files of the hit segments (two queries, no N+1)."""
-        from internal.model.upload_file import UploadFile
-
-        doc_ids = list({s.document_id for s in segments})
-        if not doc_ids:
-            return {}, {}
-        docs = {d.id: d for d in self.db.session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
-        fids = [d.upload_file_id for d in docs.values() if d.upload_file_id]
-        by_id = {f.id: f for f in self.db.session.scalars(select(UploadFile).where(UploadFile.id.in_(fids)))} if fids else {}
-        return docs, {d.id: by_id.get(d.upload_file_id) for d in docs.values()}
+    def flush_hits(self) -> None:
+        """Write this process's pending query-log rows and hit counts now (before reading them)."""
+        self.hit_log.flush()
 
     def get_dataset_queries(self, account_id: uuid.UUID, dataset_id, limit: int = 10) -> Sequence[DatasetQuery]:
         ds = self.get_dataset(account_id, dataset_id)
+        self.flush_hits()
         return self.db.session.scalars(
             select(DatasetQuery)
             .where(DatasetQuery.dataset_id == ds.id, DatasetQuery.account_id == account_id)

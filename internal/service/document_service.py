@@ -118,6 +118,7 @@ class DocumentService:
     def document_stats(self, document_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
         out = {d: {"segment_count": 0, "hit_count": 0} for d in document_ids}
         if document_ids:
+            self.dataset_service.flush_hits()
             for doc_id, n, hits in self.db.session.execute(
                 select(Segment.document_id, func.count(Segment.id), func.coalesce(func.sum(Segment.hit_count), 0))
                 .where(Segment.document_id.in_(document_ids))

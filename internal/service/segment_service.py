@@ -48,10 +48,12 @@ class SegmentService:
         return ds, doc, seg
 
     def get_segment(self, account_id, dataset_id, document_id, segment_id) -> Segment:
+        self.dataset_service.flush_hits()  # the hit counts of this process's last retrievals
         return self._load(account_id, dataset_id, document_id, segment_id)[2]
 
     def get_segments_with_page(self, account_id, dataset_id, document_id, req: SearchPaginatorReq) -> tuple[Sequence[Segment], Paginator]:
         _, doc, _ = self._load(account_id, dataset_id, document_id)
+        self.dataset_service.flush_hits()
         stmt = select(Segment).where(Segment.document_id == doc.id, Segment.account_id == account_id)
         if req.search_word:
             stmt = stmt.where(Segment.content.ilike(like(req.search_word), escape="\\"))

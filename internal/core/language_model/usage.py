@@ -12,8 +12,6 @@ If the queue is full, records are dropped and counted (never blocks a request).
 """
 from __future__ import annotations
 
-import atexit
-import collections
 import hashlib
 import logging
 import os
@@ -23,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from pkg.buffered_writer import BufferedWriter
 
 from .entities import Pricing
 
@@ -195,69 +195,12 @@ class MemoryUsageSink:
             self.records.append(record)
 
 
-class BufferedUsageSink:
-    """Non-blocking sink: `emit()` appends to an in-memory deque (no lock, no thread wake-up);
-    one background thread per process wakes every `flush_interval` seconds and writes what
-    accumulated in batches of `batch_size`. Beyond `max_queue` pending records new ones are
-    dropped (and counted) rather than slowing requests down."""
+class BufferedUsageSink(BufferedWriter[UsageRecord]):
+    """Non-blocking sink (pkg.buffered_writer): `emit()` appends to an in-memory deque; one
+    background thread per process writes batches of `batch_size` every `flush_interval` seconds.
+    Beyond `max_queue` pending records new ones are dropped (and counted)."""
 
     def __init__(self, writer: Callable[[list[UsageRecord]], None], *, batch_size: int = 200,
                  flush_interval: float = 1.0, max_queue: int = 100_000) -> None:
-        self.writer = writer
-        self.batch_size = max(1, batch_size)
-        self.flush_interval = flush_interval
-        self.max_queue = max_queue
-        self._queue: collections.deque[UsageRecord] = collections.deque()
-        self.dropped = 0
-        self._thread: threading.Thread | None = None
-        self._pid: int | None = None
-        self._start_lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._stop = threading.Event()
-        atexit.register(self.close)
-
-    def _ensure_thread(self) -> None:
-        # (re)start lazily so a sink created before a gunicorn fork still works in each worker
-        if self._thread is not None and self._pid == os.getpid():
-            return
-        with self._start_lock:
-            if self._thread is None or self._pid != os.getpid():
-                self._pid = os.getpid()
-                self._stop = threading.Event()
-                self._thread = threading.Thread(target=self._run, name="usage-sink", daemon=True)
-                self._thread.start()
-
-    def emit(self, record: UsageRecord) -> None:
-        if self._pid != os.getpid() or self._thread is None:
-            self._ensure_thread()
-        if len(self._queue) >= self.max_queue:
-            self.dropped += 1
-            return
-        self._queue.append(record)
-
-    def _write(self, batch: list[UsageRecord]) -> None:
-        if not batch:
-            return
-        try:
-            self.writer(batch)
-        except Exception:  # never let accounting kill the thread
-            log.exception("usage sink: failed to write %d records", len(batch))
-
-    def _run(self) -> None:
-        stop = self._stop
-        while not stop.wait(self.flush_interval):
-            self.flush()
-
-    def flush(self) -> None:
-        """Write whatever is queued now, in the calling thread."""
-        with self._write_lock:
-            q = self._queue
-            while q:
-                batch = []
-                while q and len(batch) < self.batch_size:
-                    batch.append(q.popleft())
-                self._write(batch)
-
-    def close(self) -> None:
-        self._stop.set()
-        self.flush()
+        super().__init__(writer, batch_size=batch_size, flush_interval=flush_interval, max_queue=max_queue,
+                         name="usage-sink")

@@ -123,9 +123,13 @@ class RetrievalEngine:
             t0 = time.perf_counter()
             flt = SegmentFilter(req.account_id, tuple(ds_ids), req.document_ids)
             calibrate = semantic_calibration(model_id)
+            # a scan of a few thousand rows in memory: here, cheaper than the thread hand-off
+            search = b.vector_store.search
+            found = (search(qcache[model_id], k, flt) if b.vector_store.search_is_small(flt)
+                     else run_off_hub(search, qcache[model_id], k, flt))
             out.extend(
                 ScoredSegment(s.segment_id, s.document_id, s.dataset_id, calibrate(s.score), {**s.extra, "cosine": s.score})
-                for s in run_off_hub(b.vector_store.search, qcache[model_id], k, flt)
+                for s in found
             )
             timings["vector_ms"] = timings.get("vector_ms", 0.0) + (time.perf_counter() - t0) * 1000
         # calibrated scores are comparable across models (datasets bound to different models)

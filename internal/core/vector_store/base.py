@@ -81,3 +81,9 @@ class VectorStore(SegmentIndexBase):
     @abc.abstractmethod
     def search(self, vector: np.ndarray, k: int, flt: SegmentFilter) -> list[ScoredSegment]:
         """Top-k by cosine similarity among segments matching ``flt``; score in [-1, 1]."""
+
+    def search_is_small(self, flt: SegmentFilter) -> bool:
+        """True when ``search`` for ``flt`` is an in-memory scan so small that running it on the
+        calling thread (under gevent: the hub) costs less than handing it to a native thread.
+        Default: never (a remote store, or one whose size is unknown)."""
+        return False

@@ -10,6 +10,11 @@ keeps latency stable on a loaded 2-core box; the bench reports its recall agains
 Filters still apply inside the scan; sparse filters (< 25% of a part) fall back to exact search
 over the selected rows. Vector files are memory-mapped, so web and worker processes share the
 page cache instead of each holding a copy.
+
+``search_is_small``: a search over datasets already in memory with at most
+``INLINE_SEARCH_ROWS`` rows in all (one mat-vec of ~1.5 M multiply-adds, well under a
+millisecond) is run by the engine on the calling thread; under gunicorn's gevent worker the
+hand-off to a native thread and back cost more than such a scan (issue 13 §1).
 """
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ import numpy as np
 
 from .base import ScoredSegment, SegmentFilter, SegmentRef, VectorStore
 from .shards import Part, ShardedStore
+
+INLINE_SEARCH_ROWS = 4096
 
 
 class LocalVectorStore(ShardedStore, VectorStore):
@@ -69,6 +76,10 @@ class LocalVectorStore(ShardedStore, VectorStore):
             by_ds.setdefault((str(r.dataset_id), str(r.account_id)), []).append(i)
         for (ds, acct), idx in by_ds.items():
             self._append(ds, acct, [refs[i] for i in idx], {"vectors": vectors[idx]})
+
+    def search_is_small(self, flt: SegmentFilter) -> bool:
+        rows = self.cached_rows(flt.dataset_ids)
+        return rows is not None and rows <= INLINE_SEARCH_ROWS
 
     def search(self, vector: np.ndarray, k: int, flt: SegmentFilter) -> list[ScoredSegment]:
         q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(-1))

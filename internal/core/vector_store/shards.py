@@ -203,6 +203,18 @@ class ShardedStore(ABC):
             self._parts[key] = part
         return part
 
+    def cached_rows(self, dataset_ids: Iterable[str]) -> int | None:
+        """Rows (alive or not) of these datasets' shards as last loaded by this process, without
+        touching the disk; None when one of them was never loaded (its load is file I/O)."""
+        rows = 0
+        with self._cache_lock:
+            for ds in dict.fromkeys(str(x) for x in dataset_ids):
+                cached = self._shards.get(ds)
+                if cached is None:
+                    return None
+                rows += sum(p.rows for p in cached[1].parts)
+        return rows
+
     def shards_for(self, account_id: str, dataset_ids: Iterable[str]) -> list[Shard]:
         out = []
         for ds in dict.fromkeys(str(x) for x in dataset_ids):

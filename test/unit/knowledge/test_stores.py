@@ -213,3 +213,20 @@ def test_ivf_index_on_large_parts_keeps_recall_and_filters(tmp_path):
     assert store.search(queries[0], 5, SegmentFilter("other", ("ds",))) == []
     # a reader in another instance sees the optimized shard
     assert LocalVectorStore(tmp_path, DIM).count(flt) == 6000 - 120
+
+
+def test_only_a_small_dataset_already_in_memory_is_searched_on_the_calling_thread(tmp_path):
+    """Issue 13 §1: under gevent the engine hands a search to a native thread unless the store
+    says it is a small in-memory scan (the hand-off cost more than scanning 300 rows)."""
+    from internal.core.vector_store.local import INLINE_SEARCH_ROWS
+
+    store = LocalVectorStore(tmp_path, DIM)
+    store.upsert(_refs(300), _vecs(300))
+    store.upsert(_refs(INLINE_SEARCH_ROWS, dataset="ds-big", prefix="b"), _vecs(INLINE_SEARCH_ROWS, seed=1))
+    small, big = SegmentFilter("acct-a", ("ds-1",)), SegmentFilter("acct-a", ("ds-1", "ds-big"))
+    fresh = LocalVectorStore(tmp_path, DIM)  # another process: nothing loaded yet, loading is file I/O
+    assert not fresh.search_is_small(small)
+    fresh.search(_vecs(1)[0], 3, small)
+    assert fresh.search_is_small(small)
+    fresh.search(_vecs(1)[0], 3, big)
+    assert not fresh.search_is_small(big)  # 300 + INLINE_SEARCH_ROWS rows
