@@ -95,6 +95,11 @@ class StreamChannel(abc.ABC):
     def publish(self, task_id: str, frame: bytes, terminal: bool = False) -> int:
         """Append one frame; answers its sequence number."""
 
+    def publish_many(self, task_id: str, frames: list[bytes], terminal: bool = False) -> None:
+        """Append frames in order (backends send them in one round trip); `terminal`: the last is."""
+        for i, frame in enumerate(frames):
+            self.publish(task_id, frame, terminal=terminal and i == len(frames) - 1)
+
     @abc.abstractmethod
     def subscribe(self, task_id: str, after: int = 0) -> Subscription: ...
 

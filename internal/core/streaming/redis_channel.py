@@ -129,6 +129,24 @@ class RedisStreamChannel(StreamChannel):
         self.dispatcher_for(task_id).deliver_local(key.encode(), Entry(seq, frame, terminal))
         return seq
 
+    def publish_many(self, task_id: str, frames: list[bytes], terminal: bool = False) -> None:
+        if len(frames) < 2:
+            if frames:
+                self.publish(task_id, frames[0], terminal)
+            return
+        key = self._key(task_id, "frames")
+        pipe = self._redis.pipeline(transaction=False)
+        for i, frame in enumerate(frames):
+            last = terminal and i == len(frames) - 1
+            pipe.xadd(key, {b"f": frame, b"t": b"1" if last else b"0"}, id="0-*",
+                      maxlen=self.settings.stream_maxlen, approximate=True)
+        pipe.expire(key, self.settings.stream_ttl_s)
+        ids = pipe.execute()[:-1]
+        dispatcher = self.dispatcher_for(task_id)
+        for i, (entry_id, frame) in enumerate(zip(ids, frames, strict=True)):
+            seq = int(entry_id.split(b"-", 1)[1])
+            dispatcher.deliver_local(key.encode(), Entry(seq, frame, terminal and i == len(frames) - 1))
+
     def subscribe(self, task_id: str, after: int = 0) -> Subscription:
         key = self._key(task_id, "frames").encode()
         return self.dispatcher_for(task_id).subscribe(key, after)
