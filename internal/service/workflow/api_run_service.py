@@ -30,7 +30,7 @@ from internal.core.workflow.validation import GraphValidationError
 from internal.entity.workflow_entity import InvokeFrom, WorkflowStatus
 from internal.exception import CustomException, NotFoundException
 from internal.model.workflow import Workflow, WorkflowNodeRun
-from internal.service.base_service import get_owned
+from internal.service.base_service import get_owned_columns
 from pkg import sse
 from pkg.i18n import translate_message
 from pkg.sqlalchemy import SQLAlchemy
@@ -59,11 +59,19 @@ class WorkflowApiRunService:
     reader: WorkflowRunReader
 
     def _prepare(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]):
-        workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
-        if workflow.status != WorkflowStatus.PUBLISHED.value or not workflow.graph:
+        workflow = get_owned_columns(self.db, Workflow, workflow_id, account_id, Workflow.id, Workflow.status,
+                                     Workflow.published_at, message="workflow not found")
+        if workflow.status != WorkflowStatus.PUBLISHED.value:
             raise NotFoundException("the workflow is not published")
+
+        def published_graph() -> dict[str, Any]:  # read (and decoded) only when this version is not compiled yet
+            graph = self.db.session.scalar(select(Workflow.graph).where(Workflow.id == workflow.id))
+            if not graph:
+                raise NotFoundException("the workflow is not published")
+            return graph
+
         try:
-            compiled = self.compiled.get(workflow.id, workflow.published_at, workflow.graph)  # once per version
+            compiled = self.compiled.get(workflow.id, workflow.published_at, published_graph)  # once per version
             values = compiled.validate_inputs(inputs)
         except GraphValidationError as err:
             raise validate_error(err) from None

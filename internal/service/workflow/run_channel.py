@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from internal.core.streaming import Lease, StreamChannel, TaskOwner
+from internal.core.streaming import Lease, StreamChannel
 
 KEY_PREFIX = "llmops:workflow:"
 STOP_POLL_SECONDS = 0.2
@@ -42,11 +42,10 @@ class WorkflowRunChannel:
     def request_stop(self, run_id: str) -> None:
         self.channel.request_stop(run_id)
 
-    def hold(self, run_id: str, account_id: object, workflow_id: object, invoke_from: str, *,
-             new_here: bool = False) -> Lease:
-        """`new_here`: a new run this process executes — its frames reach this process's readers
-        without a read (subscribe them after this; the owner key comes in the same round trip)."""
-        meta = {"account_id": str(account_id), "workflow_id": str(workflow_id), "invoke_from": invoke_from}
+    def hold(self, run_id: str, *, new_here: bool = False) -> Lease:
+        """The run's lease alone (its row has everything a resume needs: no meta, one round trip).
+        `new_here`: a new run this process executes — its frames reach this process's readers
+        without a read (subscribe them after this)."""
         if new_here:
-            return self.channel.claim(run_id, TaskOwner.account(account_id), meta)
-        return self.channel.hold_lease(run_id, meta)
+            self.channel.produce_here(run_id)
+        return self.channel.hold_lease(run_id)

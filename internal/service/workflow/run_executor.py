@@ -106,7 +106,7 @@ class WorkflowRunExecutor:
         if row.invoke_from == InvokeFrom.DEBUGGER.value:
             run.draft = without_positions(row.graph or {})
         graph = row.graph
-        lease = self.runs.hold(run_id, run.account_id, run.workflow_id, run.invoke_from)
+        lease = self.runs.hold(run_id)
         try:
             compiled = self.compiled.for_graph(run.workflow_id, graph)
         except Exception:

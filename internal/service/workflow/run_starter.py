@@ -57,7 +57,7 @@ class WorkflowRunStarter:
             store.create_run(header)  # held back: in process the run's first write carries it
             lease = None
             if self.launcher.runs_here:  # its lease from before the first row (a crash here is swept)
-                lease = self.runs.hold(run_id, account_id, workflow_id, invoke_from, new_here=True)
+                lease = self.runs.hold(run_id, new_here=True)
             else:
                 store.flush()  # a worker reads the run from its row
             return PreparedRun(run_id, account_id, workflow_id, invoke_from, blocking, compiled, header, draft,
