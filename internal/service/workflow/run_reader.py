@@ -64,7 +64,7 @@ class WorkflowRunReader:
             max_duration=self._max_seconds(), ping_first=False,
             timeout_frame=lambda: failure_frame(style, run_id, GAVE_UP),
             lost_frame=lambda: failure_frame(style, run_id, LOST_RUN), alive=self._alive(scope, run_id),
-            subscription=subscription)
+            subscription=subscription, join=style == FrameStyle.EVENTS)  # the console reads debug frames
         return (frame for frame in body if frame)  # a debug run's terminal frame may be empty
 
     def subscribe(self, run_id: str) -> Subscription:
