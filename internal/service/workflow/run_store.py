@@ -91,8 +91,10 @@ class DatabaseRunStore:
         with self.scope(), self.db.engine.begin() as conn:
             if self._header is not None:
                 conn.execute(_INSERT_RUN, self._header)
-            if self._nodes:
-                conn.execute(_INSERT_NODE, self._nodes)
+            if len(self._nodes) == 1:
+                conn.execute(_INSERT_NODE, self._nodes[0])
+            elif self._nodes:  # one multi-row INSERT (an executemany is a pipeline of one per row)
+                conn.execute(insert(_NODES).values(self._nodes))
             if finish is not None:
                 conn.execute(_FINISH_RUN, finish)
         self._header, self._nodes = None, []
