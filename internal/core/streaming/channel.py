@@ -95,6 +95,11 @@ class StreamChannel(abc.ABC):
     def publish(self, task_id: str, frame: bytes, terminal: bool = False) -> int:
         """Append one frame; answers its sequence number."""
 
+    def publish_many(self, task_id: str, frames: list[bytes], terminal: bool = False) -> None:
+        """Append frames in order (backends send them in one round trip); `terminal`: the last is."""
+        for i, frame in enumerate(frames):
+            self.publish(task_id, frame, terminal=terminal and i == len(frames) - 1)
+
     @abc.abstractmethod
     def subscribe(self, task_id: str, after: int = 0) -> Subscription: ...
 
@@ -117,7 +122,13 @@ class StreamChannel(abc.ABC):
 
     # liveness
     @abc.abstractmethod
-    def hold_lease(self, task_id: str, meta: dict[str, str] | None = None) -> Lease: ...
+    def hold_lease(self, task_id: str, meta: dict[str, str] | None = None) -> Lease:
+        """`meta` (what a sweeper needs besides the id) is stored only when given."""
+
+    def produce_here(self, task_id: str) -> None:  # noqa: B027 (optional: one process has nothing to route)
+        """A NEW task this process will run (no frames yet): readers of it subscribed here from
+        now on get its frames straight from `publish`, without reading them back (`claim` does
+        this too)."""
 
     def claim(self, task_id: str, owner: TaskOwner, meta: dict[str, str] | None = None) -> Lease:
         """`set_owner` and `hold_lease` at once (backends may do both in one round trip)."""

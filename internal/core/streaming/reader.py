@@ -14,17 +14,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from .channel import StreamChannel
+from .channel import StreamChannel, Subscription
 
 
 def stream_frames(channel: StreamChannel, task_id: str, *, after: int = 0, ping: Callable[[], bytes],
                   ping_interval: float = 10.0, max_duration: float = 900.0, ping_first: bool = True,
                   timeout_frame: Callable[[], bytes] | None = None,
                   lost_frame: Callable[[], bytes] | None = None,
-                  alive: Callable[[], bool] | None = None) -> Iterator[bytes]:
+                  alive: Callable[[], bool] | None = None,
+                  subscription: Subscription | None = None, join: bool = False) -> Iterator[bytes]:
+    """`subscription`: one made before the task started (`channel.subscribe(task_id, after)`),
+    so that a task run by this process hands its first frames to it directly. `join`: the
+    frames that arrived together leave in one write (each still whole; for clients that parse
+    a byte stream — not the console, whose reader wants one frame per read)."""
     if ping_first:
         yield ping()  # the first frame carries the ids at once; subscribing after it loses nothing (frames are numbered)
-    sub = channel.subscribe(task_id, after)
+    sub = subscription if subscription is not None else channel.subscribe(task_id, after)
     try:
         deadline = time.monotonic() + max_duration
         idle_checks = 0
@@ -37,6 +42,12 @@ def stream_frames(channel: StreamChannel, task_id: str, *, after: int = 0, ping:
             batch = sub.next_batch(min(ping_interval, remaining))
             if batch:
                 idle_checks = 0
+                if join:
+                    end = next((i for i, e in enumerate(batch) if e.terminal), None)
+                    yield b"".join(e.frame for e in batch[:None if end is None else end + 1])
+                    if end is not None:
+                        return
+                    continue
                 for entry in batch:
                     yield entry.frame
                     if entry.terminal:

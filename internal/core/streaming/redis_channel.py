@@ -5,7 +5,7 @@
                      stream_ttl_s, refreshed by every frame
   task:<id>:owner    "account:<uuid>" | "end_user:<uuid>"; TTL stream_ttl_s
   task:<id>:stop     "1" once a stop was requested (by any process); TTL stream_ttl_s
-  task:<id>:meta     hash the runner stored with its lease (message_id, conversation_id …)
+  task:<id>:meta     hash the runner stored with its lease (message_id, conversation_id …), if any
   leases             sorted set task id → lease expiry (UNIX seconds); renewed by one keeper
                      thread per process for all its runs; a sweeper claims expired members
   wake:<uuid>        a dispatcher's wake-up stream (see redis_dispatcher)
@@ -73,13 +73,16 @@ class _LeaseKeeper:
 
 
 class _RedisLease(Lease):
-    def __init__(self, channel: RedisStreamChannel, task_id: str) -> None:
-        self._channel, self._task_id = channel, task_id
+    def __init__(self, channel: RedisStreamChannel, task_id: str, has_meta: bool = True) -> None:
+        self._channel, self._task_id, self._has_meta = channel, task_id, has_meta
 
     def release(self) -> None:
         ch = self._channel
         ch._keeper.discard(self._task_id)
         ch.dispatcher_for(self._task_id).forget_local(ch._key(self._task_id, "frames").encode())
+        if not self._has_meta:
+            ch._redis.zrem(ch._leases_key, self._task_id)
+            return
         pipe = ch._redis.pipeline(transaction=False)
         pipe.zrem(ch._leases_key, self._task_id)
         pipe.delete(ch._key(self._task_id, "meta"))
@@ -129,6 +132,24 @@ class RedisStreamChannel(StreamChannel):
         self.dispatcher_for(task_id).deliver_local(key.encode(), Entry(seq, frame, terminal))
         return seq
 
+    def publish_many(self, task_id: str, frames: list[bytes], terminal: bool = False) -> None:
+        if len(frames) < 2:
+            if frames:
+                self.publish(task_id, frames[0], terminal)
+            return
+        key = self._key(task_id, "frames")
+        pipe = self._redis.pipeline(transaction=False)
+        for i, frame in enumerate(frames):
+            last = terminal and i == len(frames) - 1
+            pipe.xadd(key, {b"f": frame, b"t": b"1" if last else b"0"}, id="0-*",
+                      maxlen=self.settings.stream_maxlen, approximate=True)
+        pipe.expire(key, self.settings.stream_ttl_s)
+        ids = pipe.execute()[:-1]
+        dispatcher = self.dispatcher_for(task_id)
+        for i, (entry_id, frame) in enumerate(zip(ids, frames, strict=True)):
+            seq = int(entry_id.split(b"-", 1)[1])
+            dispatcher.deliver_local(key.encode(), Entry(seq, frame, terminal and i == len(frames) - 1))
+
     def subscribe(self, task_id: str, after: int = 0) -> Subscription:
         key = self._key(task_id, "frames").encode()
         return self.dispatcher_for(task_id).subscribe(key, after)
@@ -154,11 +175,18 @@ class RedisStreamChannel(StreamChannel):
 
     # ------------------------------------------------------------------ leases -----------
     def hold_lease(self, task_id: str, meta: dict[str, str] | None = None) -> Lease:
+        if meta is None:  # the lease alone: one command
+            self._redis.zadd(self._leases_key, {task_id: time.time() + self.settings.lease_ttl_s})
+            self._keeper.add(task_id)
+            return _RedisLease(self, task_id, has_meta=False)
         return self._lease(self._redis.pipeline(transaction=False), task_id, meta)
+
+    def produce_here(self, task_id: str) -> None:
+        self.dispatcher_for(task_id).produce_here(self._key(task_id, "frames").encode())
 
     def claim(self, task_id: str, owner: TaskOwner, meta: dict[str, str] | None = None) -> Lease:
         """A new task, run by this process: its frames reach this process's readers directly."""
-        self.dispatcher_for(task_id).produce_here(self._key(task_id, "frames").encode())
+        self.produce_here(task_id)
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._key(task_id, "owner"), owner.token(), ex=self.settings.stream_ttl_s)
         return self._lease(pipe, task_id, meta)

@@ -100,11 +100,18 @@ class CodeRunner(Protocol):
 
 class CheckpointStore(Protocol):
     """Durability: the header when a run starts, each finished node, the final result. A store
-    must make `save_node` durable before returning (the engine then treats the node as done)."""
+    must make `save_node` durable before returning (the engine then treats the node as done) —
+    except that it may hold back the header and the records of pure nodes
+    (`node_type.PURE_TYPES`: running one again after a crash is harmless) until the next
+    `flush`, the next record of another node, or `finish_run`. The engine flushes before a node
+    with side effects starts and before it waits for parallel nodes, so nothing is held back
+    while the run waits on anything."""
 
     def create_run(self, header: RunHeader) -> None: ...
 
     def save_node(self, run_id: str, record: NodeRunRecord) -> None: ...
+
+    def flush(self) -> None: ...
 
     def finish_run(self, result: RunResult) -> None: ...
 
@@ -112,9 +119,13 @@ class CheckpointStore(Protocol):
 
 
 class EventSink(Protocol):
-    """Receives events from the engine's threads (must be thread-safe)."""
+    """Receives events from the engine's threads (must be thread-safe). A sink may hold back the
+    top-level events of pure nodes (to send them together) until `flush`, its next other event,
+    or the run's final event; the engine flushes where the store flushes."""
 
     def emit(self, event: WorkflowEvent) -> None: ...
+
+    def flush(self) -> None: ...
 
 
 class Clock(Protocol):
@@ -177,6 +188,9 @@ class NullSink:
     def emit(self, event: WorkflowEvent) -> None:
         pass
 
+    def flush(self) -> None:
+        pass
+
 
 class ListSink:
     """Collects events in order (thread-safe: list.append is atomic)."""
@@ -186,6 +200,9 @@ class ListSink:
 
     def emit(self, event: WorkflowEvent) -> None:
         self.events.append(event)
+
+    def flush(self) -> None:
+        pass  # nothing held back
 
 
 class InMemoryCheckpointStore:
@@ -200,6 +217,9 @@ class InMemoryCheckpointStore:
     def save_node(self, run_id: str, record: NodeRunRecord) -> None:
         with self._lock:
             self._runs[run_id].records.append(record)
+
+    def flush(self) -> None:
+        pass  # nothing is held back in memory
 
     def finish_run(self, result: RunResult) -> None:
         with self._lock:

@@ -8,10 +8,11 @@ then `event: <engine event type>` (`run_started`, `node_started`, `node_chunk`,
 `run_failed`, `run_stopped`) with the event's fields as data (`run_id`, `node_id`, `node_type`,
 `title`, `status`, `inputs`, `outputs`, `error`, `latency`, `text` for chunks …);
 `: ping` comments keep an idle connection open. The run executes where its launcher puts it (a
-Celery worker in production, a thread here in the embedded default); both answers are read from
-the run's channel (a blocking call waits for its `result` frame). `events` re-attaches to a
-run's stream from any process; `stop` asks a running run to stop from any process (the run
-channel's stop flag, read before every node)."""
+Celery worker in production, a thread here in the embedded default); the stream is read from
+the run's channel, and so is a blocking call's answer on a worker (its `result` frame) — a
+blocking call whose run executes in this process runs it on the request's thread. `events`
+re-attaches to a run's stream from any process; `stop` asks a running run to stop from any
+process (the run channel's stop flag, read before every node)."""
 from __future__ import annotations
 
 import logging
@@ -23,12 +24,13 @@ from typing import Any
 from injector import inject
 from sqlalchemy import select
 
+from internal.core.streaming import Subscription
 from internal.core.workflow.entities.runs import NodeRunRecord, RunResult, RunStatus
 from internal.core.workflow.validation import GraphValidationError
 from internal.entity.workflow_entity import InvokeFrom, WorkflowStatus
 from internal.exception import CustomException, NotFoundException
 from internal.model.workflow import Workflow, WorkflowNodeRun
-from internal.service.base_service import get_owned
+from internal.service.base_service import get_owned_columns
 from pkg import sse
 from pkg.i18n import translate_message
 from pkg.sqlalchemy import SQLAlchemy
@@ -57,11 +59,19 @@ class WorkflowApiRunService:
     reader: WorkflowRunReader
 
     def _prepare(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]):
-        workflow = get_owned(self.db, Workflow, workflow_id, account_id, "workflow not found")
-        if workflow.status != WorkflowStatus.PUBLISHED.value or not workflow.graph:
+        workflow = get_owned_columns(self.db, Workflow, workflow_id, account_id, Workflow.id, Workflow.status,
+                                     Workflow.published_at, message="workflow not found")
+        if workflow.status != WorkflowStatus.PUBLISHED.value:
             raise NotFoundException("the workflow is not published")
+
+        def published_graph() -> dict[str, Any]:  # read (and decoded) only when this version is not compiled yet
+            graph = self.db.session.scalar(select(Workflow.graph).where(Workflow.id == workflow.id))
+            if not graph:
+                raise NotFoundException("the workflow is not published")
+            return graph
+
         try:
-            compiled = self.compiled.get(workflow.id, workflow.published_at, workflow.graph)  # once per version
+            compiled = self.compiled.get(workflow.id, workflow.published_at, published_graph)  # once per version
             values = compiled.validate_inputs(inputs)
         except GraphValidationError as err:
             raise validate_error(err) from None
@@ -79,8 +89,11 @@ class WorkflowApiRunService:
     def run_blocking(self, account_id: uuid.UUID, workflow_id, inputs: dict[str, Any]) -> dict[str, Any]:
         slot, wf_id, compiled, values = self._reserved(account_id, workflow_id, inputs)
         scope, run_id = AppScope.current(), str(uuid.uuid4())
-        self.starter.start(scope, slot, account_id, wf_id, InvokeFrom.SERVICE_API.value, compiled, values,
-                           run_id=run_id, blocking=True)
+        run = self.starter.prepare(scope, slot, account_id, wf_id, InvokeFrom.SERVICE_API.value, compiled, values,
+                                   run_id=run_id, blocking=True)
+        if self.starter.runs_here:  # no hand-off: the result comes back on this thread
+            return dump_result(self.starter.run_here(run))
+        self.starter.launch(run, scope)
         answer = self.reader.wait(scope, run_id)
         return answer if answer is not None else self.get_run(account_id, wf_id, run_id)
 
@@ -89,10 +102,9 @@ class WorkflowApiRunService:
         scope, run_id = AppScope.current(), str(uuid.uuid4())
 
         def body() -> Iterator[bytes]:
-            yield sse.frame("ping", {"run_id": run_id})  # at once: the run id (to stop it) before the run's first row
+            yield sse.frame("ping", {"run_id": run_id})  # at once: the run id (to stop it) before anything is written
             try:
-                self.starter.start(scope, slot, account_id, wf_id, InvokeFrom.SERVICE_API.value, compiled, values,
-                                   run_id=run_id)
+                sub = self._launch_read(scope, slot, account_id, wf_id, compiled, values, run_id)
             except CustomException as exc:
                 yield failure_frame(FrameStyle.EVENTS, run_id, translate_message(exc.message))
                 return
@@ -100,9 +112,30 @@ class WorkflowApiRunService:
                 log.exception("workflow run %s could not start", run_id)
                 yield failure_frame(FrameStyle.EVENTS, run_id, NOT_STARTED)
                 return
-            yield from self.reader.frames(scope, run_id, FrameStyle.EVENTS)
+            try:
+                yield from self.reader.frames(scope, run_id, FrameStyle.EVENTS, subscription=sub)
+            finally:
+                sub.close()
 
         return body()
+
+    def _launch_read(self, scope: AppScope, slot, account_id: uuid.UUID, workflow_id: uuid.UUID, compiled,
+                     values: dict[str, Any], run_id: str) -> Subscription:
+        """Prepare the run, subscribe to it, launch it (a run executed here hands its frames to
+        that subscription directly, without a read)."""
+        run = self.starter.prepare(scope, slot, account_id, workflow_id, InvokeFrom.SERVICE_API.value, compiled,
+                                   values, run_id=run_id)
+        try:
+            sub = self.reader.subscribe(run_id)
+        except Exception:
+            self.starter.abandon(run)
+            raise
+        try:
+            self.starter.launch(run, scope)
+        except Exception:
+            sub.close()
+            raise
+        return sub
 
     def events(self, account_id: uuid.UUID, workflow_id, run_id, after: int = 0) -> Iterator[bytes]:
         """Re-attach to an API run's stream (from any process): its events after the first `after`

@@ -22,6 +22,7 @@ from internal.core.streaming import Lease
 from internal.core.workflow.engine import CompiledWorkflow, RunNotFoundError, WorkflowEngine
 from internal.core.workflow.entities.runs import RunHeader, RunResult, RunStatus
 from internal.entity.workflow_entity import InvokeFrom
+from internal.exception import ServiceUnavailableException
 from internal.model.workflow import Workflow, WorkflowResult
 from pkg.sqlalchemy import SQLAlchemy
 
@@ -54,6 +55,7 @@ class PreparedRun:
     header: RunHeader | None = None
     draft: dict[str, Any] | None = None       # debug runs: the draft as run (is_debug_passed)
     lease: Lease | None = None
+    store: DatabaseRunStore | None = field(default=None, repr=False)  # holding the header back
     slot: RunSlot | None = field(default=None, repr=False)
 
     @property
@@ -70,11 +72,25 @@ class WorkflowRunExecutor:
     compiled: CompiledGraphs
 
     def execute(self, run: PreparedRun) -> RunResult | None:
-        """A run prepared by the request in this process (its header saved, its lease held)."""
+        """A run prepared by the request in this process (its lease held, its header in
+        `run.store`), on a thread of its own: its frames go to the run channel."""
+        sink = ChannelSink(self.runs.channel, run.run_id, run.style)
+        return self._execute(run, run.lease, self._fresh(run), sink)[0]
+
+    def execute_here(self, run: PreparedRun) -> RunResult:
+        """A blocking call's run, on the caller's own thread: the caller gets the result itself,
+        so no frame is published (nobody else knows the run's id yet); stop, the lease and every
+        row work as on a thread. ServiceUnavailableException when it could not finish here."""
+        result, failure = self._execute(run, run.lease, self._fresh(run), None)
+        if result is None:
+            raise ServiceUnavailableException(failure or "the run could not be completed")
+        return result
+
+    @staticmethod
+    def _fresh(run: PreparedRun):
         assert run.compiled is not None and run.header is not None and run.lease is not None
         compiled, header = run.compiled, run.header
-        return self._execute(run, run.lease, lambda engine, sink, cancel: engine.run_saved(
-            compiled, header, sink=sink, cancel=cancel))
+        return lambda engine, sink, cancel: engine.run_saved(compiled, header, sink=sink, cancel=cancel)
 
     def execute_stored(self, run_id: str, blocking: bool = False) -> RunResult | None:
         """A run from its row (a worker): fresh, redelivered or resumed after a crash. None when
@@ -90,23 +106,26 @@ class WorkflowRunExecutor:
         if row.invoke_from == InvokeFrom.DEBUGGER.value:
             run.draft = without_positions(row.graph or {})
         graph = row.graph
-        lease = self.runs.hold(run_id, run.account_id, run.workflow_id, run.invoke_from)
+        lease = self.runs.hold(run_id)
         try:
             compiled = self.compiled.for_graph(run.workflow_id, graph)
         except Exception:
             lease.release()
             raise
+        sink = ChannelSink(self.runs.channel, run_id, run.style)
         return self._execute(run, lease, lambda engine, sink, cancel: engine.resume(
-            run_id, sink=sink, cancel=cancel, workflow=compiled))
+            run_id, sink=sink, cancel=cancel, workflow=compiled), sink)[0]
 
-    def _execute(self, run: PreparedRun, lease: Lease, start) -> RunResult | None:
+    def _execute(self, run: PreparedRun, lease: Lease | None, start,
+                 sink: ChannelSink | None) -> tuple[RunResult | None, str | None]:
+        """(result, None), or (None, why) when the run could not finish here."""
+        assert lease is not None
         scope = AppScope.current()
-        store = DatabaseRunStore(self.db, scope, run.account_id, run.workflow_id, run.invoke_from)
+        store = run.store or DatabaseRunStore(self.db, scope, run.account_id, run.workflow_id, run.invoke_from)
         engine: WorkflowEngine = self.engines.build(scope, store)
-        sink = ChannelSink(self.runs.channel, run.run_id, run.style)
         result, failure = None, None
         try:
-            result = start(engine, sink, self.runs.stop_token(run.run_id))
+            result = start(engine, sink, self.runs.stop_token(run.run_id, unseen=sink is None))
         except RunNotFoundError:
             lease.release()
             failure = "the run was not found"
@@ -127,8 +146,9 @@ class WorkflowRunExecutor:
         finally:
             if run.slot is not None:
                 run.slot.release()
-            sink.close(result, failure)  # last: a reader that saw the end sees its effects
-        return result
+            if sink is not None:
+                sink.close(result, failure)  # last: a reader that saw the end sees its effects
+        return result, failure
 
     def _record_debug_result(self, workflow_id: uuid.UUID, draft: dict[str, Any], succeeded: bool) -> None:
         """A passed run marks the draft debugged, unless the draft changed (beyond positions) while it ran."""

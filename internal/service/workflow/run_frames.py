@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from internal.core.streaming import StreamChannel
+from internal.core.workflow.entities.node_type import PURE_TYPES
 from internal.core.workflow.entities.runs import EventType, NodeStatus, RunResult, RunStatus, WorkflowEvent
 from internal.entity.workflow_entity import InvokeFrom
 from pkg import sse
@@ -63,12 +64,16 @@ def failure_frame(style: FrameStyle, run_id: str, error: str) -> bytes:
 
 
 class ChannelSink:
-    """The engine's EventSink for one run (thread-safe: parallel nodes emit from the pool)."""
+    """The engine's EventSink for one run (thread-safe: parallel nodes emit from the pool). The
+    top-level events of pure nodes (and `run_started`) are held back and published together with
+    the next other event, a flush (the engine's, after the store's) or the end: a start → end
+    stream is one channel write, and a reader that saw a node's frame finds its row."""
 
     def __init__(self, channel: StreamChannel, run_id: str, style: FrameStyle):
         self.channel, self.run_id, self.style = channel, run_id, style
         self._debug = DebugFrames(run_id) if style == FrameStyle.DEBUG else None
         self._lock = threading.Lock()
+        self._held: list[bytes] = []
         self._end: bytes | None = None
 
     def emit(self, event: WorkflowEvent) -> None:
@@ -79,8 +84,15 @@ class ChannelSink:
                      else sse.frame(str(event.type), event.to_dict()))
             if event.type in RUN_END and event.parent_node_id is None:
                 self._end = frame or b""  # published by close(), after the run's bookkeeping
-            elif frame is not None:
-                self._publish(frame)
+                return
+            if frame is not None:
+                self._held.append(frame)
+            if not _may_hold(event):
+                self._publish()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._publish()
 
     def close(self, result: RunResult | None, failure: str | None = None) -> None:
         """The terminal frame: the run's end (or `failure` when the run could not finish here)."""
@@ -91,10 +103,20 @@ class ChannelSink:
         else:
             frame = self._end or b""
         with self._lock:
-            self._publish(frame, terminal=True)
+            self._held.append(frame)
+            self._publish(terminal=True)
 
-    def _publish(self, frame: bytes, terminal: bool = False) -> None:
+    def _publish(self, terminal: bool = False) -> None:
+        """(under the lock) The held frames, in one channel write."""
+        if not self._held:
+            return
+        frames, self._held = self._held, []
         try:
-            self.channel.publish(self.run_id, frame, terminal=terminal)
-        except Exception:  # readers miss this frame; the run and its rows go on
-            log.warning("could not publish a frame of workflow run %s", self.run_id, exc_info=True)
+            self.channel.publish_many(self.run_id, frames, terminal=terminal)
+        except Exception:  # readers miss these frames; the run and its rows go on
+            log.warning("could not publish frames of workflow run %s", self.run_id, exc_info=True)
+
+
+def _may_hold(event: WorkflowEvent) -> bool:
+    return event.parent_node_id is None and (event.type == EventType.RUN_STARTED
+                                             or event.node_type in PURE_TYPES)

@@ -4,9 +4,11 @@ docs/workflows.md "Where runs execute"):
 - `WorkerRunLauncher` (production): the Celery task `workflow.execute_run(run_id)` — ids only,
   the inputs are in the row; any worker runs it and publishes its frames to the Redis channel;
 - `InProcessRunLauncher` (the embedded default): a thread of this process with its own app
-  context (the request's ends when the response starts streaming), frames on the same channel.
+  context (the request's ends when the response starts streaming), frames on the same channel;
+  a blocking call's run executes on the request's own thread (`execute_here`: no hand-off, no
+  frames — the request answers the result itself).
 
-Either way the serving process only reads the run's channel: a client that disconnects stops
+Otherwise the serving process only reads the run's channel: a client that disconnects stops
 reading, never the run. In process a run holds a thread (and maybe a sandbox) here, so each
 account has at most `RunSlots.limit` at once per process; on workers the worker pool bounds it."""
 from __future__ import annotations
@@ -15,6 +17,8 @@ import abc
 import threading
 
 from celery import Celery
+
+from internal.core.workflow.entities.runs import RunResult
 
 from .app_scope import AppScope
 from .run_executor import PreparedRun, WorkflowRunExecutor
@@ -34,6 +38,10 @@ class RunLauncher(abc.ABC):
     def launch(self, run: PreparedRun, scope: AppScope) -> None:
         """`scope`: the app serving the request (the run's own app context is made from it)."""
 
+    def execute_here(self, run: PreparedRun) -> RunResult:
+        """A blocking call's run on the caller's thread (only when `runs_here`)."""
+        raise NotImplementedError
+
 
 class InProcessRunLauncher(RunLauncher):
     runs_here = True
@@ -50,6 +58,9 @@ class InProcessRunLauncher(RunLauncher):
                 self.executor.execute(run)
 
         threading.Thread(target=target, name=f"wf-run-{run.run_id[:8]}", daemon=True).start()
+
+    def execute_here(self, run: PreparedRun) -> RunResult:
+        return self.executor.execute_here(run)
 
 
 class WorkerRunLauncher(RunLauncher):

@@ -18,7 +18,7 @@ from injector import inject
 from sqlalchemy import select
 
 from config import Config
-from internal.core.streaming import stream_frames
+from internal.core.streaming import Subscription, stream_frames
 from internal.core.workflow.engine import RunLimits
 from internal.core.workflow.entities.runs import RunStatus
 from internal.exception import ServiceUnavailableException
@@ -57,17 +57,24 @@ class WorkflowRunReader:
 
         return alive
 
-    def _read(self, scope: AppScope, run_id: str, style: FrameStyle, after: int,
-              keepalive_s: float) -> Iterator[bytes]:
+    def _read(self, scope: AppScope, run_id: str, style: FrameStyle, after: int, keepalive_s: float,
+              subscription: Subscription | None = None) -> Iterator[bytes]:
         body = stream_frames(
             self.runs.channel, run_id, after=after, ping=lambda: sse.PING_COMMENT, ping_interval=keepalive_s,
             max_duration=self._max_seconds(), ping_first=False,
             timeout_frame=lambda: failure_frame(style, run_id, GAVE_UP),
-            lost_frame=lambda: failure_frame(style, run_id, LOST_RUN), alive=self._alive(scope, run_id))
+            lost_frame=lambda: failure_frame(style, run_id, LOST_RUN), alive=self._alive(scope, run_id),
+            subscription=subscription, join=style == FrameStyle.EVENTS)  # the console reads debug frames
         return (frame for frame in body if frame)  # a debug run's terminal frame may be empty
 
-    def frames(self, scope: AppScope, run_id: str, style: FrameStyle, after: int = 0) -> Iterator[bytes]:
-        return self._read(scope, run_id, style, after, KEEPALIVE_SECONDS)
+    def subscribe(self, run_id: str) -> Subscription:
+        """Before the run is launched (after its lease is held here): a run this process executes
+        hands its frames to this subscription directly, without a read. Close it if unused."""
+        return self.runs.channel.subscribe(run_id)
+
+    def frames(self, scope: AppScope, run_id: str, style: FrameStyle, after: int = 0,
+               subscription: Subscription | None = None) -> Iterator[bytes]:
+        return self._read(scope, run_id, style, after, KEEPALIVE_SECONDS, subscription)
 
     def wait(self, scope: AppScope, run_id: str) -> dict[str, Any] | None:
         """The blocking answer from the run's `result` frame; None when the run ended another way

@@ -46,7 +46,7 @@ def test_a_crashed_run_is_claimed_once_and_resumed(app, console, recovery):
     run_id = str(uuid.uuid4())
     with app.app_context():
         scope = AppScope.current()
-        lease = recovery.runs.hold(run_id, account, wf_id, InvokeFrom.SERVICE_API.value)
+        lease = recovery.runs.hold(run_id)
         engine = recovery.executor.engines.build(scope, CrashingStore(db, scope, account, wf_id, InvokeFrom.SERVICE_API.value))
         with pytest.raises(Crash):  # the process "dies" after two saved nodes
             engine.run(engine.compile(runnable_graph()), {"query": "恢复"}, caller=CallerInfo(str(account), str(wf_id)),

@@ -33,12 +33,29 @@ def test_api_events_are_frames_and_the_end_is_published_last_and_terminal():
     sink = ChannelSink(channel, "r1", FrameStyle.EVENTS)
     for event in _events("r1"):
         sink.emit(event)
+    assert _entries(channel, "r1") == []  # a pure node's frames are held back until the engine flushes
+    sink.flush()
     assert [e for entry in _entries(channel, "r1") for e, _ in sse.parse([entry.frame])] == [
         "run_started", "node_started", "node_succeeded"]  # the end waits for the run's bookkeeping
     sink.close(RunResult("r1", RunStatus.SUCCEEDED, {"q": "x"}))
     entries = _entries(channel, "r1")
     assert next(sse.parse([entries[-1].frame]))[0] == "run_succeeded" and entries[-1].terminal
     assert not any(e.terminal for e in entries[:-1])
+
+
+def test_an_event_of_a_node_with_side_effects_goes_out_at_once_with_what_was_held():
+    channel = InProcessStreamChannel()
+    sink = ChannelSink(channel, "r4", FrameStyle.EVENTS)
+    for event in _events("r4")[:3]:
+        sink.emit(event)
+    sink.emit(WorkflowEvent(EventType.NODE_STARTED, "r4", node_id="llm", node_type="llm", title="LLM"))
+    assert [e for entry in _entries(channel, "r4") for e, _ in sse.parse([entry.frame])] == [
+        "run_started", "node_started", "node_succeeded", "node_started"]
+    sink.emit(WorkflowEvent(EventType.NODE_CHUNK, "r4", node_id="llm", node_type="llm", text="hi"))
+    body = WorkflowEvent(EventType.NODE_SUCCEEDED, "r4", node_id="t", node_type="template_transform",
+                         parent_node_id="iter", index=0)  # inside a container: never held back
+    sink.emit(body)
+    assert [next(sse.parse([e.frame]))[0] for e in _entries(channel, "r4")][-2:] == ["node_chunk", "node_succeeded"]
 
 
 def test_a_passed_debug_run_ends_with_an_empty_terminal_frame():

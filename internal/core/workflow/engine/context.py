@@ -53,6 +53,16 @@ class RunContext:
         except Exception:  # a broken event channel must not stop the run: records and checkpoints carry on
             log.warning("workflow run %s: event sink failed for %s", self.run_id, event.type, exc_info=True)
 
+    def flush(self) -> None:
+        """What the store and the sink hold back (pure nodes: ports.CheckpointStore) goes out —
+        the records first, so a reader that saw a node's event finds its row."""
+        if self.store is not None:
+            self.store.flush()
+        try:
+            self.sink.flush()
+        except Exception:
+            log.warning("workflow run %s: event sink failed to flush", self.run_id, exc_info=True)
+
 
 MISSING = object()
 

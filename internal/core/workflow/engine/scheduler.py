@@ -20,7 +20,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from ..entities.node_type import NodeType
+from ..entities.node_type import PURE_TYPES, NodeType
 from ..entities.policies import FAIL_HANDLE, ErrorStrategy
 from ..entities.runs import EventType, NodeRunRecord, NodeStatus, WorkflowEvent
 from ..nodes.base import NodeError
@@ -100,6 +100,7 @@ class GraphRun:
                 if run.clock.monotonic() > run.deadline:
                     self.failure = (None, f"the run took longer than {run.limits.max_time_s:g} s")
                     break
+                self._flush()  # nothing held back while this run waits
                 attempt = self._next_completion()
                 if attempt is not None:
                     running -= 1
@@ -117,6 +118,8 @@ class GraphRun:
     def _start(self, nid: str) -> dict[str, Any] | None:
         """Resolve inputs and announce the node; an input problem fails the node right away."""
         pn = self.plan.nodes[nid]
+        if pn.node.node_type not in PURE_TYPES:
+            self._flush()  # what came before is durable before anything with side effects runs
         started_at = self.run.clock.time()
         try:
             inputs = resolve_inputs(pn.bindings, self.pool, self.titles, pn.lenient)
@@ -128,6 +131,10 @@ class GraphRun:
             inputs = self.graph_inputs
         self._event(EventType.NODE_STARTED, pn, status=NodeStatus.RUNNING, inputs=inputs)
         return {"inputs": inputs, "started_at": started_at}
+
+    def _flush(self) -> None:
+        if self.checkpoint:  # the top level (a body's nodes are neither held back nor saved)
+            self.run.flush()
 
     def _next_completion(self) -> Attempt | None:
         """Wait for a worker; wake up now and then to notice a stop or the run's deadline."""

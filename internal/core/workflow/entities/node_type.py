@@ -26,3 +26,8 @@ class NodeType(StrEnum):
 BRANCHING_TYPES = frozenset({NodeType.IF_ELSE, NodeType.QUESTION_CLASSIFIER})
 # Nodes that hold a sub-graph (`body`) run once per item / per turn.
 CONTAINER_TYPES = frozenset({NodeType.ITERATION, NodeType.LOOP})
+# Nodes that compute from their inputs only — no I/O, no side effects, no waiting — so running
+# one again after a crash gives the same outputs and costs nothing: a store may hold back their
+# records until the run next waits for something (ports.CheckpointStore.flush).
+PURE_TYPES = frozenset({NodeType.START, NodeType.END, NodeType.TEMPLATE_TRANSFORM, NodeType.IF_ELSE,
+                        NodeType.VARIABLE_ASSIGNER, NodeType.VARIABLE_AGGREGATOR, NodeType.LIST_OPERATOR})
