@@ -40,6 +40,7 @@ _RUNS = WorkflowResult.__table__
 _ROW = select(_RUNS.c.account_id, _RUNS.c.workflow_id, _RUNS.c.invoke_from, _RUNS.c.status, _RUNS.c.graph).where(
     _RUNS.c.id == bindparam("run_id"))
 STORE_FAILED = "the run could not be completed here (ref {ref}); it is resumed from its last saved node"
+NOT_SAVED = "the run could not be saved (ref {ref}); please run it again"
 
 
 @dataclass
@@ -133,7 +134,7 @@ class WorkflowRunExecutor:
             lease.abandon()
             ref = uuid.uuid4().hex[:8]
             log.exception("workflow run %s failed (ref %s)", run.run_id, ref)
-            failure = STORE_FAILED.format(ref=ref)
+            failure = (STORE_FAILED if store.has_row else NOT_SAVED).format(ref=ref)  # no row: nothing to resume
         finally:
             engine.shutdown()
         try:

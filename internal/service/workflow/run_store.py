@@ -71,6 +71,11 @@ class DatabaseRunStore:
         with self._lock:
             self._write()
 
+    @property
+    def has_row(self) -> bool:
+        """Whether the run's row is in the database (a sweep can resume only such a run)."""
+        return self._header is None
+
     def finish_run(self, result: RunResult) -> None:
         now = datetime.now(UTC)
         values = {"status": str(result.status), "outputs": result.outputs, "error": result.error or "",

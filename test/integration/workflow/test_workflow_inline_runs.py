@@ -92,3 +92,32 @@ def test_a_start_to_end_run_is_one_transaction_with_every_row(app, console):
     assert not any(w.startswith(("insert", "update")) and c != conn for w, c in writes), writes
     runs, nodes = _rows(app, db)
     assert [r.status for r in runs] == ["succeeded"] and [n.node_id for n in nodes] == ["start", "end"]
+
+
+def test_a_run_whose_row_cannot_be_written_is_not_promised_a_resume(app, console):
+    """The held-back header: when the run's one write fails, no row exists for the sweep to
+    resume, so the answer must not say it will be resumed."""
+    g = G().start(start_input("q"))
+    g.end(var("q", "string", ref("start", "q")))
+    graph = g.chain("start", "end").dump()
+    wf_id = create_workflow(console)
+    db = app.extensions["injector"].get(SQLAlchemy)
+    with app.app_context(), db.auto_commit():
+        db.session.execute(update(Workflow).where(Workflow.id == uuid.UUID(wf_id))
+                           .values(graph=graph, draft_graph=graph, status="published"))
+    key = api_key(app, console.account.account_id)
+
+    def refuse(conn, cursor, statement, parameters, context, executemany):  # the database refusing the write
+        if statement.lstrip().upper().startswith("INSERT INTO WORKFLOW_RESULT"):
+            raise RuntimeError("disk full")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        resp = app.test_client().post(f"/openapi/workflows/{wf_id}/run", json={"inputs": {"q": "x"}}, headers=key)
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    text = resp.get_data(as_text=True)
+    assert "could not be saved" in text and "resumed" not in text and "disk full" not in text, text
+    assert _rows(app, db) == ([], [])
