@@ -29,6 +29,19 @@ def _rows(app, db) -> tuple[list[WorkflowResult], list[WorkflowNodeRun]]:
     return runs, nodes
 
 
+def _published_start_end(app, console) -> tuple[str, SQLAlchemy, dict]:
+    """A published start → end workflow: (its id, the db, API-key headers)."""
+    g = G().start(start_input("q"))
+    g.end(var("q", "string", ref("start", "q")))
+    graph = g.chain("start", "end").dump()
+    wf_id = create_workflow(console)
+    db = app.extensions["injector"].get(SQLAlchemy)
+    with app.app_context(), db.auto_commit():
+        db.session.execute(update(Workflow).where(Workflow.id == uuid.UUID(wf_id))
+                           .values(graph=graph, draft_graph=graph, status="published"))
+    return wf_id, db, api_key(app, console.account.account_id)
+
+
 def test_a_blocking_run_on_the_request_thread_is_recorded_and_can_be_stopped(app, console):
     wf_id = publish_slow(app, console)  # start → slow (code, 1 s) → after (code, 1 s) → end
     key = api_key(app, console.account.account_id)
@@ -57,15 +70,7 @@ def test_a_blocking_run_on_the_request_thread_is_recorded_and_can_be_stopped(app
 
 
 def test_a_start_to_end_run_is_one_transaction_with_every_row(app, console):
-    g = G().start(start_input("q"))
-    g.end(var("q", "string", ref("start", "q")))
-    graph = g.chain("start", "end").dump()
-    wf_id = create_workflow(console)
-    db = app.extensions["injector"].get(SQLAlchemy)
-    with app.app_context(), db.auto_commit():
-        db.session.execute(update(Workflow).where(Workflow.id == uuid.UUID(wf_id))
-                           .values(graph=graph, draft_graph=graph, status="published"))
-    key = api_key(app, console.account.account_id)
+    wf_id, db, key = _published_start_end(app, console)
     writes: list[tuple[str, int]] = []
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):
@@ -97,15 +102,7 @@ def test_a_start_to_end_run_is_one_transaction_with_every_row(app, console):
 def test_a_run_whose_row_cannot_be_written_is_not_promised_a_resume(app, console):
     """The held-back header: when the run's one write fails, no row exists for the sweep to
     resume, so the answer must not say it will be resumed."""
-    g = G().start(start_input("q"))
-    g.end(var("q", "string", ref("start", "q")))
-    graph = g.chain("start", "end").dump()
-    wf_id = create_workflow(console)
-    db = app.extensions["injector"].get(SQLAlchemy)
-    with app.app_context(), db.auto_commit():
-        db.session.execute(update(Workflow).where(Workflow.id == uuid.UUID(wf_id))
-                           .values(graph=graph, draft_graph=graph, status="published"))
-    key = api_key(app, console.account.account_id)
+    wf_id, db, key = _published_start_end(app, console)
 
     def refuse(conn, cursor, statement, parameters, context, executemany):  # the database refusing the write
         if statement.lstrip().upper().startswith("INSERT INTO WORKFLOW_RESULT"):
