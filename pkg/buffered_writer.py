@@ -91,9 +91,9 @@ class BufferedWriter(Generic[T]):
             self.flush()
 
     def flush(self) -> None:
-        """Write whatever is queued now, in the calling thread (a no-op when nothing is)."""
-        if not self._queue:
-            return
+        """Write whatever is queued now, in the calling thread. Returns only once a batch another
+        thread took off the queue is written too: a caller reading its own records right after
+        (read-your-writes) must not find the queue empty while they are still on their way."""
         with self._write_lock:
             q = self._queue
             while q:

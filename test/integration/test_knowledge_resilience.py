@@ -183,10 +183,13 @@ def test_document_deleted_mid_indexing_leaves_no_rows_in_the_stores(crash_env):
     created = console.post(f"/datasets/{ds}/documents", json={"upload_file_ids": [fid], "process_type": "custom", "rule": RULE})
     doc_id, batch = created["data"]["documents"][0]["id"], created["data"]["batch"]
 
-    def status():
-        return console.get(f"/datasets/{ds}/documents/batch/{batch}")["data"][0]["status"]
+    def embedding() -> bool:  # split and its segments written: the worker is inside the long embedding step
+        d = console.get(f"/datasets/{ds}/documents/batch/{batch}")["data"][0]
+        return d["status"] == "indexing" and d["segment_count"] > 0
 
-    wait_until(lambda: status() == "indexing", timeout=120, what="document reaching indexing", process=worker)
+    # (status "indexing" alone is set by the claim: a delete right then lands before the worker
+    # loads the job, which it then skips silently, and no lease is ever lost)
+    wait_until(embedding, timeout=120, what="document being embedded", process=worker)
     assert console.post(f"/datasets/{ds}/documents/{doc_id}/delete")["code"] == "success"
 
     def done(task: str) -> bool:
