@@ -25,6 +25,7 @@ import httpx
 
 from bench.closed_loop import pct, run
 from internal.service.api_key_service import ApiKeyService
+from test.support.environment import bench_redis_url
 from test.support.fake_openai.process import start_fake_upstream
 from test.support.live_stack import live_stack
 
@@ -71,7 +72,7 @@ def main() -> int:
         upstream, upstream_url = start_fake_upstream(Path(tmp) / "upstream.log")
         env = {"GUNICORN_WORKER_CLASS": None, "LOG_LEVEL": "WARNING"}  # the production default: gevent
         try:
-            with live_stack(Path(tmp), "bench_chat", 9, env, workers=1, SSRF_ALLOWED_HOSTS=["127.0.0.1"],
+            with live_stack(Path(tmp), "bench_chat", bench_redis_url(), env, workers=1, SSRF_ALLOWED_HOSTS=["127.0.0.1"],
                             API_KEY_RATE_LIMIT="1000000/minute") as s:
                 return bench(s, upstream_url, args)
         finally:

@@ -30,6 +30,7 @@ import httpx
 
 from bench.chat_streams.hold import Plan, hold_streams
 from bench.chat_streams.server_stats import fd_limit, raise_fd_limit, rss_mb, somaxconn, worker_pid
+from test.support.environment import bench_redis_url
 from test.support.fake_openai.process import start_fake_upstream
 from test.support.live_stack import live_stack
 
@@ -78,7 +79,7 @@ def main() -> int:
                "GUNICORN_WORKER_CONNECTIONS": str(args.streams * 2 + 100), "GUNICORN_BACKLOG": str(args.backlog),
                "LLM_ROUTER_CONFIG": str(router)}
         try:
-            with live_stack(Path(tmp), "bench_chat_streams", 9, env, workers=1, SSRF_ALLOWED_HOSTS=["127.0.0.1"],
+            with live_stack(Path(tmp), "bench_chat_streams", bench_redis_url(), env, workers=1, SSRF_ALLOWED_HOSTS=["127.0.0.1"],
                             AGENT_PING_INTERVAL_SECONDS=args.ping_interval, AGENT_STREAM_MAX_SECONDS=3600.0,
                             SQLALCHEMY_POOL_SIZE=20) as s:
                 app_id = create_app(s.url, s.account.headers, upstream_url, delay_ms)

@@ -46,6 +46,7 @@ def main() -> int:
     args = ap.parse_args(sys.argv[1:])
 
     from internal.service.api_key_service import ApiKeyService
+    from test.support.environment import bench_redis_url
     from test.support.fake_openai.process import start_fake_upstream
     from test.support.live_stack import live_stack
 
@@ -58,7 +59,7 @@ def main() -> int:
     if args.worker_class:
         env["GUNICORN_WORKER_CLASS"] = args.worker_class
     try:
-        with live_stack(tmp, "bench_gateway", 14, env, workers=args.workers, API_KEY_RATE_LIMIT="1000000/minute",
+        with live_stack(tmp, "bench_gateway", bench_redis_url(), env, workers=args.workers, API_KEY_RATE_LIMIT="1000000/minute",
                         ENV="production", LOG_LEVEL="WARNING") as stack:
             with stack.app.app_context():
                 _, api_key = stack.app.extensions["injector"].get(ApiKeyService).create_api_key(

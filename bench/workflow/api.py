@@ -35,6 +35,7 @@ from internal.schema.workflow_schema import CreateWorkflowReq
 from internal.service.api_key_service import ApiKeyService
 from internal.service.workflow.workflow_service import WorkflowService
 from pkg.sqlalchemy import SQLAlchemy
+from test.support.environment import bench_redis_url
 from test.support.live_stack import live_stack
 
 BUDGET_RUNS_PER_CPU_S = 150.0
@@ -98,7 +99,7 @@ def main() -> int:
             env = {"GUNICORN_WORKER_CLASS": None, "LOG_LEVEL": "WARNING",  # the production default: gevent
                    "WORKFLOW_RUNS_ON": "process" if runs_on == "embedded" else runs_on}
             layout = "embedded" if runs_on == "embedded" else "production"
-            with live_stack(Path(tmp), "bench_wf", 10, env, workers=1, worker=runs_on == "worker", layout=layout,
+            with live_stack(Path(tmp), "bench_wf", bench_redis_url(), env, workers=1, worker=runs_on == "worker", layout=layout,
                             API_KEY_RATE_LIMIT="1000000/minute") as s:
                 print(f"-- runs on: {runs_on}")
                 failed |= bench(s, args)

@@ -50,6 +50,12 @@ def redis_url(offset: int = 0) -> str:
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
 
 
+def bench_redis_url() -> str:
+    """The benchmarks' database (bench/, outside pytest): the last one, beyond every pytest
+    worker's slots, so a bench and a test run on one Redis never share a database."""
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DATABASES - 1}"
+
+
 def pg_url(database: str) -> str:
     return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
 

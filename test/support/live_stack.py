@@ -46,7 +46,7 @@ class LiveStack:
 
 
 @contextmanager
-def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None] | None = None,
+def live_stack(tmp: Path, purpose: str, redis_db: int | str, env: dict[str, str | None] | None = None,
                workers: int | None = None, layout: str = "production", worker: bool = False,
                **settings: Any) -> Iterator[LiveStack]:
     """``env`` is added to the server's environment (a ``None`` value removes the variable);
@@ -57,10 +57,11 @@ def live_stack(tmp: Path, purpose: str, redis_db: int, env: dict[str, str | None
     assert layout in LAYOUTS, layout
     settings = {"API_KEY_RATE_LIMIT": "100000/minute", **settings}
     database = None
+    redis = redis_db if isinstance(redis_db, str) else redis_url(redis_db)  # an offset, or a URL (bench/)
     if layout == "production":
         database = create_pg_database(purpose)
         conf = make_test_config(tmp / "instance", SQLALCHEMY_DATABASE_URI=pg_url(database),
-                                REDIS_URL=redis_url(redis_db), CELERY_BROKER_URL=redis_url(redis_db), **settings)
+                                REDIS_URL=redis, CELERY_BROKER_URL=redis, **settings)
     else:
         conf = make_test_config(tmp / "instance", **settings)  # SQLite in the instance, no Redis
         workers = 1  # in-process state is per process: the embedded default runs one
