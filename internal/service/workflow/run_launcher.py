@@ -40,7 +40,7 @@ class RunLauncher(abc.ABC):
 
     def execute_here(self, run: PreparedRun) -> RunResult:
         """A blocking call's run on the caller's thread (only when `runs_here`)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} runs workflows elsewhere: callers check runs_here first")
 
 
 class InProcessRunLauncher(RunLauncher):
